@@ -1,0 +1,265 @@
+"""The domain model: readings, statuses, thresholds and per-panel history.
+
+Pure Python, no Textual: sources produce `Reading`s, the UI and `cockpit snapshot` consume
+`PanelView`s, and the rules that turn one into the other (thresholds, staleness) live here once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Literal
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    CRIT = "crit"
+    STALE = "stale"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+    @property
+    def symbol(self) -> str:
+        # Shapes differ as well as colours so status is never told by colour alone.
+        return _SYMBOLS[self]
+
+    @property
+    def word(self) -> str:
+        return self.value.upper()
+
+    @property
+    def badge(self) -> str:
+        return f"{self.symbol} {self.word}"
+
+    @property
+    def rank(self) -> int:
+        """How loudly a status asks for attention; the worst of several wins."""
+        return _RANK[self]
+
+
+_SYMBOLS = {
+    Status.OK: "✓",
+    Status.WARN: "▲",
+    Status.CRIT: "✗",
+    Status.STALE: "◌",
+    Status.ERROR: "!",
+    Status.UNKNOWN: "?",
+}
+_RANK = {
+    Status.OK: 0,
+    Status.UNKNOWN: 1,
+    Status.STALE: 2,
+    Status.WARN: 3,
+    Status.ERROR: 4,
+    Status.CRIT: 5,
+}
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    return max(statuses, key=lambda s: s.rank, default=Status.UNKNOWN)
+
+
+Unit = Literal["seconds", "ratio", "count", "age"]
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """Higher is worse: at or above `crit` is CRIT, at or above `warn` is WARN.
+
+    `crit` is the SLO bound ("p95 < 300 ms" means crit=0.3); `warn` is the early warning.
+    """
+
+    crit: float | None
+    warn: float | None = None
+
+    def evaluate(self, value: float | None) -> Status:
+        if value is None or math.isnan(value):
+            return Status.UNKNOWN
+        if self.crit is not None and value >= self.crit:
+            return Status.CRIT
+        if self.warn is not None and value >= self.warn:
+            return Status.WARN
+        return Status.OK
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """One number a panel shows: its key in `Reading.values`, label, unit and threshold."""
+
+    key: str
+    label: str
+    unit: Unit
+    threshold: Threshold
+
+
+@dataclass(frozen=True, slots=True)
+class PodRow:
+    name: str
+    ready: str
+    status: str
+    restarts: int
+    created_at: datetime
+    node: str = ""
+    last_restart_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PodList:
+    rows: tuple[PodRow, ...]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    last_success: datetime | None
+    detail: str = ""
+
+
+Detail = PodList | BackupInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one source said at one moment. Immutable; errors are readings too."""
+
+    panel: str
+    observed_at: datetime
+    values: Mapping[str, float] = field(default_factory=dict)
+    status: Status = Status.UNKNOWN
+    error: str | None = None
+    detail: Detail = None
+    # Partial-data warnings from the backend (shown as a badge) and one short human line such as
+    # the labels of the worst series.
+    warnings: tuple[str, ...] = ()
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.observed_at.tzinfo is None:
+            raise ValueError("Reading.observed_at must be timezone-aware (UTC)")
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @classmethod
+    def failure(cls, panel: str, observed_at: datetime, message: str) -> Reading:
+        return cls(panel=panel, observed_at=observed_at, status=Status.ERROR, error=message)
+
+
+def evaluate(measures: Iterable[Measure], values: Mapping[str, float]) -> Status:
+    """The panel's status from its measures: the worst one wins; nothing measured is UNKNOWN."""
+    statuses = [m.threshold.evaluate(values.get(m.key)) for m in measures]
+    known = [s for s in statuses if s is not Status.UNKNOWN]
+    return worst(known) if known else Status.UNKNOWN
+
+
+class History:
+    """Ring buffer of (time, value) per measure, trimmed to a time window (30 min by default)."""
+
+    def __init__(self, window: timedelta = timedelta(minutes=30), maxlen: int = 1800) -> None:
+        self.window = window
+        self._series: dict[str, deque[tuple[datetime, float]]] = {}
+        self._maxlen = maxlen
+
+    def add(self, at: datetime, values: Mapping[str, float]) -> None:
+        for key, value in values.items():
+            series = self._series.setdefault(key, deque(maxlen=self._maxlen))
+            if series and at <= series[-1][0]:
+                continue  # backfill overlap or a replayed reading: keep time monotonic
+            series.append((at, value))
+            cutoff = at - self.window
+            while series and series[0][0] < cutoff:
+                series.popleft()
+
+    def values(self, key: str) -> list[float]:
+        return [v for _, v in self._series.get(key, ())]
+
+    def points(self, key: str) -> list[tuple[datetime, float]]:
+        return list(self._series.get(key, ()))
+
+    def __len__(self) -> int:
+        return max((len(s) for s in self._series.values()), default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class PanelView:
+    """Everything a panel shows at one moment; widgets and `snapshot` render only this."""
+
+    panel: str
+    title: str
+    measures: tuple[Measure, ...]
+    status: Status
+    values: Mapping[str, float]
+    age: float | None
+    error: str | None
+    stale: bool
+    detail: Detail = None
+    warnings: tuple[str, ...] = ()
+    paused: bool = False
+    note: str = ""
+
+    def measure_status(self, measure: Measure) -> Status:
+        if self.stale:
+            return Status.STALE
+        return measure.threshold.evaluate(self.values.get(measure.key))
+
+
+class PanelState:
+    """Latest reading, last good reading and history of one panel; derives what it shows."""
+
+    def __init__(self, panel: str, title: str, measures: tuple[Measure, ...], interval: float):
+        self.panel = panel
+        self.title = title
+        self.measures = measures
+        self.interval = interval
+        self.latest: Reading | None = None
+        self.last_good: Reading | None = None
+        self.history = History()
+
+    @property
+    def stale_after(self) -> float:
+        return 3 * self.interval
+
+    def apply(self, reading: Reading) -> None:
+        self.latest = reading
+        if reading.ok:
+            self.last_good = reading
+            self.history.add(reading.observed_at, reading.values)
+
+    def backfill(self, readings: Iterable[Reading]) -> None:
+        for reading in sorted(readings, key=lambda r: r.observed_at):
+            if reading.ok:
+                self.history.add(reading.observed_at, reading.values)
+
+    def view(self, now: datetime, paused: bool = False) -> PanelView:
+        latest, good = self.latest, self.last_good
+        if latest is None:
+            return PanelView(self.panel, self.title, self.measures, Status.UNKNOWN, {}, None,
+                             None, False, paused=paused)
+        age = (now - good.observed_at).total_seconds() if good else None
+        stale = age is not None and age > self.stale_after
+        error = latest.error
+        if good is None:
+            status = Status.ERROR if error else Status.UNKNOWN
+            return PanelView(self.panel, self.title, self.measures, status, {}, None, error,
+                             False, paused=paused)
+        if stale:
+            status = Status.STALE
+        elif error:
+            status = Status.ERROR
+        else:
+            status = good.status
+        return PanelView(self.panel, self.title, self.measures, status, good.values, age,
+                         error, stale, good.detail, good.warnings, paused, good.note)
