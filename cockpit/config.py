@@ -118,7 +118,7 @@ class LatencyPanel(_Panel):
     def _queries(self) -> LatencyPanel:
         if self.enabled and self.source == "prometheus" and not (self.p50_query or self.p95_query):
             raise ValueError(
-                "source = \"prometheus\" needs p50_query and/or p95_query (PromQL returning seconds)"
+                'source = "prometheus" needs p50_query and/or p95_query (PromQL returning seconds)'
             )
         return self
 
@@ -191,11 +191,14 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _prometheus_needed(self) -> Config:
-        users = [name for name, panel in self.panels
-                 if panel is not None and panel.enabled and panel.source == "prometheus"]
+        users = [
+            name
+            for name, panel in self.panels
+            if panel is not None and panel.enabled and panel.source == "prometheus"
+        ]
         if users and self.prometheus is None:
             raise ValueError(
-                f"panels {', '.join(users)} use source = \"prometheus\" but there is no "
+                f'panels {", ".join(users)} use source = "prometheus" but there is no '
                 "[prometheus] table with its url"
             )
         return self
@@ -226,24 +229,39 @@ PANEL_TITLES = {
 def panel_measures(name: str, panel: _Panel) -> tuple[Measure, ...]:
     """The numbers a panel shows and their thresholds, in base units (s, ratio, count)."""
     if isinstance(panel, PodsPanel):
-        return (Measure("not_ready", "not ready", "count",
-                        Threshold(crit=panel.max_not_ready + 1)),)
+        return (
+            Measure("not_ready", "not ready", "count", Threshold(crit=panel.max_not_ready + 1)),
+        )
     if isinstance(panel, LatencyPanel):
         return (
-            Measure("p50", "p50", "seconds",
-                    Threshold(crit=panel.p50_slo, warn=panel.p50_slo * panel.warn_at)),
-            Measure("p95", "p95", "seconds",
-                    Threshold(crit=panel.p95_slo, warn=panel.p95_slo * panel.warn_at)),
+            Measure(
+                "p50",
+                "p50",
+                "seconds",
+                Threshold(crit=panel.p50_slo, warn=panel.p50_slo * panel.warn_at),
+            ),
+            Measure(
+                "p95",
+                "p95",
+                "seconds",
+                Threshold(crit=panel.p95_slo, warn=panel.p95_slo * panel.warn_at),
+            ),
         )
     if isinstance(panel, ErrorRatePanel):
         slo = panel.slo_percent / 100
-        return (Measure("error_ratio", "5xx", "ratio", Threshold(crit=slo, warn=slo * panel.warn_at)),)
+        return (
+            Measure("error_ratio", "5xx", "ratio", Threshold(crit=slo, warn=slo * panel.warn_at)),
+        )
     if isinstance(panel, QueuePanel):
-        return (Measure("depth", "depth", "count",
-                        Threshold(crit=panel.slo, warn=panel.slo * panel.warn_at)),)
+        return (
+            Measure(
+                "depth", "depth", "count", Threshold(crit=panel.slo, warn=panel.slo * panel.warn_at)
+            ),
+        )
     if isinstance(panel, BackupPanel):
-        return (Measure("age", "age", "age",
-                        Threshold(crit=panel.crit_after, warn=panel.warn_after)),)
+        return (
+            Measure("age", "age", "age", Threshold(crit=panel.crit_after, warn=panel.warn_after)),
+        )
     raise TypeError(f"no measures for panel {name}")
 
 
@@ -255,8 +273,16 @@ def panel_specs(config: Config, refresh_override: float | None = None) -> list[P
             continue
         interval = refresh_override or panel.interval or config.cockpit.refresh
         timeout = panel.timeout or min(interval, 10.0)
-        specs.append(PanelSpec(name, PANEL_TITLES[name], panel.source, interval, timeout,
-                               panel_measures(name, panel)))
+        specs.append(
+            PanelSpec(
+                name,
+                PANEL_TITLES[name],
+                panel.source,
+                interval,
+                timeout,
+                panel_measures(name, panel),
+            )
+        )
     return specs
 
 
@@ -312,10 +338,13 @@ def load_config(path: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(path, [
-            "file not found; create one with: cockpit config example > " + str(path),
-            "or try the simulated incident: cockpit --demo",
-        ]) from None
+        raise ConfigError(
+            path,
+            [
+                "file not found; create one with: cockpit config example > " + str(path),
+                "or try the simulated incident: cockpit --demo",
+            ],
+        ) from None
     except IsADirectoryError:
         raise ConfigError(path, ["is a directory, expected a TOML file"]) from None
     except PermissionError:
@@ -366,8 +395,9 @@ def _known_keys(loc: list[str]) -> list[str]:
             return []
         annotation = field.annotation
         candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
-                      None)
+        nested = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
         if nested is None:
             return []
         model = nested

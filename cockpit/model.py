@@ -246,20 +246,56 @@ class PanelState:
     def view(self, now: datetime, paused: bool = False) -> PanelView:
         latest, good = self.latest, self.last_good
         if latest is None:
-            return PanelView(self.panel, self.title, self.measures, Status.UNKNOWN, {}, None,
-                             None, False, paused=paused)
+            return PanelView(
+                self.panel,
+                self.title,
+                self.measures,
+                Status.UNKNOWN,
+                {},
+                None,
+                None,
+                False,
+                paused=paused,
+            )
         age = (now - good.observed_at).total_seconds() if good else None
         stale = age is not None and age > self.stale_after
         error = latest.error
         if good is None:
             status = Status.ERROR if error else Status.UNKNOWN
-            return PanelView(self.panel, self.title, self.measures, status, {}, None, error,
-                             False, paused=paused)
+            return PanelView(
+                self.panel, self.title, self.measures, status, {}, None, error, False, paused=paused
+            )
         if stale:
             status = Status.STALE
         elif error:
             status = Status.ERROR
         else:
             status = good.status
-        return PanelView(self.panel, self.title, self.measures, status, good.values, age,
-                         error, stale, good.detail, good.warnings, paused, good.note)
+        return PanelView(
+            self.panel,
+            self.title,
+            self.measures,
+            status,
+            good.values,
+            age,
+            error,
+            stale,
+            good.detail,
+            good.warnings,
+            paused,
+            good.note,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderInfo:
+    """What the header line shows: where we are, which incident, and the mode we are in."""
+
+    context: str
+    namespace: str
+    now: datetime
+    incident_title: str = ""
+    severity: str = ""
+    incident_started: datetime | None = None
+    read_only: bool = False
+    paused: bool = False

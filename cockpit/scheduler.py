@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 
 
-def backoff_delay(interval: float, failures: int, rng: random.Random, cap: float = MAX_BACKOFF) -> float:
+def backoff_delay(
+    interval: float, failures: int, rng: random.Random, cap: float = MAX_BACKOFF
+) -> float:
     """Delay before the next read after `failures` consecutive failures.
 
     Exponential from one interval, capped, with "equal jitter" (half fixed, half random) so a
@@ -91,8 +93,9 @@ class SourceRunner:
         """One read under the timeout; never raises (except cancellation of the caller)."""
         if self._inflight is not None and not self._inflight.done():
             # The previous read is still stuck (it ignored cancellation); do not pile up.
-            return Reading.failure(self.panel, self.clock(),
-                                   "previous read still running; source is not responding")
+            return Reading.failure(
+                self.panel, self.clock(), "previous read still running; source is not responding"
+            )
         self.stats.in_flight = True
         task = asyncio.create_task(self.source.read(), name=f"read:{self.panel}")
         self._inflight = task
@@ -106,16 +109,16 @@ class SourceRunner:
         if not done:
             task.cancel()
             task.add_done_callback(_consume)
-            return Reading.failure(self.panel, self.clock(),
-                                   f"timed out after {self.timeout:g}s")
+            return Reading.failure(self.panel, self.clock(), f"timed out after {self.timeout:g}s")
         try:
             reading = task.result()
         except Exception as exc:  # a source's bug must not take the cockpit down
             log.warning("source %s failed: %s", self.panel, exc, exc_info=log.isEnabledFor(10))
             return Reading.failure(self.panel, self.clock(), _describe(exc))
         if not isinstance(reading, Reading):
-            return Reading.failure(self.panel, self.clock(),
-                                   f"source returned {type(reading).__name__}, not a Reading")
+            return Reading.failure(
+                self.panel, self.clock(), f"source returned {type(reading).__name__}, not a Reading"
+            )
         return reading
 
     async def _loop(self) -> None:
@@ -154,8 +157,9 @@ def _describe(exc: BaseException) -> str:
 class Scheduler:
     """Owns one `SourceRunner` per panel; pause, resume and refresh-now apply to all."""
 
-    def __init__(self, deliver: Callable[[Reading], None], *, clock: Clock = utc_now,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, deliver: Callable[[Reading], None], *, clock: Clock = utc_now, seed: int | None = None
+    ) -> None:
         self.deliver = deliver
         self.clock = clock
         self._rng = random.Random(seed)
@@ -165,8 +169,13 @@ class Scheduler:
 
     def add(self, source: Source, interval: float, timeout: float) -> SourceRunner:
         runner = SourceRunner(
-            source, interval, timeout, self.deliver, clock=self.clock,
-            rng=random.Random(self._rng.random()), resumed=self._resumed,
+            source,
+            interval,
+            timeout,
+            self.deliver,
+            clock=self.clock,
+            rng=random.Random(self._rng.random()),
+            resumed=self._resumed,
         )
         self.runners[source.panel] = runner
         return runner

@@ -117,3 +117,35 @@ def format_clock(moment: datetime) -> str:
 def format_elapsed(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def format_value(unit: str, value: float) -> str:
+    """A measure's value in the unit people read it in: ms, %, a count, hours."""
+    if math.isnan(value):
+        return "NaN"
+    if unit == "seconds":
+        return format_seconds_as_ms(value)
+    if unit == "ratio":
+        return format_ratio_as_percent(value)
+    if unit == "age":
+        return format_hours(value)
+    return format_count(value)
+
+
+def format_threshold(unit: str, crit: float | None, warn: float | None = None) -> str:
+    """The bound a value must stay under; ages show both bounds ("< 12h/36h")."""
+    if crit is None:
+        return "no SLO"
+    if unit == "age":
+        if warn is not None:
+            return f"< {_compact_hours(warn)}/{_compact_hours(crit)}"
+        return f"< {_compact_hours(crit)}"
+    return f"< {format_value(unit, crit)}"
+
+
+def _compact_hours(seconds: float) -> str:
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)}h"
+    if seconds % 60 == 0 and seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    return f"{seconds / 3600:.1f}h"

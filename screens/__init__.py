@@ -1,0 +1,1 @@
+"""Textual screens: they arrange widgets and hand them state; they never fetch."""

@@ -18,6 +18,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cockpit.sources.base import Clock, utc_now
+
 from cockpit.model import (
     BackupInfo,
     Measure,
@@ -27,7 +29,6 @@ from cockpit.model import (
     Status,
     evaluate,
 )
-from cockpit.sources.base import Clock, utc_now
 
 GOOD_IMAGE = "registry.example.com/shop/checkout:v1.8.2"
 BAD_IMAGE = "registry.example.com/shop/checkout:v1.9.0"
@@ -188,7 +189,9 @@ class DemoWorld:
                 # 30 s so the story moves at the speed of a demo.
                 pod.backoff_until = t + min(30.0, 10.0 * 2 ** min(pod.restarts - 1, 5))
                 self._crash_times.append(t)
-            elif pod.phase == "backoff" and pod.backoff_until is not None and t >= pod.backoff_until:
+            elif (
+                pod.phase == "backoff" and pod.backoff_until is not None and t >= pod.backoff_until
+            ):
                 pod.phase = "running"
                 pod.crash_at = t + self.rng.uniform(8, 25)
         while self._crash_times and self._crash_times[0] < t - 5:
@@ -278,13 +281,15 @@ class DemoWorld:
             return ActionOutcome(False, "replicas must be zero or more")
         before = self.replicas
         self.replicas = replicas
-        return ActionOutcome(True, f"deployment.apps/{self.deployment} scaled ({before} → {replicas})")
+        return ActionOutcome(
+            True, f"deployment.apps/{self.deployment} scaled ({before} → {replicas})"
+        )
 
     def restart(self) -> ActionOutcome:
         if self.paused:
             return ActionOutcome(
                 False,
-                f"deployments.apps \"{self.deployment}\" can't restart paused deployment "
+                f'deployments.apps "{self.deployment}" can\'t restart paused deployment '
                 "(run rollout resume first)",
             )
         current = self.revisions[self.revision]
@@ -294,19 +299,28 @@ class DemoWorld:
     def rollback(self, to_revision: int | None = None) -> ActionOutcome:
         if self.paused:
             return ActionOutcome(
-                False, f"you cannot rollback a paused deployment; resume it first with "
-                f"'kubectl rollout resume deployment/{self.deployment}' and try again"
+                False,
+                f"you cannot rollback a paused deployment; resume it first with "
+                f"'kubectl rollout resume deployment/{self.deployment}' and try again",
             )
         if to_revision is None:
             older = sorted(r for r in self.revisions if r < self.revision)
             if not older:
-                return ActionOutcome(False, f"no rollout history found for deployment \"{self.deployment}\"")
+                return ActionOutcome(
+                    False, f'no rollout history found for deployment "{self.deployment}"'
+                )
             to_revision = older[-1]
         if to_revision not in self.revisions:
-            return ActionOutcome(False, f"unable to find specified revision {to_revision} in history")
+            return ActionOutcome(
+                False, f"unable to find specified revision {to_revision} in history"
+            )
         template = self.revisions[to_revision]
         if to_revision == self.revision or template == self.revisions[self.revision]:
-            return ActionOutcome(True, f"deployment.apps/{self.deployment} skipped rollback (current template already matches revision {to_revision})")
+            return ActionOutcome(
+                True,
+                f"deployment.apps/{self.deployment} skipped rollback "
+                f"(current template already matches revision {to_revision})",
+            )
         # Like the deployment controller: the old template becomes the newest revision.
         del self.revisions[to_revision]
         self._set_template(template)
@@ -398,7 +412,9 @@ class DemoSource:
 
     kind = "demo"
 
-    def __init__(self, panel: str, world: DemoWorld, clock: DemoClock, measures: tuple[Measure, ...]):
+    def __init__(
+        self, panel: str, world: DemoWorld, clock: DemoClock, measures: tuple[Measure, ...]
+    ):
         self.panel = panel
         self.world = world
         self.demo_clock = clock
@@ -416,8 +432,7 @@ class DemoSource:
     async def backfill(self) -> list[Reading]:
         self._now()
         return [
-            self._reading(self.demo_clock.wall_time(s.t), s)
-            for s in list(self.world.samples)[:-1]
+            self._reading(self.demo_clock.wall_time(s.t), s) for s in list(self.world.samples)[:-1]
         ]
 
     def _reading(self, at: datetime, sample: Sample) -> Reading:
@@ -453,7 +468,11 @@ class DemoPods(DemoSource):
         pods = PodList(rows)
         not_ready = sum(1 for r in rows if r.ready.startswith("0/") and r.status != "Terminating")
         restarts = sum(r.restarts for r in rows)
-        values = {"pods": float(len(rows)), "not_ready": float(not_ready), "restarts": float(restarts)}
+        values = {
+            "pods": float(len(rows)),
+            "not_ready": float(not_ready),
+            "restarts": float(restarts),
+        }
         return Reading(self.panel, now, values, evaluate(self.measures, values), detail=pods)
 
     async def backfill(self) -> list[Reading]:
@@ -465,7 +484,9 @@ class DemoBackup(DemoSource):
         now = self._now()
         last = self.demo_clock.wall_time(self.world.backup_last_success)
         values = {"age": (now - last).total_seconds()}
-        detail = BackupInfo(last_success=last, detail="nightly pg_dump of orders-db (CronJob db-backup)")
+        detail = BackupInfo(
+            last_success=last, detail="nightly pg_dump of orders-db (CronJob db-backup)"
+        )
         return Reading(self.panel, now, values, evaluate(self.measures, values), detail=detail)
 
     async def backfill(self) -> list[Reading]:

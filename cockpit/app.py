@@ -1,0 +1,240 @@
+"""The Textual application: wires sources, scheduler and state to the dashboard.
+
+Only this module knows both sides. Sources start after the first frame is drawn; every reading
+arrives as a message, updates `PanelState` and re-renders one panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from cockpit.model import HeaderInfo, PanelState, Reading
+from cockpit.scheduler import Scheduler
+from cockpit.screens.dashboard import DashboardScreen
+from cockpit.screens.help import HelpScreen
+from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
+from cockpit.wiring import Runtime, SourceSet, build_sources
+
+log = logging.getLogger(__name__)
+
+# Trend lines show the measure people watch: p95 for latency, the value itself elsewhere.
+TREND_KEY = {"latency": "p95", "error_rate": "error_ratio", "queue": "depth", "pods": "not_ready"}
+
+
+class ReadingArrived(Message):
+    """A source delivered a reading (good or failed)."""
+
+    def __init__(self, reading: Reading) -> None:
+        super().__init__()
+        self.reading = reading
+
+
+class BackfillArrived(Message):
+    def __init__(self, panel: str, readings: list[Reading]) -> None:
+        super().__init__()
+        self.panel = panel
+        self.readings = readings
+
+
+@dataclass
+class CrashNotice(Exception):
+    """What the terminal shows after a crash: one line and where the full report is."""
+
+    error: BaseException
+    report: str
+
+    def __rich__(self) -> Text:
+        return Text.assemble(
+            ("cockpit crashed: ", "bold red"),
+            f"{type(self.error).__name__}: {self.error}\n",
+            f"The full report is in {self.report}\n",
+        )
+
+
+class CockpitApp(App[None]):
+    TITLE = "incident-cockpit"
+    CSS_PATH = stylesheet_path()
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("p", "toggle_pause", "Pause", id="refresh.pause"),
+        Binding("r", "refresh_now", "Refresh", id="refresh.now"),
+        Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
+        Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        sources_factory: Callable[[Runtime], SourceSet] = build_sources,
+        start_sources: bool = True,
+    ) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self._sources_factory = sources_factory
+        self._start_sources = start_sources
+        self.states: dict[str, PanelState] = {
+            spec.panel: PanelState(spec.panel, spec.title, spec.measures, spec.interval)
+            for spec in runtime.specs
+        }
+        self.dashboard = DashboardScreen([(s.panel, s.title) for s in runtime.specs])
+        self.scheduler: Scheduler | None = None
+        self.source_set: SourceSet | None = None
+        self._backfills: set[asyncio.Task[None]] = set()
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dashboard)
+        self._render_all()
+        self.set_interval(1.0, self._tick, name="clock")
+        if self._start_sources:
+            # After the first frame: start-up time is the time to a useful screen.
+            self.call_after_refresh(self.start_sources)
+
+    def start_sources(self) -> None:
+        if self.scheduler is not None:
+            return
+        self.source_set = self._sources_factory(self.runtime)
+        self.scheduler = Scheduler(self._deliver, clock=self.runtime.clock)
+        for source, spec in self.source_set.sources:
+            self.scheduler.add(source, spec.interval, spec.timeout)
+            backfill = getattr(source, "backfill", None)
+            if backfill is not None:
+                task = asyncio.create_task(self._backfill(spec.panel, backfill, spec.timeout))
+                self._backfills.add(task)
+                task.add_done_callback(self._backfills.discard)
+        self.scheduler.start()
+        self._render_header()
+
+    async def _backfill(self, panel: str, backfill: Callable[[], object], limit: float) -> None:
+        try:
+            async with asyncio.timeout(max(limit, 5.0)):
+                readings = await backfill()  # type: ignore[misc]
+        except Exception as exc:  # a trend line is a nicety; its failure must cost nothing else
+            log.info("backfill of %s failed: %s", panel, exc)
+            return
+        if isinstance(readings, list) and readings:
+            self.post_message(BackfillArrived(panel, readings))
+
+    async def on_unmount(self) -> None:
+        for task in list(self._backfills):
+            task.cancel()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+
+    def _deliver(self, reading: Reading) -> None:
+        self.post_message(ReadingArrived(reading))
+
+    # ---- state → screen -----------------------------------------------------------------
+
+    def on_reading_arrived(self, message: ReadingArrived) -> None:
+        state = self.states.get(message.reading.panel)
+        if state is None:
+            return
+        state.apply(message.reading)
+        self._render_panel(state)
+
+    def on_backfill_arrived(self, message: BackfillArrived) -> None:
+        state = self.states.get(message.panel)
+        if state is not None:
+            state.backfill(message.readings)
+            self._render_panel(state)
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
+    @property
+    def paused(self) -> bool:
+        return self.scheduler is not None and self.scheduler.paused
+
+    def _render_panel(self, state: PanelState) -> None:
+        key = TREND_KEY.get(state.panel)
+        trend = state.history.values(key) if key else []
+        self.dashboard.show_panel(state.view(self.now(), self.paused), trend, self.now())
+
+    def _render_all(self) -> None:
+        self._render_header()
+        for state in self.states.values():
+            self._render_panel(state)
+
+    def _render_header(self) -> None:
+        incident = self.runtime.config.incident
+        started = self.source_set.incident_started() if self.source_set else None
+        self.dashboard.show_header(
+            HeaderInfo(
+                context=self.runtime.context,
+                namespace=self.runtime.namespace,
+                now=self.now(),
+                incident_title=incident.title,
+                severity=incident.severity,
+                incident_started=started,
+                read_only=self.runtime.read_only,
+                paused=self.paused,
+            )
+        )
+
+    def _tick(self) -> None:
+        # Ages and the clock move every second even when no reading arrives: that is how a
+        # panel turns visibly stale instead of showing a silent old number.
+        self._render_all()
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        if self.scheduler is None:
+            return
+        if self.scheduler.paused:
+            self.scheduler.resume()
+            self.notify("Refresh resumed")
+        else:
+            self.scheduler.pause()
+            self.notify("Refresh paused: numbers will turn stale. Press p to resume.")
+        self._render_all()
+
+    def action_refresh_now(self) -> None:
+        if self.scheduler is None:
+            return
+        if self.scheduler.paused:
+            self.notify("Refresh is paused; press p to resume.", severity="warning")
+            return
+        self.scheduler.refresh_now()
+
+    def action_help(self) -> None:
+        keys = []
+        seen = set()
+        for binding in [*self.BINDINGS, *self.dashboard.BINDINGS]:
+            if not isinstance(binding, Binding) or binding.key in seen:
+                continue
+            seen.add(binding.key)
+            keys.append((self.get_key_display(binding), binding.description or binding.action))
+        self.push_screen(HelpScreen(keys))
+
+    # ---- crashes ------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        from cockpit.logs import write_crash_report
+
+        try:
+            report = str(write_crash_report(error))
+        except OSError as exc:
+            report = f"(could not write a report: {exc})"
+        notice = CrashNotice(error, report)
+        notice.__cause__ = error
+        super()._handle_exception(notice)

@@ -1,0 +1,225 @@
+"""The `cockpit` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from cockpit import __version__
+from cockpit.config import (
+    ENV_CONFIG,
+    Config,
+    ConfigError,
+    example_config_text,
+    load_config,
+    resolve_config_path,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_CONFIG = 2
+
+THEME_NAMES = ("cockpit-dark", "cockpit-light", "high-contrast")
+
+
+def _fail(error: ConfigError) -> NoReturn:
+    click.echo(error.render(), err=True)
+    sys.exit(EXIT_CONFIG)
+
+
+def _refresh(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and value < 0.5:
+        raise click.BadParameter("must be at least 0.5 seconds (a floor that keeps SSH usable)")
+    return value
+
+
+def run_options(func: F) -> F:
+    """Options shared by the dashboard and `snapshot`, so both read the same config the same way."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            metavar="FILE",
+            help=f"Config file (TOML). Default: ${ENV_CONFIG}, then the user config dir.",
+        ),
+        click.option(
+            "--demo",
+            is_flag=True,
+            default=None,
+            help="Run a simulated incident; needs no cluster, Prometheus or network.",
+        ),
+        click.option(
+            "--read-only",
+            is_flag=True,
+            default=None,
+            help="Refuse every mutating request before it leaves the process.",
+        ),
+        click.option(
+            "--theme",
+            type=click.Choice(THEME_NAMES),
+            default=None,
+            help="Colour theme (default from config: cockpit-dark).",
+        ),
+        click.option(
+            "--refresh",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            callback=_refresh,
+            help="Poll every panel this often, overriding the config.",
+        ),
+        click.option(
+            "--context",
+            default=None,
+            metavar="NAME",
+            help="kubeconfig context to use (like kubectl --context).",
+        ),
+        click.option(
+            "-n",
+            "--namespace",
+            default=None,
+            metavar="NS",
+            help="Namespace for pods and actions (like kubectl -n).",
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            default=None,
+            help="Write debug-level diagnostics to the log file.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _merge(ctx: click.Context, local: dict[str, Any]) -> dict[str, Any]:
+    """Options given on the group (`cockpit --demo snapshot`) or the subcommand both count."""
+    merged = dict(ctx.obj or {})
+    merged.update({k: v for k, v in local.items() if v is not None})
+    return merged
+
+
+def _runtime(opts: dict[str, Any]) -> Any:
+    from cockpit.wiring import Runtime
+
+    flags = {
+        "read_only": opts.get("read_only"),
+        "theme": opts.get("theme"),
+        "refresh": opts.get("refresh"),
+        "context": opts.get("context"),
+        "namespace": opts.get("namespace"),
+        "debug": bool(opts.get("debug")),
+    }
+    if opts.get("demo"):
+        return Runtime.for_demo(**flags)
+    path = resolve_config_path(opts.get("config_path"))
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        _fail(error)
+    return Runtime.build(config, config_path=path, **flags)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@run_options
+@click.version_option(__version__, "--version", prog_name="cockpit")
+@click.pass_context
+def main(ctx: click.Context, **opts: Any) -> None:
+    """A terminal cockpit for the person holding the pager.
+
+    One screen answers "what is broken, since when, and did my fix work?": pods, latency,
+    error rate, queue depth and backup freshness, each with its threshold, status and age.
+
+    \b
+    Quick start:
+      cockpit --demo                 a simulated incident, no network needed
+      cockpit config example > c.toml && cockpit --config c.toml
+      cockpit snapshot --json        every panel once, for a status update or a script
+
+    \b
+    Keys: q quit · p pause/resume · r refresh now · tab next panel · ? help
+    """
+    ctx.obj = {k: v for k, v in opts.items() if v is not None}
+    if ctx.invoked_subcommand is not None:
+        return
+    runtime = _runtime(ctx.obj)
+    from cockpit.logs import setup_logging
+
+    log_path = setup_logging(debug=runtime.debug)
+    from cockpit.app import CockpitApp
+
+    app = CockpitApp(runtime)
+    app.run()
+    if app.return_code:
+        click.echo(f"Diagnostics: {log_path}", err=True)
+        sys.exit(app.return_code)
+
+
+@main.group()
+def config() -> None:
+    """Check or print configuration."""
+
+
+@config.command("check")
+@click.argument("file", required=False)
+@click.pass_context
+def config_check(ctx: click.Context, file: str | None) -> None:
+    """Validate FILE (default: the config `cockpit` would load) and summarise it."""
+    path = resolve_config_path(file or (ctx.obj or {}).get("config_path"))
+    try:
+        cfg = load_config(path)
+    except ConfigError as error:
+        _fail(error)
+    click.echo(f"{path}: OK")
+    click.echo(_summary(cfg))
+
+
+def _summary(cfg: Config) -> str:
+    from cockpit.config import panel_specs
+    from cockpit.units import format_threshold
+
+    lines = []
+    for spec in panel_specs(cfg):
+        slos = ", ".join(
+            f"{m.label} {format_threshold(m.unit, m.threshold.crit, m.threshold.warn)}"
+            for m in spec.measures
+        )
+        lines.append(
+            f"  {spec.title:<17} source={spec.source:<10} every {spec.interval:g}s  "
+            f"timeout {spec.timeout:g}s  {slos}"
+        )
+    if not lines:
+        lines.append(
+            "  no panels configured: add [panels.<name>] tables (see cockpit config example)"
+        )
+    return "\n".join(lines)
+
+
+@config.command("example")
+def config_example() -> None:
+    """Print a commented example config that `cockpit config check` accepts."""
+    click.echo(example_config_text(), nl=False)
+
+
+@main.command()
+@run_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def snapshot(ctx: click.Context, as_json: bool, **opts: Any) -> None:
+    """Read every configured source once, print each panel's value, SLO, status and age."""
+    merged = _merge(ctx.parent, opts) if ctx.parent else opts
+    runtime = _runtime(merged)
+    from cockpit.logs import setup_logging
+    from cockpit.snapshot import render_json, render_table, take_snapshot
+
+    setup_logging(debug=runtime.debug)
+    views = asyncio.run(take_snapshot(runtime))
+    click.echo(render_json(views, runtime) if as_json else render_table(views))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Turns a validated config into live sources. The only module that knows every source kind.
+
+Source modules are imported here on demand, so a config without Kubernetes never pays for the
+`kubernetes` import, and one with it pays only when the sources start (after the first frame).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from cockpit.config import Config, PanelSpec, demo_config, panel_specs
+from cockpit.model import Reading
+from cockpit.sources.base import Clock, Source, utc_now
+
+
+@dataclass
+class Runtime:
+    """Everything the app and `snapshot` need, settled from config and command-line flags."""
+
+    config: Config
+    specs: list[PanelSpec]
+    demo: bool = False
+    read_only: bool = False
+    theme: str = "cockpit-dark"
+    context: str = ""
+    namespace: str = "default"
+    config_path: Path | None = None
+    clock: Clock = utc_now
+    debug: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        config: Config,
+        *,
+        demo: bool = False,
+        config_path: Path | None = None,
+        read_only: bool | None = None,
+        theme: str | None = None,
+        refresh: float | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        clock: Clock = utc_now,
+        debug: bool = False,
+    ) -> Runtime:
+        settings = config.cockpit
+        return cls(
+            config=config,
+            specs=panel_specs(config, refresh),
+            demo=demo,
+            read_only=settings.read_only if read_only is None else read_only,
+            theme=theme or settings.theme,
+            context=context if context is not None else settings.context,
+            namespace=namespace or settings.namespace,
+            config_path=config_path,
+            clock=clock,
+            debug=debug,
+        )
+
+    @classmethod
+    def for_demo(cls, clock: Clock = utc_now, **flags: object) -> Runtime:
+        return cls.build(demo_config(), demo=True, clock=clock, **flags)  # type: ignore[arg-type]
+
+
+@dataclass
+class SourceSet:
+    sources: list[tuple[Source, PanelSpec]] = field(default_factory=list)
+    world: object | None = None
+    demo_clock: object | None = None
+
+    def incident_started(self) -> datetime | None:
+        if self.world is None or self.demo_clock is None:
+            return None
+        from cockpit.sources.demo import DemoClock, DemoWorld, demo_incident_start
+
+        assert isinstance(self.world, DemoWorld) and isinstance(self.demo_clock, DemoClock)
+        return demo_incident_start(self.world, self.demo_clock)
+
+    async def aclose(self) -> None:
+        for source, _ in self.sources:
+            await source.aclose()
+
+
+def build_sources(runtime: Runtime) -> SourceSet:
+    result = SourceSet()
+    prometheus_client = None
+    for spec in runtime.specs:
+        kind = spec.source
+        if kind == "demo":
+            source = _demo_source(spec, runtime, result)
+        elif kind == "kubernetes":
+            from cockpit.sources.kube_pods import KubernetesPods
+
+            pods = runtime.config.panels.pods
+            assert pods is not None
+            source = KubernetesPods(
+                spec.panel,
+                spec.measures,
+                namespace=pods.namespace or runtime.namespace,
+                selector=pods.selector,
+                context=runtime.context,
+                clock=runtime.clock,
+            )
+        elif kind == "prometheus":
+            if prometheus_client is None:
+                prometheus_client = _prometheus_client(runtime)
+            source = _prometheus_source(spec, runtime, prometheus_client)
+        elif kind == "file":
+            from cockpit.sources.file_backup import FileBackup
+
+            backup = runtime.config.panels.backup
+            assert backup is not None
+            source = FileBackup(spec.panel, spec.measures, backup.path, clock=runtime.clock)
+        else:  # config validation makes this unreachable; say so loudly if it is not
+            raise ValueError(f"unknown source kind {kind!r} for panel {spec.panel}")
+        result.sources.append((source, spec))
+    return result
+
+
+def _demo_source(spec: PanelSpec, runtime: Runtime, result: SourceSet) -> Source:
+    from cockpit.sources import demo
+
+    if result.world is None:
+        result.world = demo.DemoWorld(namespace=runtime.namespace)
+        result.demo_clock = demo.DemoClock(runtime.clock)
+    assert isinstance(result.world, demo.DemoWorld)
+    assert isinstance(result.demo_clock, demo.DemoClock)
+    kinds: dict[str, type[demo.DemoSource]] = {
+        "pods": demo.DemoPods,
+        "latency": demo.DemoLatency,
+        "error_rate": demo.DemoErrorRate,
+        "queue": demo.DemoQueue,
+        "backup": demo.DemoBackup,
+    }
+    return kinds[spec.panel](spec.panel, result.world, result.demo_clock, spec.measures)
+
+
+def _prometheus_client(runtime: Runtime) -> object:
+    from cockpit.sources.prometheus import PrometheusClient
+
+    settings = runtime.config.prometheus
+    assert settings is not None
+    return PrometheusClient(
+        settings.url,
+        timeout=settings.timeout,
+        bearer_token_env=settings.bearer_token_env,
+        headers=dict(settings.headers),
+    )
+
+
+def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Source:
+    from cockpit.sources import prometheus as prom
+
+    assert isinstance(client, prom.PrometheusClient)
+    panels = runtime.config.panels
+    if spec.panel == "latency" and panels.latency is not None:
+        return prom.PrometheusLatency(
+            spec.panel,
+            spec.measures,
+            client,
+            panels.latency.p50_query,
+            panels.latency.p95_query,
+            clock=runtime.clock,
+        )
+    if spec.panel == "error_rate" and panels.error_rate is not None:
+        return prom.PrometheusValue(
+            spec.panel,
+            spec.measures,
+            client,
+            panels.error_rate.query,
+            "error_ratio",
+            clock=runtime.clock,
+        )
+    if spec.panel == "queue" and panels.queue is not None:
+        return prom.PrometheusValue(
+            spec.panel, spec.measures, client, panels.queue.query, "depth", clock=runtime.clock
+        )
+    if spec.panel == "backup" and panels.backup is not None:
+        return prom.PrometheusBackup(
+            spec.panel, spec.measures, client, panels.backup.query, clock=runtime.clock
+        )
+    raise ValueError(f'panel {spec.panel} cannot use source = "prometheus"')
+
+
+__all__ = ["Reading", "Runtime", "SourceSet", "build_sources"]

@@ -1,0 +1,61 @@
+"""The dashboard: header, metric panels in a grid that reflows, the pods table, the footer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from cockpit.widgets.backup_panel import BackupPanel
+from cockpit.widgets.header import HeaderBar
+from cockpit.widgets.metric_panel import MetricPanel
+from cockpit.widgets.pods_panel import PodsPanel
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from cockpit.model import HeaderInfo, PanelView
+
+# Where the screen switches to the wide layout: four metric panels in a row, taller trends.
+WIDE_COLUMNS = 140
+WIDE_ROWS = 40
+
+
+class DashboardScreen(Screen[None]):
+    def __init__(self, panels: Sequence[tuple[str, str]]) -> None:
+        """`panels`: (panel id, title) in display order."""
+        super().__init__(id="dashboard")
+        self.header = HeaderBar()
+        self.panels: dict[str, Widget] = {}
+        for panel, title in panels:
+            if panel == "pods":
+                self.panels[panel] = PodsPanel(panel, title)
+            elif panel == "backup":
+                self.panels[panel] = BackupPanel(panel, title)
+            else:
+                self.panels[panel] = MetricPanel(panel, title)
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        with Container(id="metrics"):
+            for name, widget in self.panels.items():
+                if name != "pods":
+                    yield widget
+        if "pods" in self.panels:
+            yield self.panels["pods"]
+        yield Footer()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE_COLUMNS and event.size.height >= WIDE_ROWS, "-wide")
+
+    def show_header(self, info: HeaderInfo) -> None:
+        self.header.show(info)
+
+    def show_panel(self, view: PanelView, trend: list[float], now: datetime) -> None:
+        widget = self.panels.get(view.panel)
+        if isinstance(widget, PodsPanel):
+            widget.show(view, now)
+        elif isinstance(widget, MetricPanel | BackupPanel):
+            widget.show(view, trend)

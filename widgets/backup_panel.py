@@ -1,0 +1,49 @@
+"""Backup freshness: age of the last success, when it was, and the RPO status."""
+
+from __future__ import annotations
+
+from cockpit.widgets.panel_text import age_label, error_line, measure_line, note_line, status_class
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from cockpit.model import BackupInfo, PanelView, Status
+from cockpit.units import format_utc
+
+_STATUS_CLASSES = tuple(status_class(s) for s in Status)
+
+
+class BackupPanel(Vertical, can_focus=True):
+    def __init__(self, panel: str, title: str) -> None:
+        super().__init__(id=f"panel-{panel}", classes="panel")
+        self.panel = panel
+        self.border_title = title
+        self.border_subtitle = "no data yet"
+        self._body = Static("", classes="body")
+        self._last = ""
+
+    def compose(self) -> ComposeResult:
+        yield self._body
+
+    def show(self, view: PanelView, trend: list[float]) -> None:
+        del trend  # a backup age only ever grows between runs; a trend says nothing here
+        self.remove_class(*_STATUS_CLASSES)
+        self.add_class(status_class(view.status))
+        self.border_subtitle = age_label(view)
+        lines = [measure_line(view, m) for m in view.measures]
+        info = view.detail if isinstance(view.detail, BackupInfo) else None
+        if info is not None:
+            if info.last_success is not None:
+                lines.append(Content.assemble(("last ok ", "bold"), format_utc(info.last_success)))
+            else:
+                lines.append(Content.styled("no backup recorded", "$error bold"))
+        for extra in (error_line(view), note_line(view)):
+            if extra is not None:
+                lines.append(extra)
+        if info is not None and info.detail and len(lines) < 3:
+            lines.append(Content.styled(info.detail, "$text-muted"))
+        body = Content("\n").join(lines)
+        if body.plain != self._last:
+            self._last = body.plain
+            self._body.update(body)

@@ -1,0 +1,66 @@
+"""The one-line header: context/namespace, incident, UTC clock, READ-ONLY and PAUSED badges."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from cockpit.model import HeaderInfo
+from cockpit.units import format_clock, format_elapsed
+
+
+def render_header(info: HeaderInfo, width: int = 200) -> Content:
+    left = Content.styled(f"{info.context or '-'}/{info.namespace}", "bold")
+    if info.incident_title:
+        parts: list[Content | str | tuple[str, str]] = [
+            left,
+            "  ",
+            (f" {info.severity} ", "reverse bold"),
+        ]
+        # Elapsed time before the title: on a narrow screen the title is what gets cut.
+        if info.incident_started is not None:
+            elapsed = (info.now - info.incident_started).total_seconds()
+            parts.append((f" ⏱ {format_elapsed(elapsed)}", "bold"))
+        parts.append(f" {info.incident_title}")
+        left = Content.assemble(*parts)
+    else:
+        left = Content.assemble(left, ("  no incident declared", "$text-muted"))
+    badges: list[Content | str | tuple[str, str]] = []
+    if info.paused:
+        badges += [(" ⏸ PAUSED ", "reverse"), " "]
+    if info.read_only:
+        badges += [(" READ-ONLY ", "reverse bold"), " "]
+    badges.append(format_clock(info.now))
+    right = Content.assemble(*badges)
+    # The badges and the clock must never be cut: the incident title gives way first.
+    room = max(0, width - right.cell_length - 1)
+    if left.cell_length > room:
+        left = left.truncate(max(0, room - 1)).append("…")
+    gap = max(1, width - left.cell_length - right.cell_length)
+    return Content.assemble(left, " " * gap, right)
+
+
+class HeaderBar(Static):
+    def __init__(self) -> None:
+        super().__init__("", id="header")
+        self._info: HeaderInfo | None = None
+        self._last = ""
+
+    def show(self, info: HeaderInfo) -> None:
+        self._info = info
+        self.set_class(info.read_only, "-read-only")
+        self._render_now()
+
+    def on_resize(self) -> None:
+        self._last = ""
+        self._render_now()
+
+    def _render_now(self) -> None:
+        if self._info is None:
+            return
+        width = max(20, self.size.width - 2) if self.size.width else 80
+        rendered = render_header(self._info, width)
+        # Repaint only when the text changes: every byte counts on a slow SSH link.
+        if rendered.plain != self._last:
+            self._last = rendered.plain
+            self.update(rendered)

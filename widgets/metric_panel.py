@@ -1,0 +1,61 @@
+"""A metric panel: its numbers with threshold and status, the reading's age, errors, a trend."""
+
+from __future__ import annotations
+
+from cockpit.widgets.panel_text import (
+    age_label,
+    error_line,
+    measure_line,
+    note_line,
+    status_class,
+)
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Sparkline, Static
+
+from cockpit.model import PanelView, Status
+
+_STATUS_CLASSES = tuple(status_class(s) for s in Status)
+
+
+class MetricPanel(Vertical, can_focus=True):
+    """Latency, error rate and queue depth: one or two measures and the trend of the last one."""
+
+    def __init__(self, panel: str, title: str) -> None:
+        super().__init__(id=f"panel-{panel}", classes="panel")
+        self.panel = panel
+        self.border_title = title
+        self.border_subtitle = "no data yet"
+        self._body = Static("", classes="body")
+        self._trend = Sparkline([], summary_function=max)
+        self._last_body = ""
+        self._last_trend: tuple[float, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield self._body
+        yield self._trend
+
+    def show(self, view: PanelView, trend: list[float]) -> None:
+        self.remove_class(*_STATUS_CLASSES)
+        self.add_class(status_class(view.status))
+        self.border_subtitle = age_label(view)
+        lines = self.body_lines(view)
+        body = Content("\n").join(lines)
+        if body.plain != self._last_body:
+            self._last_body = body.plain
+            self._body.update(body)
+        # The trend gives way to the error text: a failing panel says why before it shows history.
+        show_trend = view.error is None and bool(trend)
+        self._trend.display = show_trend
+        compact = tuple(trend[-120:])
+        if show_trend and compact != self._last_trend:
+            self._last_trend = compact
+            self._trend.data = list(compact)
+
+    def body_lines(self, view: PanelView) -> list[Content]:
+        lines = [measure_line(view, m) for m in view.measures]
+        for extra in (error_line(view), note_line(view)):
+            if extra is not None:
+                lines.append(extra)
+        return lines

@@ -1,0 +1,146 @@
+"""The pods table, like `kubectl get pods -o wide`, with counts by status above it.
+
+Updates are keyed diffs: rows are added, changed cell by cell, or removed, and the cursor stays
+on the pod it was on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cockpit.widgets.panel_text import STATUS_STYLE, age_label, error_line, status_class
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowKey
+
+from cockpit.model import PanelView, PodList, PodRow, Status
+from cockpit.units import short_age
+
+COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE")
+# Fixed widths for the short columns, so a pod turning CrashLoopBackOff never reflows the table.
+WIDTHS: dict[str, int | None] = {
+    "NAME": None,
+    "READY": 5,
+    "STATUS": 17,
+    "RESTARTS": 14,
+    "AGE": 6,
+    "NODE": None,
+}
+_STATUS_CLASSES = tuple(status_class(s) for s in Status)
+
+_HEALTHY = {"Running", "Completed", "Succeeded"}
+_TRANSIENT = {"ContainerCreating", "Pending", "Terminating", "PodInitializing"}
+
+
+def pod_cells(row: PodRow, now: datetime) -> tuple[str | Content, ...]:
+    restarts = str(row.restarts)
+    if row.last_restart_at is not None and row.restarts:
+        restarts += f" ({short_age((now - row.last_restart_at).total_seconds())} ago)"
+    if row.status in _HEALTHY and not row.ready.startswith("0/"):
+        status: str | Content = row.status
+    elif row.status in _TRANSIENT:
+        status = Content.styled(row.status, STATUS_STYLE[Status.WARN])
+    else:
+        status = Content.styled(row.status, STATUS_STYLE[Status.CRIT])
+    return (
+        row.name,
+        row.ready,
+        status,
+        restarts,
+        short_age((now - row.created_at).total_seconds()),
+        row.node or "<none>",
+    )
+
+
+def counts_line(pods: PodList) -> Content:
+    counts = pods.counts()
+    if not counts:
+        return Content.styled("no pods match", "$text-muted")
+    parts: list[Content | str] = [Content.styled(f"{len(pods.rows)} pods", "bold")]
+    for status, n in counts.items():
+        style = (
+            ""
+            if status in _HEALTHY
+            else (STATUS_STYLE[Status.WARN] if status in _TRANSIENT else STATUS_STYLE[Status.CRIT])
+        )
+        parts += ["  ", Content.styled(f"{status} {n}", style)]
+    return Content.assemble(*parts)
+
+
+class PodsPanel(Vertical):
+    def __init__(self, panel: str, title: str) -> None:
+        super().__init__(id=f"panel-{panel}", classes="panel")
+        self.panel = panel
+        self.border_title = title
+        self.border_subtitle = "no data yet"
+        self._counts = Static("", id="pod-counts")
+        self._error = Static("", id="pod-error")
+        self.table: DataTable[str | Content] = DataTable(
+            cursor_type="row", zebra_stripes=False, id="pods-table"
+        )
+        self._cells: dict[str, tuple[str, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield self._counts
+        yield self._error
+        yield self.table
+
+    def on_mount(self) -> None:
+        for label in COLUMNS:
+            self.table.add_column(label, key=label, width=WIDTHS[label])
+        self._error.display = False
+
+    def show(self, view: PanelView, now: datetime) -> None:
+        self.remove_class(*_STATUS_CLASSES)
+        self.add_class(status_class(view.status))
+        self.border_subtitle = age_label(view)
+        err = error_line(view)
+        self._error.display = err is not None
+        if err is not None:
+            self._error.update(err)
+        pods = view.detail if isinstance(view.detail, PodList) else None
+        if pods is None:
+            self._counts.update(
+                Content.styled("waiting for the first list…", "$text-muted") if err is None else ""
+            )
+            return
+        self._counts.update(counts_line(pods))
+        self._apply(pods, now)
+
+    def _apply(self, pods: PodList, now: datetime) -> None:
+        table = self.table
+        cursor_key = self._cursor_key()
+        wanted = {row.name: row for row in pods.rows}
+        for name in [n for n in self._cells if n not in wanted]:
+            table.remove_row(name)
+            del self._cells[name]
+        added = False
+        for name, row in wanted.items():
+            cells = pod_cells(row, now)
+            plain = tuple(c.plain if isinstance(c, Content) else c for c in cells)
+            old = self._cells.get(name)
+            if old is None:
+                table.add_row(*cells, key=name)
+                added = True
+            elif old != plain:
+                for column, value, before in zip(COLUMNS, cells, old, strict=True):
+                    text = value.plain if isinstance(value, Content) else value
+                    if text != before:
+                        table.update_cell(name, column, value, update_width=WIDTHS[column] is None)
+            self._cells[name] = plain
+        if added:
+            table.sort("NAME")
+        if cursor_key is not None and cursor_key in self._cells:
+            table.move_cursor(row=table.get_row_index(cursor_key), animate=False)
+
+    def _cursor_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        try:
+            key: RowKey = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return key.value
