@@ -12,6 +12,7 @@ import click
 from cockpit import __version__
 from cockpit.config import (
     ENV_CONFIG,
+    THEME_NAMES,
     Config,
     ConfigError,
     example_config_text,
@@ -21,9 +22,6 @@ from cockpit.config import (
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_CONFIG = 2
-
-THEME_NAMES = ("cockpit-dark", "cockpit-light", "high-contrast")
-
 
 def _fail(error: ConfigError) -> NoReturn:
     click.echo(error.render(), err=True)

@@ -31,6 +31,8 @@ from cockpit.units import parse_duration
 APP_NAME = "incident-cockpit"
 ENV_CONFIG = "COCKPIT_CONFIG"
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+# The themes in cockpit.themes; listed here so validating a config never imports Textual.
+THEME_NAMES = ("cockpit-dark", "cockpit-light", "high-contrast")
 
 
 def _duration(value: Any) -> float:
@@ -52,6 +54,13 @@ class CockpitSettings(_Strict):
     theme: str = "cockpit-dark"
     context: str = Field("", description="kubeconfig context; empty means current-context")
     namespace: str = "default"
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, v: str) -> str:
+        if v not in THEME_NAMES:
+            raise ValueError(f"expected one of {', '.join(THEME_NAMES)}, found {v!r}")
+        return v
 
     @field_validator("refresh")
     @classmethod

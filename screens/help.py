@@ -28,8 +28,8 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         super().__init__()
-        self._bindings = bindings
+        self._keys = bindings
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(bindings_table(self._bindings))
+            yield Static(bindings_table(self._keys))

@@ -46,7 +46,7 @@ class MetricPanel(Vertical, can_focus=True):
             self._last_body = body.plain
             self._body.update(body)
         # The trend gives way to the error text: a failing panel says why before it shows history.
-        show_trend = view.error is None and bool(trend)
+        show_trend = view.error is None and len(trend) >= 2
         self._trend.display = show_trend
         compact = tuple(trend[-120:])
         if show_trend and compact != self._last_trend:
