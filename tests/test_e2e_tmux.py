@@ -1,0 +1,87 @@
+"""End to end in a real terminal: tmux runs `cockpit --demo` at 80x24 and we read the pane."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+
+COCKPIT = str(Path(sys.executable).with_name("cockpit"))
+
+
+class Tmux:
+    def __init__(self, tmux: str, socket: str) -> None:
+        self.tmux, self.socket, self.session = tmux, socket, "cockpit"
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.tmux, "-L", self.socket, *args], capture_output=True,
+                              text=True, timeout=30)
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", self.session).stdout
+
+    def alive(self) -> bool:
+        return self("has-session", "-t", self.session).returncode == 0
+
+    def wait_for(self, condition: Callable[[str], bool], limit: float = 60.0) -> str:
+        # Polls the pane until what a person would see is there; the limit only bounds a hang.
+        deadline = time.monotonic() + limit
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"screen never matched; last screen:\n{screen}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    binary = require_tool("tmux")
+    session = Tmux(binary, f"cockpit-test-{uuid.uuid4().hex[:8]}")
+    yield session
+    session("kill-server")
+
+
+@pytest.mark.slow
+def test_demo_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    assert shutil.which(COCKPIT) or os.path.exists(COCKPIT)
+    env = f"env TERM=xterm-256color XDG_STATE_HOME={tmp_path} {COCKPIT} --demo"
+    tmux("new-session", "-d", "-s", tmux.session, "-x", "80", "-y", "24", env)
+    screen = tmux.wait_for(lambda s: "Latency" in s and "CrashLoopBackOff" in s and "CRIT" in s)
+    lines = screen.splitlines()
+    assert "demo/shop" in lines[0] and "UTC" in lines[0]
+    assert "Quit" in screen
+    tmux("send-keys", "-t", tmux.session, "p")
+    tmux.wait_for(lambda s: "PAUSED" in s.splitlines()[0])
+    tmux("send-keys", "-t", tmux.session, "p")
+    tmux.wait_for(lambda s: "PAUSED" not in s.splitlines()[0])
+    tmux("send-keys", "-t", tmux.session, "?")
+    tmux.wait_for(lambda s: "Keys" in s and "Refresh" in s)
+    tmux("send-keys", "-t", tmux.session, "Escape")
+    tmux.wait_for(lambda s: "Keys" not in s)
+    tmux("send-keys", "-t", tmux.session, "q")
+    deadline = time.monotonic() + 30
+    while tmux.alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not tmux.alive(), "cockpit did not exit on q"
+
+
+@pytest.mark.slow
+def test_resizing_keeps_the_dashboard(tmux: Tmux, tmp_path: Path) -> None:
+    env = f"env TERM=xterm-256color XDG_STATE_HOME={tmp_path} {COCKPIT} --demo"
+    tmux("new-session", "-d", "-s", tmux.session, "-x", "160", "-y", "48", env)
+    tmux.wait_for(lambda s: "Backup freshness" in s and "CRIT" in s)
+    tmux("resize-window", "-t", tmux.session, "-x", "80", "-y", "24")
+    screen = tmux.wait_for(lambda s: len(s.splitlines()[0].rstrip()) <= 80 and "Latency" in s)
+    assert "Pods" in screen
+    tmux("send-keys", "-t", tmux.session, "q")
