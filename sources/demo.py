@@ -485,7 +485,7 @@ class DemoBackup(DemoSource):
         last = self.demo_clock.wall_time(self.world.backup_last_success)
         values = {"age": (now - last).total_seconds()}
         detail = BackupInfo(
-            last_success=last, detail="nightly pg_dump of orders-db (CronJob db-backup)"
+            last_success=last, detail="CronJob db-backup: pg_dump orders-db"
         )
         return Reading(self.panel, now, values, evaluate(self.measures, values), detail=detail)
 

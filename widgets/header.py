@@ -20,7 +20,7 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
         # Elapsed time before the title: on a narrow screen the title is what gets cut.
         if info.incident_started is not None:
             elapsed = (info.now - info.incident_started).total_seconds()
-            parts.append((f" ⏱ {format_elapsed(elapsed)}", "bold"))
+            parts.append((f" T+{format_elapsed(elapsed)}", "bold"))
         parts.append(f" {info.incident_title}")
         left = Content.assemble(*parts)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cockpit.widgets.panel_text import STATUS_STYLE, age_label, error_line, status_class
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -34,16 +35,19 @@ _HEALTHY = {"Running", "Completed", "Succeeded"}
 _TRANSIENT = {"ContainerCreating", "Pending", "Terminating", "PodInitializing"}
 
 
-def pod_cells(row: PodRow, now: datetime) -> tuple[str | Content, ...]:
+def pod_cells(
+    row: PodRow, now: datetime, warn_style: str = "bold yellow", crit_style: str = "bold red"
+) -> tuple[str | Text, ...]:
     restarts = str(row.restarts)
     if row.last_restart_at is not None and row.restarts:
         restarts += f" ({short_age((now - row.last_restart_at).total_seconds())} ago)"
+    # DataTable renders Rich text, so status colours come resolved from the theme.
     if row.status in _HEALTHY and not row.ready.startswith("0/"):
-        status: str | Content = row.status
+        status: str | Text = row.status
     elif row.status in _TRANSIENT:
-        status = Content.styled(row.status, STATUS_STYLE[Status.WARN])
+        status = Text(row.status, style=warn_style)
     else:
-        status = Content.styled(row.status, STATUS_STYLE[Status.CRIT])
+        status = Text(row.status, style=crit_style)
     return (
         row.name,
         row.ready,
@@ -77,7 +81,7 @@ class PodsPanel(Vertical):
         self.border_subtitle = "no data yet"
         self._counts = Static("", id="pod-counts")
         self._error = Static("", id="pod-error")
-        self.table: DataTable[str | Content] = DataTable(
+        self.table: DataTable[str | Text] = DataTable(
             cursor_type="row", zebra_stripes=False, id="pods-table"
         )
         self._cells: dict[str, tuple[str, ...]] = {}
@@ -117,16 +121,18 @@ class PodsPanel(Vertical):
             table.remove_row(name)
             del self._cells[name]
         added = False
+        theme = self.app.current_theme
+        warn, crit = f"bold {theme.warning}", f"bold {theme.error}"
         for name, row in wanted.items():
-            cells = pod_cells(row, now)
-            plain = tuple(c.plain if isinstance(c, Content) else c for c in cells)
+            cells = pod_cells(row, now, warn, crit)
+            plain = tuple(c.plain if isinstance(c, Text) else c for c in cells)
             old = self._cells.get(name)
             if old is None:
                 table.add_row(*cells, key=name)
                 added = True
             elif old != plain:
                 for column, value, before in zip(COLUMNS, cells, old, strict=True):
-                    text = value.plain if isinstance(value, Content) else value
+                    text = value.plain if isinstance(value, Text) else value
                     if text != before:
                         table.update_cell(name, column, value, update_width=WIDTHS[column] is None)
             self._cells[name] = plain
