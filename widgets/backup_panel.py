@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from cockpit.widgets.panel_text import age_label, error_line, measure_line, note_line, status_class
+from cockpit.widgets.panel_frame import PanelFrame
+from cockpit.widgets.panel_text import error_line, measure_line, note_line
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from cockpit.model import BackupInfo, PanelView, Status
+from cockpit.model import BackupInfo, PanelView
 from cockpit.units import format_utc
 
-_STATUS_CLASSES = tuple(status_class(s) for s in Status)
 
-
-class BackupPanel(Vertical, can_focus=True):
+class BackupPanel(PanelFrame, can_focus=True):
     def __init__(self, panel: str, title: str) -> None:
-        super().__init__(id=f"panel-{panel}", classes="panel")
-        self.panel = panel
-        self.border_title = title
-        self.border_subtitle = "no data yet"
+        super().__init__(panel, title)
         self._body = Static("", classes="body")
         self._last = ""
 
@@ -28,9 +23,7 @@ class BackupPanel(Vertical, can_focus=True):
 
     def show(self, view: PanelView, trend: list[float]) -> None:
         del trend  # a backup age only ever grows between runs; a trend says nothing here
-        self.remove_class(*_STATUS_CLASSES)
-        self.add_class(status_class(view.status))
-        self.border_subtitle = age_label(view)
+        self.show_frame(view)
         lines = [measure_line(view, m) for m in view.measures]
         info = view.detail if isinstance(view.detail, BackupInfo) else None
         if info is not None:

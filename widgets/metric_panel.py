@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
+from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import (
-    age_label,
     error_line,
     measure_line,
     note_line,
-    status_class,
 )
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Sparkline, Static
 
-from cockpit.model import PanelView, Status
-
-_STATUS_CLASSES = tuple(status_class(s) for s in Status)
+from cockpit.model import PanelView
 
 
-class MetricPanel(Vertical, can_focus=True):
+class MetricPanel(PanelFrame, can_focus=True):
     """Latency, error rate and queue depth: one or two measures and the trend of the last one."""
 
     def __init__(self, panel: str, title: str) -> None:
-        super().__init__(id=f"panel-{panel}", classes="panel")
-        self.panel = panel
-        self.border_title = title
-        self.border_subtitle = "no data yet"
+        super().__init__(panel, title)
         self._body = Static("", classes="body")
         self._trend = Sparkline([], summary_function=max)
         self._last_body = ""
@@ -37,9 +30,7 @@ class MetricPanel(Vertical, can_focus=True):
         yield self._trend
 
     def show(self, view: PanelView, trend: list[float]) -> None:
-        self.remove_class(*_STATUS_CLASSES)
-        self.add_class(status_class(view.status))
-        self.border_subtitle = age_label(view)
+        self.show_frame(view)
         lines = self.body_lines(view)
         body = Content("\n").join(lines)
         if body.plain != self._last_body:

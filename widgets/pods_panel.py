@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cockpit.widgets.panel_text import STATUS_STYLE, age_label, error_line, status_class
+from cockpit.widgets.panel_frame import PanelFrame
+from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
@@ -73,12 +73,9 @@ def counts_line(pods: PodList) -> Content:
     return Content.assemble(*parts)
 
 
-class PodsPanel(Vertical):
+class PodsPanel(PanelFrame):
     def __init__(self, panel: str, title: str) -> None:
-        super().__init__(id=f"panel-{panel}", classes="panel")
-        self.panel = panel
-        self.border_title = title
-        self.border_subtitle = "no data yet"
+        super().__init__(panel, title)
         self._counts = Static("", id="pod-counts")
         self._error = Static("", id="pod-error")
         self.table: DataTable[str | Text] = DataTable(
@@ -97,9 +94,7 @@ class PodsPanel(Vertical):
         self._error.display = False
 
     def show(self, view: PanelView, now: datetime) -> None:
-        self.remove_class(*_STATUS_CLASSES)
-        self.add_class(status_class(view.status))
-        self.border_subtitle = age_label(view)
+        self.show_frame(view)
         err = error_line(view)
         self._error.display = err is not None
         if err is not None:
