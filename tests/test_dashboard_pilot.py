@@ -182,3 +182,41 @@ async def test_demo_sources_start_after_the_first_frame(clock: FakeClock) -> Non
         assert "p95" in screen_text(app)
         assert app.states["latency"].view(clock.now).age == pytest.approx(1, abs=1)
         assert clock.now - app.states["latency"].latest.observed_at <= timedelta(seconds=1)
+
+
+async def test_pods_panel_shows_the_error_and_keeps_the_last_list(clock: FakeClock) -> None:
+    app = CockpitApp(demo_runtime(clock), start_sources=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.source_set = build_sources(app.runtime)
+        await feed_demo(app)
+        clock.advance(1)
+        app.post_message(ReadingArrived(Reading.failure(
+            "pods", clock.now, 'forbidden: cannot list pods in namespace "shop"')))
+        await pilot.pause()
+        text = screen_text(app)
+        assert 'forbidden: cannot list pods in namespace "shop"' in text
+        assert "CrashLoopBackOff" in text  # the last good list stays, with its age
+        assert "1s ago" in text
+
+
+async def test_pods_table_keeps_the_cursor_on_its_pod(clock: FakeClock) -> None:
+    app = CockpitApp(demo_runtime(clock), start_sources=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.source_set = build_sources(app.runtime)
+        await feed_demo(app)
+        await pilot.pause()
+        table = app.dashboard.query_one("#pods-table")
+        table.focus()
+        await pilot.press("down", "down")
+        from textual.widgets import DataTable
+
+        assert isinstance(table, DataTable)
+        chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        # Time passes: pods restart, get replaced, rows are added and removed around it.
+        for _ in range(3):
+            clock.advance(1)
+            await feed_demo(app)
+            await pilot.pause()
+        keys = [row.key.value for row in table.ordered_rows]
+        if chosen in keys:
+            assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == chosen

@@ -10,29 +10,40 @@ from cockpit.units import format_clock, format_elapsed
 
 
 def render_header(info: HeaderInfo, width: int = 200) -> Content:
-    left = Content.styled(f"{info.context or '-'}/{info.namespace}", "bold")
-    if info.incident_title:
-        parts: list[Content | str | tuple[str, str]] = [
-            left,
-            "  ",
-            (f" {info.severity} ", "reverse bold"),
-        ]
-        # Elapsed time before the title: on a narrow screen the title is what gets cut.
-        if info.incident_started is not None:
-            elapsed = (info.now - info.incident_started).total_seconds()
-            parts.append((f" T+{format_elapsed(elapsed)}", "bold"))
-        parts.append(f" {info.incident_title}")
-        left = Content.assemble(*parts)
-    else:
-        left = Content.assemble(left, ("  no incident declared", "$text-muted"))
+    where = f"{info.context or '-'}/{info.namespace}"
     badges: list[Content | str | tuple[str, str]] = []
     if info.paused:
-        badges += [(" ⏸ PAUSED ", "reverse"), " "]
+        badges += [(" PAUSED ", "reverse"), " "]
     if info.read_only:
         badges += [(" READ-ONLY ", "reverse bold"), " "]
     badges.append(format_clock(info.now))
     right = Content.assemble(*badges)
-    # The badges and the clock must never be cut: the incident title gives way first.
+    if not info.incident_title:
+        left = Content.assemble((where, "bold"), ("  no incident declared", "$text-muted"))
+        return _fit(left, right, width)
+    # What gives way on a narrow screen: first the title, then the context (which cluster this
+    # is matters more than the title). Severity, incident clock, badges and UTC clock stay.
+    fixed: list[Content | str | tuple[str, str]] = ["  ", (f" {info.severity} ", "reverse bold")]
+    if info.incident_started is not None:
+        elapsed = (info.now - info.incident_started).total_seconds()
+        fixed.append((f" T+{format_elapsed(elapsed)}", "bold"))
+    middle = Content.assemble(*fixed)
+    room = width - right.cell_length - 1 - middle.cell_length
+    title = f" {info.incident_title}"
+    where_room = max(4, min(len(where), room))
+    where_text = _ellipsize(where, where_room)
+    title_text = _ellipsize(title, max(0, room - len(where_text)))
+    left = Content.assemble((where_text, "bold"), middle, title_text)
+    return _fit(left, right, width)
+
+
+def _ellipsize(text: str, room: int) -> str:
+    if len(text) <= room:
+        return text
+    return text[: max(0, room - 1)] + "…" if room > 1 else ""
+
+
+def _fit(left: Content, right: Content, width: int) -> Content:
     room = max(0, width - right.cell_length - 1)
     if left.cell_length > room:
         left = left.truncate(max(0, room - 1)).append("…")
