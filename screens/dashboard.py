@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from cockpit.widgets.backup_panel import BackupPanel
-from cockpit.widgets.header import HeaderBar
-from cockpit.widgets.metric_panel import MetricPanel
-from cockpit.widgets.pods_panel import PodsPanel
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.events import Resize
@@ -17,6 +13,10 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from cockpit.model import HeaderInfo, PanelView
+from cockpit.widgets.backup_panel import BackupPanel
+from cockpit.widgets.header import HeaderBar
+from cockpit.widgets.metric_panel import MetricPanel
+from cockpit.widgets.pods_panel import PodsPanel
 
 # Where the screen switches to the wide layout: four metric panels in a row, taller trends.
 WIDE_COLUMNS = 140

@@ -16,6 +16,7 @@ need() {  # need <command> <debian package>
 need prometheus prometheus
 need kubectl kubernetes-client
 need tmux tmux
+need openssl openssl
 
 echo "== ruff"
 "$VENV/bin/ruff" check .

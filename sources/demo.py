@@ -18,8 +18,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from cockpit.sources.base import Clock, utc_now
-
 from cockpit.model import (
     BackupInfo,
     Measure,
@@ -29,6 +27,7 @@ from cockpit.model import (
     Status,
     evaluate,
 )
+from cockpit.sources.base import Clock, utc_now
 
 GOOD_IMAGE = "registry.example.com/shop/checkout:v1.8.2"
 BAD_IMAGE = "registry.example.com/shop/checkout:v1.9.0"

@@ -166,7 +166,7 @@ async def test_a_hanging_source_never_delays_a_key_press(clock: FakeClock) -> No
             while not any(r.panel == "latency" for r in arrived):
                 await pilot.pause(0.05)
         assert arrived[-1].panel in {"latency", "queue"}
-        latency = [r for r in arrived if r.panel == "latency"][0]
+        latency = next(r for r in arrived if r.panel == "latency")
         assert latency.error == "timed out after 0.5s"
 
 

@@ -79,14 +79,16 @@ def test_rollback_heals_latency_and_errors() -> None:
     assert world.last.p95 < 0.3
     assert world.last.error_ratio < 0.01
     # Like the deployment controller: the restored template is the newest revision now.
-    assert max(world.revisions) == world.revision and world.revisions[world.revision].image == GOOD_IMAGE
+    assert max(world.revisions) == world.revision
+    assert world.revisions[world.revision].image == GOOD_IMAGE
 
 
 def test_rollback_to_the_current_template_is_skipped() -> None:
     world = world_at(150)
     outcome = world.rollback(to_revision=world.revision)
     assert outcome.ok and "skipped rollback" in outcome.message
-    assert world.rollback(to_revision=99).message == "unable to find specified revision 99 in history"
+    missing = world.rollback(to_revision=99).message
+    assert missing == "unable to find specified revision 99 in history"
 
 
 def test_scale_drains_the_queue_faster() -> None:

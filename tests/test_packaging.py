@@ -60,7 +60,8 @@ def test_non_editable_install_imports_and_runs(installed: tuple[Path, Path]) -> 
         "from cockpit.themes import stylesheet_path; import os;"
         "assert os.path.exists(stylesheet_path()), stylesheet_path();"
         f"assert cockpit.__file__.startswith({str(target)!r}), cockpit.__file__;"
-        "from cockpit.config import example_config_text; assert '[panels.latency]' in example_config_text();"
+        "from cockpit.config import example_config_text;"
+        "assert '[panels.latency]' in example_config_text();"
         "print('ok')"
     )
     result = run_isolated(target, code)

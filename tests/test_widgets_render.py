@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from cockpit.model import HeaderInfo, PodRow
 from cockpit.widgets.header import render_header
 from cockpit.widgets.pods_panel import pod_cells
-
-from cockpit.model import HeaderInfo, PodRow
 from tests.conftest import T0
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from cockpit.widgets.panel_frame import PanelFrame
-from cockpit.widgets.panel_text import error_line, measure_line, note_line
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
 from cockpit.model import BackupInfo, PanelView
 from cockpit.units import format_utc
+from cockpit.widgets.panel_frame import PanelFrame
+from cockpit.widgets.panel_text import error_line, measure_line, note_line
 
 
 class BackupPanel(PanelFrame, can_focus=True):

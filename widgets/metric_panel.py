@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Sparkline, Static
+
+from cockpit.model import PanelView
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import (
     error_line,
     measure_line,
     note_line,
 )
-from textual.app import ComposeResult
-from textual.content import Content
-from textual.widgets import Sparkline, Static
-
-from cockpit.model import PanelView
 
 
 class MetricPanel(PanelFrame, can_focus=True):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cockpit.widgets.panel_text import age_label, status_class
 from textual.containers import Vertical
 
 from cockpit.model import PanelView, Status
+from cockpit.widgets.panel_text import age_label, status_class
 
 _STATUS_CLASSES = tuple(status_class(s) for s in Status)
 

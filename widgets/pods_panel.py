@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cockpit.widgets.panel_frame import PanelFrame
-from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
@@ -18,6 +16,8 @@ from textual.widgets.data_table import RowKey
 
 from cockpit.model import PanelView, PodList, PodRow, Status
 from cockpit.units import short_age
+from cockpit.widgets.panel_frame import PanelFrame
+from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
 
 COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE")
 # Fixed widths for the short columns, so a pod turning CrashLoopBackOff never reflows the table.
