@@ -102,6 +102,7 @@ def build_sources(runtime: Runtime) -> SourceSet:
                 selector=pods.selector,
                 context=runtime.context,
                 clock=runtime.clock,
+                timeout=spec.timeout,
             )
         elif kind == "prometheus":
             if prometheus_client is None:
@@ -163,6 +164,7 @@ def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Sou
             panels.latency.p50_query,
             panels.latency.p95_query,
             clock=runtime.clock,
+            interval=spec.interval,
         )
     if spec.panel == "error_rate" and panels.error_rate is not None:
         return prom.PrometheusValue(
@@ -172,14 +174,26 @@ def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Sou
             panels.error_rate.query,
             "error_ratio",
             clock=runtime.clock,
+            interval=spec.interval,
         )
     if spec.panel == "queue" and panels.queue is not None:
         return prom.PrometheusValue(
-            spec.panel, spec.measures, client, panels.queue.query, "depth", clock=runtime.clock
+            spec.panel,
+            spec.measures,
+            client,
+            panels.queue.query,
+            "depth",
+            clock=runtime.clock,
+            interval=spec.interval,
         )
     if spec.panel == "backup" and panels.backup is not None:
         return prom.PrometheusBackup(
-            spec.panel, spec.measures, client, panels.backup.query, clock=runtime.clock
+            spec.panel,
+            spec.measures,
+            client,
+            panels.backup.query,
+            clock=runtime.clock,
+            interval=spec.interval,
         )
     raise ValueError(f'panel {spec.panel} cannot use source = "prometheus"')
 
