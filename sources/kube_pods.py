@@ -1,0 +1,389 @@
+"""The pods panel from a real cluster: a polled list of pods, summarised like `kubectl get pods`.
+
+The `kubernetes` package is imported on first read, inside a worker thread: importing it takes
+longer than the cockpit's first-frame budget, and the UI must draw before any source answers.
+Blocking client calls run in `asyncio.to_thread` so a slow API server never stalls the UI.
+
+The pod list is fetched raw (`_preload_content=False`) and parsed with `json.loads`: building the
+client's model objects for 10,000 pods costs seconds, and `cockpit.podstatus` works on plain
+dicts anyway.
+
+Every way the read can fail becomes an error reading whose message says what to do about it and
+names the server or context involved. Bearer tokens and Authorization headers never appear in a
+message or a log line: messages are built from our own words plus the API server's `Status`
+message, never from `str()` of a client exception (which may quote request headers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import logging
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cockpit.model import Measure, PodList, Reading, evaluate
+from cockpit.podstatus import is_completed, pod_row
+from cockpit.sources.base import Clock, utc_now
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KUBECONFIG = "~/.kube/config"
+# Status messages from a server can be long (admission webhooks quote whole objects).
+MESSAGE_LIMIT = 300
+
+
+class KubeError(Exception):
+    """A failure already worded for the panel."""
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code  # the HTTP status when the API server answered, else 0
+
+
+class KubernetesPods:
+    """Source of the pods panel: `pods`, `not_ready` and `restarts`, with the rows as detail."""
+
+    kind = "kubernetes"
+
+    def __init__(
+        self,
+        panel: str,
+        measures: tuple[Measure, ...],
+        *,
+        namespace: str,
+        selector: str = "",
+        context: str = "",
+        kubeconfig: str | None = None,
+        clock: Clock = utc_now,
+        timeout: float = 10.0,
+    ) -> None:
+        self.panel = panel
+        self.measures = measures
+        self.namespace = namespace
+        self.selector = selector
+        self.context = context
+        self.kubeconfig = kubeconfig
+        self.clock = clock
+        self.timeout = timeout
+        self.server = ""  # the API server URL once the config is loaded; named in messages
+        self._api_client: Any = None
+        self._core: Any = None
+        # The client is built in a worker thread; two overlapping reads must not build two.
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"KubernetesPods({self.panel!r}, namespace={self.namespace!r}, "
+            f"selector={self.selector!r}, context={self.context!r})"
+        )
+
+    async def read(self) -> Reading:
+        now = self.clock()
+        try:
+            return await asyncio.to_thread(self._read_blocking, now)
+        except KubeError as exc:
+            # The message is ours and secret-free by construction, so it is safe to log.
+            log.info("panel %s: %s", self.panel, exc.message)
+            return Reading.failure(self.panel, now, exc.message)
+
+    async def aclose(self) -> None:
+        client = self._api_client
+        self._api_client = self._core = None
+        if client is not None:
+            await asyncio.to_thread(client.close)
+
+    # ---- the blocking part, run in a worker thread ------------------------------------------
+
+    def _read_blocking(self, now: datetime) -> Reading:
+        with self._lock:
+            core = self._client()
+        pods = self._list(core)
+        pairs = [(pod, pod_row(pod, now)) for pod in pods]
+        if not pairs:
+            self._check_namespace(core)
+        # A finished Job pod is 0/1 by design; counting it would keep the panel red forever.
+        not_ready = sum(
+            1
+            for pod, row in pairs
+            if not (is_completed(pod) or row.status == "Completed") and not _full(row.ready)
+        )
+        rows = tuple(sorted((row for _, row in pairs), key=lambda r: r.name))
+        values = {
+            "pods": float(len(rows)),
+            "not_ready": float(not_ready),
+            "restarts": float(sum(r.restarts for r in rows)),
+        }
+        return Reading(
+            self.panel, now, values, evaluate(self.measures, values), detail=PodList(rows)
+        )
+
+    def _client(self) -> Any:
+        if self._core is not None:
+            return self._core
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        configuration = client.Configuration()
+        paths = self._kubeconfig_paths()
+        existing = [p for p in paths if p.is_file()]
+        try:
+            if existing:
+                config_file = os.pathsep.join(str(p) for p in existing)
+                self._check_context(config, config_file)
+                config.load_kube_config(
+                    config_file=config_file,
+                    context=self.context or None,
+                    client_configuration=configuration,
+                    # Never write refreshed credentials back into the user's kubeconfig.
+                    persist_config=False,
+                )
+            elif self.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+                # Only when no kubeconfig was named: a named but missing file is a mistake to
+                # report, not a reason to quietly talk to whatever cluster we run in.
+                config.load_incluster_config(client_configuration=configuration)
+            else:
+                looked = ", ".join(str(p) for p in paths)
+                raise KubeError(
+                    f"no kubeconfig found (looked in {looked}) and not running inside a "
+                    "cluster; set KUBECONFIG or create one with your cluster's login command"
+                )
+        except ConfigException as exc:
+            where = f"context {self.context!r}" if self.context else "kubeconfig"
+            raise KubeError(f"cannot load {where}: {_clip(str(exc))}") from None
+        # Fail fast and let the scheduler's next poll be the retry: urllib3's own retries would
+        # multiply the timeout and hide what happened.
+        configuration.retries = False
+        self.server = str(configuration.host).rstrip("/")
+        self._api_client = client.ApiClient(configuration=configuration)
+        self._core = client.CoreV1Api(self._api_client)
+        return self._core
+
+    def _kubeconfig_paths(self) -> list[Path]:
+        # Read KUBECONFIG now rather than using the client's default, which it fixes at import.
+        raw = self.kubeconfig or os.environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG
+        return [Path(p).expanduser() for p in raw.split(os.pathsep) if p]
+
+    def _check_context(self, config: Any, config_file: str) -> None:
+        if not self.context:
+            return
+        try:
+            contexts, _ = config.list_kube_config_contexts(config_file)
+        except Exception:
+            return  # the loader will explain what is wrong with the file
+        names = sorted(str(c.get("name")) for c in contexts or [])
+        if self.context not in names:
+            known = ", ".join(names) if names else "none"
+            raise KubeError(
+                f'context "{self.context}" not found in kubeconfig {config_file} '
+                f"(contexts: {known}); fix [cockpit].context or --context"
+            )
+
+    def _list(self, core: Any) -> list[Mapping[str, Any]]:
+        response = self._call(
+            lambda: core.list_namespaced_pod(
+                self.namespace,
+                label_selector=self.selector or None,
+                _preload_content=False,
+                _request_timeout=self.timeout,
+            ),
+            verb="list",
+        )
+        try:
+            body = json.loads(response)
+        except ValueError:
+            raise KubeError(f"unexpected answer from {self.server}: not JSON") from None
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise KubeError(f"unexpected answer from {self.server}: no pod list")
+        return [p for p in items if isinstance(p, dict)]
+
+    def _check_namespace(self, core: Any) -> None:
+        """An empty list may mean a misspelt namespace: the API server lists nothing rather than
+        saying so. Ask once; if we may not read namespaces, an empty panel is all we can say."""
+        try:
+            self._call(
+                lambda: core.read_namespace(
+                    self.namespace, _preload_content=False, _request_timeout=self.timeout
+                ),
+                verb="get",
+            )
+        except KubeError as exc:
+            if exc.code == 404:
+                raise
+
+    def _call(self, request: Any, *, verb: str) -> bytes:
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        try:
+            response = request()
+        except ApiException as exc:
+            raise KubeError(self._api_message(exc, verb), int(exc.status or 0)) from None
+        except Urllib3Error as exc:
+            raise KubeError(self._transport_message(exc)) from None
+        except OSError as exc:
+            raise KubeError(f"cannot reach {self.server}: {_os_reason(exc)}") from None
+        try:
+            return bytes(response.data)
+        except Urllib3Error as exc:
+            raise KubeError(self._transport_message(exc)) from None
+        finally:
+            response.release_conn()
+
+    # ---- messages -------------------------------------------------------------------------------
+
+    def _api_message(self, exc: Any, verb: str) -> str:
+        code = int(exc.status or 0)
+        status = _status_body(exc.body)
+        server_says = _clip(str(status.get("message") or exc.reason or ""))
+        where = self.server
+        if code == 0:
+            # The client wraps TLS failures as status 0 with the SSL error text as the reason.
+            return f"TLS error talking to {where}: {_tls_reason(str(exc.reason or ''))}"
+        if code == 401:
+            who = f'context "{self.context}"' if self.context else "the current context"
+            return (
+                f"credentials rejected by {where} (401 Unauthorized): the token or certificate "
+                f"of {who} is expired or wrong; log in again"
+            )
+        if code == 403:
+            # RBAC says no: name what we tried, then the server's own reason (user, verb, scope).
+            what = (
+                f'cannot get namespace "{self.namespace}"'
+                if verb == "get"
+                else f'cannot list pods in namespace "{self.namespace}"'
+            )
+            return f"forbidden: {what}" + (f" ({server_says})" if server_says else "")
+        if code == 404:
+            if verb == "get" or _status_kind(status) == "namespaces":
+                return f'namespace "{self.namespace}" not found on {where}'
+            return f"not found on {where}: {server_says or 'no pods API at this URL'}"
+        answered = f"API server {where} answered {code} {exc.reason or ''}".rstrip()
+        return answered + (f": {server_says}" if server_says else "")
+
+    def _transport_message(self, exc: Exception) -> str:
+        from urllib3.exceptions import (
+            ConnectTimeoutError,
+            MaxRetryError,
+            NewConnectionError,
+            ProtocolError,
+            ReadTimeoutError,
+        )
+        from urllib3.exceptions import (
+            TimeoutError as Urllib3Timeout,
+        )
+
+        where = self.server
+        if isinstance(exc, MaxRetryError) and exc.reason is not None:
+            exc = exc.reason
+        # NewConnectionError subclasses ConnectTimeoutError in urllib3, so it is asked first.
+        if isinstance(exc, NewConnectionError):
+            return f"cannot reach {where}: {_os_reason(exc)}"
+        if isinstance(exc, ConnectTimeoutError):
+            return f"cannot reach {where}: no connection within {self.timeout:g}s"
+        if isinstance(exc, ReadTimeoutError | Urllib3Timeout):
+            return f"no answer from {where} within {self.timeout:g}s"
+        if isinstance(exc, ProtocolError):
+            hint = (
+                " (is the URL http:// where the server wants https://?)"
+                if where.startswith("http://")
+                else ""
+            )
+            return f"connection to {where} broke: {_protocol_reason(exc)}{hint}"
+        return f"connection to {where} failed: {type(exc).__name__}"
+
+
+def _full(ready: str) -> bool:
+    have, _, want = ready.partition("/")
+    return have == want
+
+
+def _status_body(body: object) -> Mapping[str, Any]:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not isinstance(body, str) or not body:
+        return {}
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) and parsed.get("kind") == "Status" else {}
+
+
+def _status_kind(status: Mapping[str, Any]) -> str:
+    details = status.get("details")
+    return str(details.get("kind", "")) if isinstance(details, dict) else ""
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _protocol_reason(exc: BaseException) -> str:
+    for cause in _causes(exc):
+        if type(cause).__name__ == "RemoteDisconnected":
+            return "the server closed the connection without answering"
+    return _os_reason(exc)
+
+
+def _tls_reason(text: str) -> str:
+    # The client's text is urllib3's whole retry story; the verifier's own words are the useful
+    # part ("certificate verify failed: unable to get local issuer certificate").
+    m = re.search(r"certificate verify failed: ([^(')]+)", text)
+    if m:
+        return (
+            f"certificate not trusted ({m[1].strip()}); check certificate-authority(-data) "
+            "in the kubeconfig"
+        )
+    if "WRONG_VERSION_NUMBER" in text:
+        return "the server does not speak TLS (is the URL http:// rather than https://?)"
+    return _clip(text.replace("SSLError\n", "", 1)) or "handshake failed"
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+_ERRNO_WORDS = {
+    errno.ECONNREFUSED: "connection refused (is the API server up, is the port right?)",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ECONNRESET: "connection reset by the server",
+    errno.ETIMEDOUT: "connection timed out",
+}
+
+
+def _os_reason(exc: BaseException) -> str:
+    """Why a connection failed, in words, from the OSError somewhere under a client error."""
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return "host name not found (DNS)"
+        if isinstance(cause, OSError) and cause.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[cause.errno]
+    text = str(exc)
+    # urllib3 folds the OSError into its message; recognise the common ones without quoting it.
+    if "Connection refused" in text:
+        return _ERRNO_WORDS[errno.ECONNREFUSED]
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "host name not found (DNS)"
+    if "Connection reset" in text:
+        return _ERRNO_WORDS[errno.ECONNRESET]
+    return type(exc).__name__
+
+
+__all__ = ["KubeError", "KubernetesPods"]
