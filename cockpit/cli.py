@@ -19,6 +19,7 @@ from cockpit.config import (
     load_config,
     resolve_config_path,
 )
+from cockpit.timeline_cli import register as register_timeline_commands
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_CONFIG = 2
@@ -217,6 +218,10 @@ def snapshot(ctx: click.Context, as_json: bool, **opts: Any) -> None:
     setup_logging(debug=runtime.debug)
     views = asyncio.run(take_snapshot(runtime))
     click.echo(render_json(views, runtime) if as_json else render_table(views))
+
+
+# Timeline commands need no config, cluster or network: only the timeline file.
+register_timeline_commands(main)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+"""Timeline commands for scripts and other terminals: `cockpit incident …`, `note`, `export`,
+`import`. They need no config, cluster or network — only the timeline file.
+
+`register(main)` adds them to the `cockpit` group. Every failure is one line on stderr and exit
+status 1 (click's usage errors keep status 2); no tracebacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cockpit.incident import IncidentStatus, Severity, default_actor
+from cockpit.postmortem import ExportFormatError, export_json, export_markdown, parse_export
+from cockpit.timeline_store import Timeline, TimelineError
+
+ENV_DB = "COCKPIT_DB"
+ENV_ACTOR = "COCKPIT_ACTOR"
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db_path",
+        metavar="PATH",
+        envvar=ENV_DB,
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Timeline file. Default: ${ENV_DB}, then the user data dir.",
+    )(func)
+
+
+def actor_option(func: F) -> F:
+    return click.option(
+        "--actor",
+        metavar="WHO",
+        envvar=ENV_ACTOR,
+        default=None,
+        help=f"Who records this. Default: ${ENV_ACTOR}, then $USER@host.",
+    )(func)
+
+
+def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
+    try:
+        return Severity.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _run(db_path: Path | None, work: Callable[[Timeline], Awaitable[T]]) -> T:
+    """Open the store, run `work`, close; every expected failure becomes one clean line."""
+
+    async def main() -> T:
+        store = await Timeline.open(db_path)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(main())
+    except (TimelineError, ExportFormatError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}") from None
+
+
+@click.group("incident")
+def incident_group() -> None:
+    """Declare, list and move incidents on the local timeline."""
+
+
+@incident_group.command("start")
+@click.argument("title")
+@click.option(
+    "--sev",
+    "severity",
+    default="3",
+    show_default=True,
+    metavar="1-4",
+    callback=_severity,
+    help="Severity: 1 (worst) to 4, or SEV1-SEV4.",
+)
+@db_option
+@actor_option
+def incident_start(title: str, severity: Severity, db_path: Path | None, actor: str | None) -> None:
+    """Declare an incident; prints its id (any unique prefix of it works later)."""
+
+    async def work(store: Timeline) -> str:
+        incident = await store.start_incident(
+            title, severity, actor or default_actor(), source="cli"
+        )
+        return incident.id
+
+    click.echo(_run(db_path, work))
+
+
+@incident_group.command("list")
+@click.option("--open", "only_open", is_flag=True, help="Only triage, active and mitigated.")
+@db_option
+def incident_list(only_open: bool, db_path: Path | None) -> None:
+    """List incidents, newest first."""
+
+    async def work(store: Timeline) -> list[Any]:
+        return await (store.open_incidents() if only_open else store.list_incidents())
+
+    incidents = _run(db_path, work)
+    if not incidents:
+        click.echo("no incidents" + (" open" if only_open else ""), err=True)
+        return
+    click.echo(f"{'ID':<8}  {'SEV':<4}  {'STATUS':<9}  {'STARTED (UTC)':<16}  TITLE")
+    for i in incidents:
+        started = i.started_at.strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"{i.short_id:<8}  {i.severity.value:<4}  {i.status.value:<9}  {started}  {i.title}"
+        )
+
+
+@incident_group.command("status")
+@click.argument("incident_id", metavar="ID")
+@click.argument(
+    "status", type=click.Choice([s.value for s in IncidentStatus], case_sensitive=False)
+)
+@db_option
+@actor_option
+def incident_status(incident_id: str, status: str, db_path: Path | None, actor: str | None) -> None:
+    """Move incident ID to STATUS (mitigated and resolved stamp their times)."""
+
+    async def work(store: Timeline) -> Any:
+        return await store.set_status(incident_id, status, actor or default_actor(), source="cli")
+
+    incident = _run(db_path, work)
+    click.echo(f"{incident.short_id} {incident.title}: {incident.status.value}")
+
+
+async def _pick_incident(store: Timeline, incident_id: str | None) -> Any:
+    if incident_id:
+        return await store.get_incident(incident_id)
+    candidates = await store.open_incidents()
+    if not candidates:
+        raise TimelineError(
+            'no open incident: start one with `cockpit incident start "title" --sev N` '
+            "or pass --incident ID"
+        )
+    if len(candidates) > 1:
+        names = ", ".join(f"{i.short_id} ({i.title})" for i in candidates[:5])
+        raise TimelineError(f"{len(candidates)} incidents are open: {names}; pass --incident ID")
+    return candidates[0]
+
+
+@click.command("note")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--incident", "incident_id", metavar="ID", help="Default: the one open incident.")
+@db_option
+@actor_option
+def note(
+    text: tuple[str, ...], incident_id: str | None, db_path: Path | None, actor: str | None
+) -> None:
+    """Add a note to the timeline; TEXT `-` reads it from stdin. Saved to disk before exit."""
+    body = sys.stdin.read() if text == ("-",) else " ".join(text)
+
+    async def work(store: Timeline) -> tuple[Any, Any]:
+        incident = await _pick_incident(store, incident_id)
+        event = await store.add_note(incident.id, body, actor or default_actor(), source="cli")
+        return incident, event
+
+    incident, event = _run(db_path, work)
+    click.echo(f"noted in {incident.short_id} ({incident.title}) at {event.occurred_at:%H:%M:%S}Z")
+
+
+@click.command("export")
+@click.argument("incident_id", metavar="INCIDENT")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="md: a postmortem draft; json: the full record for `cockpit import`.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
+@db_option
+def export(incident_id: str, fmt: str, output: Path | None, db_path: Path | None) -> None:
+    """Export INCIDENT (id or unique prefix) as Markdown or JSON; times in UTC."""
+
+    async def work(store: Timeline) -> str:
+        incident = await store.get_incident(incident_id)
+        if fmt == "json":
+            return export_json(incident, await store.events(incident.id, include_superseded=True))
+        return export_markdown(incident, await store.events(incident.id))
+
+    text = _run(db_path, work)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    click.echo(f"wrote {output}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def import_(file: Path, db_path: Path | None) -> None:
+    """Merge an exported incident (JSON) into the timeline; events already present are skipped."""
+    try:
+        raw = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise click.ClickException(f"cannot read {file}: {reason}") from None
+    try:
+        incident, events = parse_export(raw)
+    except ExportFormatError as error:
+        raise click.ClickException(f"{file}: {error}") from None
+
+    async def work(store: Timeline) -> tuple[int, int]:
+        return await store.import_events(events, incident=incident)
+
+    added, skipped = _run(db_path, work)
+    click.echo(
+        f"{incident.short_id} ({incident.title}): imported {added} events, "
+        f"skipped {skipped} already present"
+    )
+
+
+def register(main: click.Group) -> None:
+    """Add the timeline commands to the `cockpit` group."""
+    for command in (incident_group, note, export, import_):
+        main.add_command(command)

@@ -1,0 +1,150 @@
+"""Crash and concurrency tests: real processes, real files, SIGKILL.
+
+The writer processes are tests/timeline_writer.py; they print a note's text only after
+`add_note` returned, so every line the parent reads is a note the store acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cockpit.timeline_store import Timeline
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITER = Path(__file__).resolve().parent / "timeline_writer.py"
+ROUNDS = 100
+TIME_BUDGET_S = 60.0  # bounds the loop on a slow machine; nothing is asserted about speed
+
+
+def _start_incident(db: Path) -> str:
+    async def main() -> str:
+        async with await Timeline.open(db) as store:
+            return (await store.start_incident("kill -9 drill", 2, "test@host")).id
+
+    return asyncio.run(main())
+
+
+def _writer(*args: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+
+
+def test_acknowledged_notes_survive_sigkill(tmp_path: Path) -> None:
+    db = tmp_path / "timeline.db"
+    incident_id = _start_incident(db)
+    rng = random.Random(20261124)
+    acknowledged: list[str] = []
+    deadline = time.monotonic() + TIME_BUDGET_S
+    rounds = 0
+    for rounds in range(1, ROUNDS + 1):
+        proc = _writer("notes", str(db), incident_id, f"r{rounds}")
+        # Start-up takes a while, so early kills hit opening and migration checks too.
+        time.sleep(rng.uniform(0.0, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL, err.decode(errors="replace")
+        # Only whole lines: a line cut by the kill may or may not have been acknowledged.
+        lines = out.decode().split("\n")[:-1]
+        acknowledged += [line for line in lines if line != "ready"]
+        if "Traceback" in err.decode(errors="replace"):
+            pytest.fail(f"writer failed in round {rounds}: {err.decode(errors='replace')}")
+        if time.monotonic() > deadline:
+            break
+    assert rounds >= 10, "too few rounds ran to mean anything"
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        stored = {row[0] for row in conn.execute("SELECT text FROM events WHERE kind = 'note'")}
+    finally:
+        conn.close()
+    missing = [text for text in acknowledged if text not in stored]
+    assert not missing, f"{len(missing)} acknowledged notes lost, e.g. {missing[:5]}"
+    assert acknowledged, "no note was ever acknowledged; the writer never got going"
+
+    # And the store opens cleanly through its own checks after all that.
+    async def reopen() -> int:
+        async with await Timeline.open(db) as store:
+            return len(await store.events(incident_id, kinds=["note"]))
+
+    assert asyncio.run(reopen()) == len(stored)
+
+
+def test_two_processes_write_concurrently(tmp_path: Path) -> None:
+    db = tmp_path / "timeline.db"
+    incident_id = _start_incident(db)
+    count = 1000
+    writers = [
+        _writer("events", str(db), incident_id, name, str(count), stdin=subprocess.PIPE)
+        for name in ("left", "right")
+    ]
+    for proc in writers:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"ready\n", proc.stderr.read() if proc.stderr else ""
+    for proc in writers:  # release both at once so their transactions interleave
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+    for proc in writers:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode(errors="replace")
+        assert out == b"done\n"
+        assert err == b""
+
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT substr(text, 1, instr(text, '-') - 1), count(*), count(DISTINCT text) "
+            "FROM events WHERE kind = 'alert' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert rows == [("left", count, count), ("right", count, count)]
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+def test_two_processes_race_to_create_a_new_file(tmp_path: Path) -> None:
+    """Both find no file, both migrate: the second must see the first's schema, not fail."""
+    db = tmp_path / "fresh.db"
+    script = (
+        "import asyncio, sys\n"
+        "from cockpit.timeline_store import Timeline\n"
+        "async def main():\n"
+        "    async with await Timeline.open(sys.argv[1]) as store:\n"
+        "        await store.start_incident('race', 3, 'x@y')\n"
+        "asyncio.run(main())\n"
+    )
+    for _ in range(5):
+        db.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(db)],
+                stderr=subprocess.PIPE,
+                cwd=ROOT,
+            )
+            for _ in range(3)
+        ]
+        for proc in procs:
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err.decode(errors="replace")
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT count(*) FROM incidents").fetchone() == (3,)
+        conn.close()
