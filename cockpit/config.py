@@ -80,6 +80,19 @@ class IncidentSettings(_Strict):
         return v.upper() if isinstance(v, str) else v
 
 
+class TimelineSettings(_Strict):
+    db: str = Field("", description="timeline file; defaults to the user data dir (or --db)")
+    actor: str = Field("", description="who records events; defaults to $USER@host")
+    status_every: Duration = Field(15 * 60.0, description="status-update reminder period")
+
+    @field_validator("status_every")
+    @classmethod
+    def _period(cls, v: float) -> float:
+        if v < 60:
+            raise ValueError(f"status_every must be at least 1m (found {v:g}s)")
+        return v
+
+
 class PrometheusSettings(_Strict):
     url: str = "http://127.0.0.1:9090"
     timeout: Duration = 5.0
@@ -195,6 +208,7 @@ class Panels(_Strict):
 class Config(_Strict):
     cockpit: CockpitSettings = CockpitSettings()
     incident: IncidentSettings = IncidentSettings()
+    timeline: TimelineSettings = TimelineSettings()
     prometheus: PrometheusSettings | None = None
     panels: Panels = Panels()
 
