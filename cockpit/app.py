@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from cockpit.breaches import BreachTracker
+from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
 from cockpit.model import HeaderInfo, PanelState, Reading
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
@@ -61,7 +62,7 @@ class CrashNotice(Exception):
         )
 
 
-class CockpitApp(App[None]):
+class CockpitApp(IncidentControls):
     TITLE = "incident-cockpit"
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
@@ -72,6 +73,7 @@ class CockpitApp(App[None]):
         Binding("r", "refresh_now", "Refresh", id="refresh.now"),
         Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
         Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
+        *INCIDENT_BINDINGS,
         Binding("question_mark", "help", "Help", id="app.help"),
     ]
 
@@ -94,6 +96,8 @@ class CockpitApp(App[None]):
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
         self._backfills: set[asyncio.Task[None]] = set()
+        self._init_incident_controls()
+        self.breaches = BreachTracker([(s.panel, s.title, s.measures) for s in runtime.specs])
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
@@ -107,6 +111,34 @@ class CockpitApp(App[None]):
         if self._start_sources:
             # After the first frame: start-up time is the time to a useful screen.
             self.call_after_refresh(self.start_sources)
+        # The timeline file is opened after the first frame too, in a thread: a slow disk or a
+        # locked file never delays the dashboard.
+        self.call_after_refresh(self._start_timeline)
+
+    def _start_timeline(self) -> None:
+        task = asyncio.create_task(self._open_timeline())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _open_timeline(self) -> None:
+        settings = self.runtime.config.timeline
+        recorder = await self.open_timeline(
+            self.runtime.timeline_path,
+            actor=settings.actor,
+            status_every=settings.status_every,
+            throwaway=self.runtime.timeline_throwaway,
+            clock=self.runtime.clock,
+        )
+        if recorder is None or recorder.incident is not None or not self.runtime.demo:
+            return
+        # The demo opens on its incident already declared, as a real one would be by now.
+        incident = self.runtime.config.incident
+        started = self.source_set.incident_started() if self.source_set else None
+        try:
+            await recorder.declare(incident.title, incident.severity, started_at=started)
+        except Exception as error:  # the demo still runs without its record
+            log.warning("could not declare the demo incident: %s", error)
+        self.timeline_changed()
 
     def start_sources(self) -> None:
         if self.scheduler is not None:
@@ -138,6 +170,7 @@ class CockpitApp(App[None]):
             task.cancel()
         if self.scheduler is not None:
             await self.scheduler.stop()
+        await self.close_timeline()
 
     def _deliver(self, reading: Reading) -> None:
         self.post_message(ReadingArrived(reading))
@@ -150,6 +183,9 @@ class CockpitApp(App[None]):
             return
         state.apply(message.reading)
         self._render_panel(state)
+        change = self.breaches.feed(message.reading)
+        if change is not None and self.recorder is not None:
+            self.write_in_background(self.recorder.record_slo(change), "an SLO change")
 
     def on_backfill_arrived(self, message: BackfillArrived) -> None:
         state = self.states.get(message.panel)
@@ -175,20 +211,45 @@ class CockpitApp(App[None]):
             self._render_panel(state)
 
     def _render_header(self) -> None:
-        incident = self.runtime.config.incident
-        started = self.source_set.incident_started() if self.source_set else None
-        self.dashboard.show_header(
-            HeaderInfo(
-                context=self.runtime.context,
-                namespace=self.runtime.namespace,
-                now=self.now(),
-                incident_title=incident.title,
-                severity=incident.severity,
-                incident_started=started,
-                read_only=self.runtime.read_only,
-                paused=self.paused,
-            )
+        now = self.now()
+        info = HeaderInfo(
+            context=self.runtime.context,
+            namespace=self.runtime.namespace,
+            now=now,
+            read_only=self.runtime.read_only,
+            paused=self.paused,
+            timeline_problem=self.timeline_problem,
         )
+        recorder = self.recorder
+        if recorder is not None and recorder.incident is not None:
+            incident = recorder.incident
+            reminder = recorder.reminder(now)
+            info = replace(
+                info,
+                incident_title=incident.title,
+                severity=incident.severity.value,
+                incident_started=incident.started_at,
+                incident_status=incident.status.value,
+                update_due_in=reminder.due_in if reminder else None,
+            )
+        self.dashboard.show_header(info)
+
+    # ---- the incident record ------------------------------------------------------------
+
+    def timeline_changed(self) -> None:
+        self._render_header()
+        self.refresh_timeline_view()
+
+    def panel_values(self) -> dict[str, str]:
+        from cockpit.snapshot import rows
+
+        now = self.now()
+        views = [state.view(now) for state in self.states.values() if state.latest is not None]
+        return {f"{r.panel} {r.measure}": f"{r.value} {r.status}" for r in rows(views)}
+
+    def incident_defaults(self) -> tuple[str, str]:
+        incident = self.runtime.config.incident
+        return incident.title, incident.severity
 
     def _tick(self) -> None:
         # Ages and the clock move every second even when no reading arrives: that is how a

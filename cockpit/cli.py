@@ -112,6 +112,7 @@ def _runtime(opts: dict[str, Any]) -> Any:
         "context": opts.get("context"),
         "namespace": opts.get("namespace"),
         "debug": bool(opts.get("debug")),
+        "db": opts.get("db_path"),
     }
     if opts.get("demo"):
         return Runtime.for_demo(**flags)
@@ -125,6 +126,14 @@ def _runtime(opts: dict[str, Any]) -> Any:
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @run_options
+@click.option(
+    "--db",
+    "db_path",
+    metavar="PATH",
+    envvar="COCKPIT_DB",
+    default=None,
+    help="Timeline file. Default: $COCKPIT_DB, [timeline].db, then the user data dir.",
+)
 @click.version_option(__version__, "--version", prog_name="cockpit")
 @click.pass_context
 def main(ctx: click.Context, **opts: Any) -> None:
@@ -140,7 +149,8 @@ def main(ctx: click.Context, **opts: Any) -> None:
       cockpit snapshot --json        every panel once, for a status update or a script
 
     \b
-    Keys: q quit · p pause/resume · r refresh now · tab next panel · ? help
+    Keys: q quit · p pause · r refresh · n note · D declare · u status update ·
+    t timeline · tab next panel · ? help
     """
     ctx.obj = {k: v for k, v in opts.items() if v is not None}
     if ctx.invoked_subcommand is not None:
@@ -218,6 +228,35 @@ def snapshot(ctx: click.Context, as_json: bool, **opts: Any) -> None:
     setup_logging(debug=runtime.debug)
     views = asyncio.run(take_snapshot(runtime))
     click.echo(render_json(views, runtime) if as_json else render_table(views))
+
+
+@main.command()
+@click.option("--db", "db_path", metavar="PATH", envvar="COCKPIT_DB", help="Timeline file.")
+@click.option("--incident", "incident_id", default="", metavar="ID", help="Open this incident.")
+@click.option("--actor", default="", envvar="COCKPIT_ACTOR", help="Default: $USER@host.")
+@click.option("--theme", type=click.Choice(THEME_NAMES), default=None, help="Colour theme.")
+@click.pass_context
+def notes(
+    ctx: click.Context, db_path: str | None, incident_id: str, actor: str, theme: str | None
+) -> None:
+    """The incident timeline alone: notes, status updates, search. No config, cluster or
+    network needed (the newest open incident is opened unless --incident says otherwise)."""
+    from pathlib import Path
+
+    from cockpit.logs import setup_logging
+    from cockpit.notes_app import NotesApp
+
+    group = ctx.obj or {}
+    path = db_path or group.get("db_path")
+    setup_logging(debug=bool(group.get("debug")))
+    app = NotesApp(
+        Path(path).expanduser() if path else None,
+        incident=incident_id,
+        actor=actor,
+        theme=theme or group.get("theme") or "cockpit-dark",
+    )
+    app.run()
+    sys.exit(app.return_code or 0)
 
 
 # Timeline commands need no config, cluster or network: only the timeline file.

@@ -299,3 +299,8 @@ class HeaderInfo:
     incident_started: datetime | None = None
     read_only: bool = False
     paused: bool = False
+    incident_status: str = ""
+    # Seconds until the next status update is due; negative when overdue; None: no reminder.
+    update_due_in: float | None = None
+    # Why there is no timeline (a corrupt file, a read-only disk): shown instead of the title.
+    timeline_problem: str = ""

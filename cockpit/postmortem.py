@@ -156,6 +156,17 @@ def _panel_table(panel_values: Mapping[str, Mapping[str, str]]) -> list[str]:
     return rows
 
 
+def panel_values_from_events(events: Sequence[Event]) -> dict[str, dict[str, str]]:
+    """The panel values the cockpit recorded at declare / mitigate / resolve time (system events
+    whose data has `moment` and `panels`), newest record per moment."""
+    found: dict[str, dict[str, str]] = {}
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        moment, panels = event.data.get("moment"), event.data.get("panels")
+        if isinstance(moment, str) and isinstance(panels, Mapping):
+            found[moment] = {str(k): str(v) for k, v in panels.items()}
+    return found
+
+
 def export_markdown(
     incident: Incident,
     events: Sequence[Event],

@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 import click
 
 from cockpit.incident import IncidentStatus, Severity, default_actor
-from cockpit.postmortem import ExportFormatError, export_json, export_markdown, parse_export
+from cockpit.postmortem import (
+    ExportFormatError,
+    export_json,
+    export_markdown,
+    panel_values_from_events,
+    parse_export,
+)
 from cockpit.timeline_store import Timeline, TimelineError
 
 ENV_DB = "COCKPIT_DB"
@@ -201,7 +207,8 @@ def export(incident_id: str, fmt: str, output: Path | None, db_path: Path | None
         incident = await store.get_incident(incident_id)
         if fmt == "json":
             return export_json(incident, await store.events(incident.id, include_superseded=True))
-        return export_markdown(incident, await store.events(incident.id))
+        events = await store.events(incident.id)
+        return export_markdown(incident, events, panel_values_from_events(events))
 
     text = _run(db_path, work)
     if output is None:

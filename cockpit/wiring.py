@@ -29,6 +29,10 @@ class Runtime:
     config_path: Path | None = None
     clock: Clock = utc_now
     debug: bool = False
+    # The timeline file; None means the default under the user data dir. The demo, unless given
+    # a file, keeps its incident in a throwaway file so it never mixes with real incidents.
+    timeline_path: Path | None = None
+    timeline_throwaway: bool = False
 
     @classmethod
     def build(
@@ -44,8 +48,10 @@ class Runtime:
         namespace: str | None = None,
         clock: Clock = utc_now,
         debug: bool = False,
+        db: str | Path | None = None,
     ) -> Runtime:
         settings = config.cockpit
+        db_text = str(db) if db else config.timeline.db
         return cls(
             config=config,
             specs=panel_specs(config, refresh),
@@ -57,6 +63,8 @@ class Runtime:
             config_path=config_path,
             clock=clock,
             debug=debug,
+            timeline_path=Path(db_text).expanduser() if db_text else None,
+            timeline_throwaway=demo and not db_text,
         )
 
     @classmethod

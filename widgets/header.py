@@ -18,8 +18,13 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
         badges += [(" READ-ONLY ", "reverse bold"), " "]
     badges.append(format_clock(info.now))
     right = Content.assemble(*badges)
+    if info.timeline_problem and not info.incident_title:
+        left = Content.assemble((where, "bold"), ("  ! " + info.timeline_problem, "$error"))
+        return _fit(left, right, width)
     if not info.incident_title:
-        left = Content.assemble((where, "bold"), ("  no incident declared", "$text-muted"))
+        left = Content.assemble(
+            (where, "bold"), ("  no incident declared (D declares)", "$text-muted")
+        )
         return _fit(left, right, width)
     # What gives way on a narrow screen: first the title, then the context (which cluster this
     # is matters more than the title). Severity, incident clock, badges and UTC clock stay.
@@ -27,6 +32,11 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
     if info.incident_started is not None:
         elapsed = (info.now - info.incident_started).total_seconds()
         fixed.append((f" T+{format_elapsed(elapsed)}", "bold"))
+    if info.incident_status:
+        fixed.append(f" {info.incident_status.upper()}")
+    if info.update_due_in is not None:
+        fixed.append(" ")
+        fixed.append(reminder_badge(info.update_due_in))
     middle = Content.assemble(*fixed)
     room = width - right.cell_length - 1 - middle.cell_length
     title = f" {info.incident_title}"
@@ -35,6 +45,18 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
     title_text = _ellipsize(title, max(0, room - len(where_text)))
     left = Content.assemble((where_text, "bold"), middle, title_text)
     return _fit(left, right, width)
+
+
+def reminder_badge(due_in: float) -> Content:
+    """The status-update countdown; once due it nags in reverse video with how late it is."""
+    if due_in > 0:
+        return Content.styled(f"upd {_minutes(due_in)}", "$text-muted")
+    return Content.styled(f" UPDATE DUE +{_minutes(-due_in)} ", "reverse bold $warning")
+
+
+def _minutes(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _ellipsize(text: str, room: int) -> str:

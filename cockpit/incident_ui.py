@@ -1,0 +1,235 @@
+"""Incident keys shared by the cockpit and `cockpit notes`: note, declare, status update, timeline.
+
+A mixin for a Textual `App`: it opens the timeline off the critical path (after the first
+frame; the file is opened in a thread), keeps the `Recorder`, and answers the timeline screen's
+messages. When the timeline cannot be opened the app keeps working and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from collections.abc import Coroutine, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from cockpit.recorder import STATUS_EVERY, Recorder
+from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
+from cockpit.screens.timeline import PinToggled, TimelineQuery, TimelineScreen
+from cockpit.timeline_store import TimelineError
+
+log = logging.getLogger(__name__)
+
+INCIDENT_BINDINGS = [
+    Binding("n", "note", "Note", id="incident.note"),
+    Binding("D", "declare", "Declare", id="incident.declare"),
+    Binding("u", "status_update", "Status update", id="incident.status"),
+    Binding("t", "timeline", "Timeline", id="incident.timeline"),
+]
+
+
+class IncidentControls(App[None]):
+    """Base for apps that keep an incident record. Subclasses call `open_timeline` once."""
+
+    recorder: Recorder | None = None
+    timeline_problem: str = ""
+    timeline_screen: TimelineScreen | None = None
+    _throwaway_dir: Path | None = None
+    _writes: set[asyncio.Task[None]]
+
+    def _init_incident_controls(self) -> None:
+        self._writes = set()
+
+    # ---- opening ------------------------------------------------------------------------
+
+    async def open_timeline(
+        self,
+        path: Path | None,
+        *,
+        actor: str = "",
+        status_every: float = STATUS_EVERY,
+        throwaway: bool = False,
+        clock: Any = None,
+    ) -> Recorder | None:
+        if throwaway:
+            self._throwaway_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, "-cockpit"))
+            path = self._throwaway_dir / "demo-timeline.db"
+        try:
+            self.recorder = await Recorder.open(
+                path, actor=actor, status_every=status_every, clock=clock
+            )
+        except TimelineError as error:
+            self.timeline_problem = f"timeline unavailable: {error}"
+            log.warning("%s", self.timeline_problem)
+            self.notify(str(error), title="Timeline unavailable", severity="error", timeout=30)
+            self.timeline_changed()
+            return None
+        self.timeline_changed()
+        return self.recorder
+
+    async def close_timeline(self) -> None:
+        for task in list(self._writes):
+            # Writes in flight finish: a note being saved is never cut off on quit.
+            await asyncio.gather(task, return_exceptions=True)
+        if self.recorder is not None:
+            await self.recorder.close()
+            self.recorder = None
+        if self._throwaway_dir is not None:
+            shutil.rmtree(self._throwaway_dir, ignore_errors=True)
+
+    # ---- hooks for the app ----------------------------------------------------------------
+
+    def timeline_changed(self) -> None:
+        """Something in the record changed: re-render what shows it."""
+        self.refresh_timeline_view()
+
+    def panel_values(self) -> Mapping[str, str]:
+        """Formatted panel values to store at declare / mitigate / resolve time."""
+        return {}
+
+    def now(self) -> datetime:
+        raise NotImplementedError
+
+    def write_in_background(self, work: Coroutine[Any, Any, object], what: str) -> None:
+        """Automatic events (breaches, alerts) must never wait on, or break, the UI."""
+
+        async def run() -> None:
+            try:
+                await work
+            except TimelineError as error:
+                log.warning("could not record %s: %s", what, error)
+                self.notify(f"could not record {what}: {error}", severity="warning")
+                return
+            self.timeline_changed()
+
+        task = asyncio.create_task(run())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    # ---- keys ---------------------------------------------------------------------------
+
+    def _recorder_or_say(self) -> Recorder | None:
+        if self.recorder is None:
+            message = self.timeline_problem or "the timeline is still opening; try again"
+            self.notify(message, severity="warning")
+        return self.recorder
+
+    def action_note(self) -> None:
+        recorder = self._recorder_or_say()
+        if recorder is None:
+            return
+        if recorder.incident is None:
+            self.notify("Declare the incident first (title, severity); then the note.")
+            self.action_declare(then_note=True)
+            return
+        incident = recorder.incident
+
+        async def save(text: str) -> str | None:
+            try:
+                await recorder.note(text)
+            except TimelineError as error:
+                return f"NOT SAVED: {error}"
+            self.timeline_changed()
+            return None
+
+        self.push_screen(NoteForm(save, f"{incident.severity.value} {incident.title}"))
+
+    def action_declare(self, then_note: bool = False) -> None:
+        recorder = self._recorder_or_say()
+        if recorder is None:
+            return
+        if recorder.incident is not None and recorder.incident.is_open:
+            incident = recorder.incident
+            self.notify(
+                f"Already on {incident.severity.value} {incident.title!r}; resolve it with u "
+                "before declaring another."
+            )
+            return
+
+        async def save(title: str, severity: str) -> str | None:
+            try:
+                await recorder.declare(title, severity, self.panel_values())
+            except (TimelineError, ValueError) as error:
+                return f"NOT SAVED: {error}"
+            self.timeline_changed()
+            return None
+
+        def after(saved: bool | None) -> None:
+            if saved and then_note:
+                self.action_note()
+
+        default_title, default_severity = self.incident_defaults()
+        self.push_screen(DeclareForm(save, default_title, default_severity), after)
+
+    def incident_defaults(self) -> tuple[str, str]:
+        return "", "SEV3"
+
+    def action_status_update(self) -> None:
+        recorder = self._recorder_or_say()
+        if recorder is None:
+            return
+        if recorder.incident is None:
+            self.notify("No incident declared: D declares one.", severity="warning")
+            return
+
+        async def save(text: str, status: str) -> str | None:
+            try:
+                await recorder.status_update(text, status, self.panel_values())
+            except (TimelineError, ValueError) as error:
+                return f"NOT SAVED: {error}"
+            self.timeline_changed()
+            return None
+
+        self.push_screen(StatusForm(save, recorder.incident.status))
+
+    def action_timeline(self) -> None:
+        if self.timeline_screen is not None and self.timeline_screen.is_attached:
+            return
+        self.timeline_screen = TimelineScreen()
+        self.push_screen(self.timeline_screen)
+        self.refresh_timeline_view()
+
+    # ---- the timeline screen ------------------------------------------------------------
+
+    def refresh_timeline_view(self) -> None:
+        screen = self.timeline_screen
+        if screen is None or not screen.is_attached:
+            return
+        recorder = self.recorder
+        incident = recorder.incident if recorder else None
+        elapsed = (self.now() - incident.started_at).total_seconds() if incident else None
+        screen.show_incident(incident, elapsed)
+        if recorder is None:
+            return
+        kind, search = screen.kind, screen.search
+
+        async def load() -> None:
+            kinds = [kind] if kind is not None else None
+            try:
+                events = await recorder.events(kinds=kinds, search=search)
+            except TimelineError as error:
+                self.notify(str(error), severity="error")
+                return
+            if screen.is_attached:
+                screen.show_events(events)
+
+        task = asyncio.create_task(load())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    def on_timeline_query(self, _message: TimelineQuery) -> None:
+        self.refresh_timeline_view()
+
+    def on_pin_toggled(self, message: PinToggled) -> None:
+        recorder = self.recorder
+        if recorder is None:
+            return
+        self.write_in_background(
+            recorder.pin(message.event.uuid, not message.event.pinned), "the pin"
+        )

@@ -1,0 +1,187 @@
+"""Small modal forms for the incident record: a note, declaring an incident, a status update.
+
+Each form is given a `save` coroutine by the app and stays open until it succeeds: when the
+disk is full or the file read-only, the text stays in the input with the reason beside it, so
+nothing typed at 3 a.m. is lost. The forms themselves do no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from cockpit.incident import IncidentStatus, Severity
+
+# The app's save callback returns None on success, or the message to show.
+Save = Callable[..., Awaitable[str | None]]
+
+
+class _Form(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    _Form, NoteForm, DeclareForm, StatusForm { align: center middle; }
+    _Form > Vertical, NoteForm > Vertical, DeclareForm > Vertical, StatusForm > Vertical {
+        width: 90%; max-width: 100; height: auto; padding: 0 1;
+        border: round $accent; background: $panel;
+    }
+    .form-title { text-style: bold; }
+    .form-help { color: $text-muted; }
+    .form-error { color: $error; text-style: bold; }
+    #note-editor { height: 8; }
+    """
+
+    def __init__(self, save: Save) -> None:
+        super().__init__()
+        self._save = save
+        self._busy = False
+        self.error = Static("", classes="form-error", id="form-error")
+
+    def action_cancel(self) -> None:
+        if not self._busy:
+            self.dismiss(False)
+
+    async def _submit(self, *args: object) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            problem = await self._save(*args)
+        finally:
+            self._busy = False
+        if problem is None:
+            self.dismiss(True)
+        else:
+            self.error.update(problem)
+
+
+class NoteForm(_Form):
+    """One line + Enter; ctrl+e opens a multi-line editor (ctrl+s saves there)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e", "expand", "Multi-line", id="note.expand"),
+        Binding("ctrl+s", "save", "Save", id="note.save"),
+    ]
+
+    def __init__(self, save: Save, incident_label: str, text: str = "") -> None:
+        super().__init__(save)
+        self._label = incident_label
+        self._initial = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Note → {self._label}", classes="form-title")
+            yield Input(self._initial, placeholder="what you saw, did or decided", id="note-input")
+            yield Static(
+                "enter saves · ctrl+e multi-line · esc cancels", classes="form-help", id="note-help"
+            )
+            yield self.error
+
+    @property
+    def text(self) -> str:
+        editors = self.query(TextArea)
+        if editors:
+            return editors.first().text
+        return self.query_one(Input).value
+
+    def action_expand(self) -> None:
+        if self.query(TextArea):
+            return
+        line = self.query_one(Input)
+        editor = TextArea(line.value, id="note-editor", soft_wrap=True)
+        self.query_one(Vertical).mount(editor, after=line)
+        line.remove()
+        self.query_one("#note-help", Static).update("ctrl+s saves · esc cancels")
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+
+    @on(Input.Submitted, "#note-input")
+    async def _line_submitted(self) -> None:
+        await self.action_save()
+
+    async def action_save(self) -> None:
+        text = self.text
+        if not text.strip():
+            self.error.update("a note needs some text")
+            return
+        await self._submit(text)
+
+
+SEVERITY_HELP = {
+    Severity.SEV1: "SEV1 critical: customers broadly affected",
+    Severity.SEV2: "SEV2 major: a key function degraded",
+    Severity.SEV3: "SEV3 minor: limited impact",
+    Severity.SEV4: "SEV4 low: no customer impact yet",
+}
+
+
+class DeclareForm(_Form):
+    def __init__(self, save: Save, title: str = "", severity: str = "SEV3") -> None:
+        super().__init__(save)
+        self._title = title
+        self._severity = Severity.parse(severity)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Declare an incident", classes="form-title")
+            yield Input(
+                self._title, placeholder="title, e.g. checkout 5xx after deploy", id="title"
+            )
+            yield Select(
+                [(SEVERITY_HELP[s], s.value) for s in Severity],
+                value=self._severity.value,
+                allow_blank=False,
+                id="severity",
+            )
+            yield Static("enter declares · esc cancels", classes="form-help")
+            yield self.error
+
+    @on(Input.Submitted, "#title")
+    async def _declare(self) -> None:
+        title = self.query_one("#title", Input).value.strip()
+        if not title:
+            self.error.update("an incident needs a title")
+            return
+        severity = self.query_one("#severity", Select).value
+        await self._submit(title, str(severity))
+
+
+class StatusForm(_Form):
+    """A status update (the reminder's answer), optionally moving the incident's status."""
+
+    def __init__(self, save: Save, current: IncidentStatus) -> None:
+        super().__init__(save)
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Status update", classes="form-title")
+            yield Select(
+                [(f"status: {s.value}", s.value) for s in IncidentStatus],
+                value=self._current.value,
+                allow_blank=False,
+                id="status",
+            )
+            yield Input(placeholder="what stakeholders need to know now", id="update")
+            yield Static("enter posts · esc cancels", classes="form-help")
+            yield self.error
+
+    def on_mount(self) -> None:
+        self.query_one("#update", Input).focus()
+
+    @on(Input.Submitted, "#update")
+    async def _post(self) -> None:
+        text = self.query_one("#update", Input).value.strip()
+        status = str(self.query_one("#status", Select).value)
+        if not text and status == self._current.value:
+            self.error.update("write an update or pick a new status")
+            return
+        await self._submit(text, status)

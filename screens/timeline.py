@@ -1,0 +1,186 @@
+"""The incident timeline: newest at the bottom, filter by kind, search, pin.
+
+The screen renders what the app gives it and asks for other views with messages; it never
+touches the store itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from cockpit.incident import Event, EventKind, Incident
+from cockpit.units import format_elapsed
+
+# `f` steps through these; None shows every kind.
+KIND_FILTERS: tuple[EventKind | None, ...] = (None, *EventKind)
+KIND_STYLE = {
+    EventKind.NOTE: "bold",
+    EventKind.ACTION: "bold magenta",
+    EventKind.ALERT: "bold red",
+    EventKind.SLO: "yellow",
+    EventKind.STATUS: "bold cyan",
+    EventKind.SYSTEM: "dim",
+}
+
+
+class TimelineQuery(Message):
+    """The user changed the filter or the search; the app answers with `show_events`."""
+
+    def __init__(self, kind: EventKind | None, search: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.search = search
+
+
+class PinToggled(Message):
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+def incident_line(incident: Incident | None, now_elapsed: float | None = None) -> str:
+    if incident is None:
+        return "No incident declared — D declares one, then n adds notes"
+    parts = [incident.severity.value, incident.status.value.upper(), incident.title]
+    if now_elapsed is not None:
+        parts.insert(1, f"T+{format_elapsed(now_elapsed)}")
+    return " · ".join(parts) + f"  [{incident.short_id}]"
+
+
+class TimelineScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,t", "back", "Back", id="timeline.back"),
+        Binding("f", "next_filter", "Filter kind", id="timeline.filter"),
+        Binding("slash", "search", "Search", id="timeline.search"),
+        Binding("P", "pin", "Pin", id="timeline.pin"),
+    ]
+    DEFAULT_CSS = """
+    TimelineScreen #timeline-title { height: 1; text-style: bold; padding: 0 1; }
+    TimelineScreen #timeline-filter { height: 1; color: $text-muted; padding: 0 1; }
+    TimelineScreen DataTable { height: 1fr; }
+    TimelineScreen #timeline-search { dock: bottom; display: none; }
+    TimelineScreen #timeline-search.-open { display: block; }
+    """
+
+    def __init__(self, *, standalone: bool = False) -> None:
+        super().__init__(id="timeline")
+        self.standalone = standalone  # `cockpit notes`: there is no dashboard to go back to
+        self.kind: EventKind | None = None
+        self.search = ""
+        self.events: list[Event] = []
+        self.title_line = Static("", id="timeline-title")
+        self.filter_line = Static("", id="timeline-filter")
+        self.table: DataTable[Text | str] = DataTable(
+            id="timeline-table", cursor_type="row", zebra_stripes=False
+        )
+        # Columns exist before mount: the app may deliver events before the first refresh.
+        self.table.add_column("UTC", key="time", width=8)
+        self.table.add_column("Kind", key="kind", width=6)
+        self.table.add_column("Actor", key="actor", width=14)
+        self.table.add_column("Event", key="text")
+        self.search_input = Input(placeholder="search words (prefix match)", id="timeline-search")
+
+    def compose(self) -> ComposeResult:
+        yield self.title_line
+        yield self.filter_line
+        yield self.table
+        yield self.search_input
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_filter()
+
+    # ---- the app calls these -------------------------------------------------------------
+
+    def show_incident(self, incident: Incident | None, elapsed: float | None = None) -> None:
+        self.title_line.update(incident_line(incident, elapsed))
+
+    def show_events(self, events: Sequence[Event]) -> None:
+        at_bottom = self.table.cursor_row >= self.table.row_count - 1
+        selected = self.selected_event()
+        self.events = list(events)
+        self.table.clear()
+        for event in self.events:
+            self.table.add_row(*_row(event), key=event.uuid)
+        if not self.events:
+            return
+        # Follow new entries like `tail -f`, unless the user moved up to read something.
+        if at_bottom or selected is None:
+            self.table.move_cursor(row=len(self.events) - 1)
+        else:
+            index = next((i for i, e in enumerate(self.events) if e.uuid == selected.uuid), -1)
+            self.table.move_cursor(row=index if index >= 0 else len(self.events) - 1)
+
+    def selected_event(self) -> Event | None:
+        row = self.table.cursor_row
+        if 0 <= row < len(self.events):
+            return self.events[row]
+        return None
+
+    # ---- keys ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.search_input.has_class("-open"):
+            self._close_search()
+            return
+        if not self.standalone:
+            self.dismiss()
+
+    def action_next_filter(self) -> None:
+        index = KIND_FILTERS.index(self.kind)
+        self.kind = KIND_FILTERS[(index + 1) % len(KIND_FILTERS)]
+        self._show_filter()
+        self.post_message(TimelineQuery(self.kind, self.search))
+
+    def action_search(self) -> None:
+        self.search_input.add_class("-open")
+        self.search_input.value = self.search
+        self.search_input.focus()
+
+    def action_pin(self) -> None:
+        event = self.selected_event()
+        if event is not None:
+            self.post_message(PinToggled(event))
+
+    @on(Input.Submitted, "#timeline-search")
+    def _search_submitted(self, message: Input.Submitted) -> None:
+        self.search = message.value.strip()
+        self._close_search()
+        self._show_filter()
+        self.post_message(TimelineQuery(self.kind, self.search))
+
+    def _close_search(self) -> None:
+        self.search_input.remove_class("-open")
+        self.table.focus()
+
+    def _show_filter(self) -> None:
+        kind = self.kind.value if self.kind else "all kinds"
+        search = f' · search "{self.search}"' if self.search else ""
+        self.filter_line.update(
+            f"{kind}{search} · f filter · / search · P pin · n note · u status update"
+        )
+
+
+def _row(event: Event) -> tuple[Text | str, ...]:
+    kind = event.kind
+    text = Text()
+    if event.pinned:
+        text.append("◆ ", style="bold yellow")
+    if event.supersedes:
+        text.append("(edited) ", style="dim")
+    text.append(event.text.replace("\n", " ⏎ "))
+    return (
+        event.occurred_at.strftime("%H:%M:%S"),
+        Text(kind.value, style=KIND_STYLE.get(kind, "")),
+        event.actor,
+        text,
+    )
