@@ -67,8 +67,9 @@ class NoteForm(_Form):
     """One line + Enter; ctrl+e opens a multi-line editor (ctrl+s saves there)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+e", "expand", "Multi-line", id="note.expand"),
-        Binding("ctrl+s", "save", "Save", id="note.save"),
+        # Priority: the focused Input would otherwise take ctrl+e as "end of line".
+        Binding("ctrl+e", "expand", "Multi-line", id="note.expand", priority=True),
+        Binding("ctrl+s", "save", "Save", id="note.save", priority=True),
     ]
 
     def __init__(self, save: Save, incident_label: str, text: str = "") -> None:
