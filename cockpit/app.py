@@ -23,13 +23,20 @@ from cockpit.model import HeaderInfo, PanelState, Reading
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
+from cockpit.screens.presenter import RECENT, PresenterScreen
 from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
 from cockpit.wiring import Runtime, SourceSet, build_sources
 
 log = logging.getLogger(__name__)
 
-# Trend lines show the measure people watch: p95 for latency, the value itself elsewhere.
-TREND_KEY = {"latency": "p95", "error_rate": "error_ratio", "queue": "depth", "pods": "not_ready"}
+# The measure people watch per panel: the trend line and the presenter's big number show it.
+HEADLINE_KEY = {
+    "latency": "p95",
+    "error_rate": "error_ratio",
+    "queue": "depth",
+    "pods": "not_ready",
+    "backup": "age",
+}
 
 
 class ReadingArrived(Message):
@@ -74,6 +81,8 @@ class CockpitApp(IncidentControls):
         Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
         Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
         *INCIDENT_BINDINGS,
+        Binding("z", "presenter", "Presenter", id="app.presenter"),
+        Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),
     ]
 
@@ -93,6 +102,13 @@ class CockpitApp(IncidentControls):
             for spec in runtime.specs
         }
         self.dashboard = DashboardScreen([(s.panel, s.title) for s in runtime.specs])
+        self.presenter = PresenterScreen(
+            [
+                (s.panel, s.title, HEADLINE_KEY.get(s.panel, s.measures[0].key))
+                for s in runtime.specs
+                if s.measures
+            ]
+        )
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
         self._backfills: set[asyncio.Task[None]] = set()
@@ -101,10 +117,18 @@ class CockpitApp(IncidentControls):
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
+        if runtime.config.keys:
+            self.set_keymap(
+                {
+                    binding_id: ",".join(part.strip() for part in keys.split(","))
+                    for binding_id, keys in runtime.config.keys.items()
+                }
+            )
 
     # ---- lifecycle ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.install_signal_handlers()
         self.push_screen(self.dashboard)
         self._render_all()
         self.set_interval(1.0, self._tick, name="clock")
@@ -166,10 +190,7 @@ class CockpitApp(IncidentControls):
             self.post_message(BackfillArrived(panel, readings))
 
     async def on_unmount(self) -> None:
-        for task in list(self._backfills):
-            task.cancel()
-        if self.scheduler is not None:
-            await self.scheduler.stop()
+        await self.stop_sources()
         await self.close_timeline()
 
     def _deliver(self, reading: Reading) -> None:
@@ -201,9 +222,12 @@ class CockpitApp(IncidentControls):
         return self.scheduler is not None and self.scheduler.paused
 
     def _render_panel(self, state: PanelState) -> None:
-        key = TREND_KEY.get(state.panel)
+        key = HEADLINE_KEY.get(state.panel) if state.panel != "backup" else None
         trend = state.history.values(key) if key else []
-        self.dashboard.show_panel(state.view(self.now(), self.paused), trend, self.now())
+        view = state.view(self.now(), self.paused)
+        self.dashboard.show_panel(view, trend, self.now())
+        if self.presenter.is_attached:
+            self.presenter.show_panel(view)
 
     def _render_all(self) -> None:
         self._render_header()
@@ -221,7 +245,17 @@ class CockpitApp(IncidentControls):
             timeline_problem=self.timeline_problem,
         )
         recorder = self.recorder
-        if recorder is not None and recorder.incident is not None:
+        if recorder is None or recorder.incident is None:
+            # Until one is declared in the timeline, the config's [incident] is the label.
+            configured = self.runtime.config.incident
+            started = self.source_set.incident_started() if self.source_set else None
+            info = replace(
+                info,
+                incident_title=configured.title,
+                severity=configured.severity if configured.title else "",
+                incident_started=started,
+            )
+        else:
             incident = recorder.incident
             reminder = recorder.reminder(now)
             info = replace(
@@ -233,12 +267,38 @@ class CockpitApp(IncidentControls):
                 update_due_in=reminder.due_in if reminder else None,
             )
         self.dashboard.show_header(info)
+        if self.presenter.is_attached:
+            self.presenter.show_header(info)
 
     # ---- the incident record ------------------------------------------------------------
+
+    async def stop_sources(self) -> None:
+        for task in list(self._backfills):
+            task.cancel()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
 
     def timeline_changed(self) -> None:
         self._render_header()
         self.refresh_timeline_view()
+        self._refresh_presenter_events()
+
+    def _refresh_presenter_events(self) -> None:
+        recorder = self.recorder
+        if recorder is None or not self.presenter.is_attached:
+            return
+
+        async def load() -> None:
+            try:
+                events = await recorder.events(limit=RECENT)
+            except Exception as error:  # the big numbers matter more than the list
+                log.info("presenter timeline: %s", error)
+                return
+            self.presenter.show_recent(events)
+
+        task = asyncio.create_task(load())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     def panel_values(self) -> dict[str, str]:
         from cockpit.snapshot import rows
@@ -277,11 +337,27 @@ class CockpitApp(IncidentControls):
             return
         self.scheduler.refresh_now()
 
+    def action_presenter(self) -> None:
+        if self.presenter.is_attached:
+            return
+        self.push_screen(self.presenter)
+        self._render_all()
+        self._refresh_presenter_events()
+
+    def action_next_theme(self) -> None:
+        names = [name for name in THEMES if name in self.available_themes]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}")
+
     def action_help(self) -> None:
+        # From the live bindings: what the screen answers to now, after any [keys] rebinding.
         keys = []
         seen = set()
-        for binding in [*self.BINDINGS, *self.dashboard.BINDINGS]:
-            if not isinstance(binding, Binding) or binding.key in seen:
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            # Textual's own system keys (ctrl+q, ctrl+c) are not the cockpit's to explain.
+            if binding.system or binding.key in seen:
                 continue
             seen.add(binding.key)
             keys.append((self.get_key_display(binding), binding.description or binding.action))

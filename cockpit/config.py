@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from cockpit.keymap import BINDING_IDS
 from cockpit.model import Measure, Threshold
 from cockpit.units import parse_duration
 
@@ -32,7 +36,7 @@ APP_NAME = "incident-cockpit"
 ENV_CONFIG = "COCKPIT_CONFIG"
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 # The themes in cockpit.themes; listed here so validating a config never imports Textual.
-THEME_NAMES = ("cockpit-dark", "cockpit-light", "high-contrast")
+THEME_NAMES = ("cockpit-dark", "cockpit-light", "high-contrast", "colorblind")
 
 
 def _duration(value: Any) -> float:
@@ -80,6 +84,25 @@ class IncidentSettings(_Strict):
         return v.upper() if isinstance(v, str) else v
 
 
+def _check_keys(keys: dict[str, str]) -> dict[str, str]:
+    for binding_id, key in keys.items():
+        if binding_id not in BINDING_IDS:
+            hint = difflib.get_close_matches(binding_id, list(BINDING_IDS), n=1)
+            maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(
+                f"unknown binding id {binding_id!r}{maybe}; known ids: {', '.join(BINDING_IDS)}"
+            )
+        parts = [k.strip() for k in key.split(",")]
+        if not key.strip() or any(not k or " " in k for k in parts):
+            raise ValueError(
+                f"{binding_id}: expected key names such as \"n\" or \"ctrl+n,f2\", found {key!r}"
+            )
+    return keys
+
+
+Keys = Annotated[dict[str, str], AfterValidator(_check_keys)]
+
+
 class TimelineSettings(_Strict):
     db: str = Field("", description="timeline file; defaults to the user data dir (or --db)")
     actor: str = Field("", description="who records events; defaults to $USER@host")
@@ -105,6 +128,32 @@ class PrometheusSettings(_Strict):
         if not v.startswith(("http://", "https://")):
             raise ValueError(f"expected an http:// or https:// URL, found {v!r}")
         return v.rstrip("/")
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL with a host and, if given, a valid port; otherwise a clear error."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, found {value!r}")
+    parts = urlsplit(value)
+    try:
+        _ = parts.port  # urlsplit checks the port only when it is read
+    except ValueError:
+        raise ValueError(f"bad port in URL {value!r}") from None
+    if not parts.hostname:
+        raise ValueError(f"URL {value!r} has no host")
+    return value
+
+
+class AlertmanagerSettings(_Strict):
+    url: str = "http://127.0.0.1:9093"
+    timeout: Duration = 5.0
+    bearer_token_env: str = Field("", description="name of an env var holding a bearer token")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        return _http_url(v).rstrip("/")
 
 
 class _Panel(_Strict):
@@ -195,6 +244,126 @@ class BackupPanel(_Panel):
         return self
 
 
+# One Alertmanager matcher: a label name (bare or quoted), an operator, a value (bare or quoted).
+# Alertmanager itself is the final judge; this catches the usual slips (braces, several matchers
+# in one string, a missing operator) while the config is checked instead of at 3 a.m.
+_MATCHER = re.compile(
+    r'\s*(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\]|\\.)+")\s*(?:=~|!~|!=|=)\s*'
+    r'(?:"(?:[^"\\]|\\.)*"|[^"\s{},]*)\s*'
+)
+
+
+def _check_matchers(matchers: list[str]) -> list[str]:
+    for matcher in matchers:
+        if not _MATCHER.fullmatch(matcher):
+            raise ValueError(
+                'expected one label matcher per string, such as team="checkout" or '
+                f'env=~"prod.*" (no braces, no commas), found {matcher!r}'
+            )
+    return matchers
+
+
+Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
+
+
+class AlertsPanel(_Panel):
+    source: Literal["alertmanager"] = "alertmanager"
+    filter: Matchers = Field(
+        default_factory=list, description="Alertmanager label matchers; an alert must match all"
+    )
+    critical_severities: list[str] = Field(
+        default_factory=lambda: ["critical", "page"],
+        description="values of the severity label that make the panel CRIT (others WARN)",
+    )
+
+
+def split_host_port(value: str) -> tuple[str, int]:
+    """`host:port` or `[ipv6]:port` → (host, port), with an error worded for the config."""
+    text = value.strip()
+    if text.startswith("["):
+        host, sep, port_text = text[1:].partition("]:")
+    else:
+        host, sep, port_text = text.rpartition(":")
+        if ":" in host:
+            raise ValueError(f"write an IPv6 address in brackets, e.g. [{host}]:{port_text}")
+    if not (sep and host and port_text.isdigit() and 1 <= int(port_text) <= 65535):
+        raise ValueError(
+            f'expected "host:port" with a port 1-65535, such as "db.internal:5432", found {value!r}'
+        )
+    return host, int(port_text)
+
+
+# Options that only mean something for an HTTP check; set on a TCP check they are a mistake.
+_HTTP_ONLY = ("expect_status", "follow_redirects", "verify", "ca_file")
+
+
+class HealthCheck(_Strict):
+    """One check: `url` (HTTP GET, status must equal `expect_status`) or `tcp` (connects)."""
+
+    name: str = Field(min_length=1)
+    url: str = ""
+    tcp: str = ""
+    expect_status: int = Field(200, ge=100, le=599)
+    timeout: Duration = 2.0
+    follow_redirects: bool = False
+    verify: bool = Field(True, description="false: accept any TLS certificate")
+    ca_file: str = Field("", description="PEM file of the CA that signed the server certificate")
+
+    @model_validator(mode="after")
+    def _target(self) -> HealthCheck:
+        who = f"check {self.name!r}"
+        if self.url and self.tcp:
+            raise ValueError(f"{who}: give url or tcp, not both")
+        if not (self.url or self.tcp):
+            raise ValueError(f'{who}: needs url = "https://..." or tcp = "host:port"')
+        if self.timeout <= 0:
+            raise ValueError(f"{who}: timeout must be more than 0s")
+        try:
+            if self.url:
+                _http_url(self.url)
+            else:
+                split_host_port(self.tcp)
+        except ValueError as exc:
+            raise ValueError(f"{who}: {exc}") from None
+        if self.tcp:
+            misplaced = [k for k in _HTTP_ONLY if k in self.model_fields_set]
+            if misplaced:
+                raise ValueError(
+                    f"{who}: options for url checks on a tcp check: {', '.join(misplaced)}"
+                )
+        if self.ca_file and not self.verify:
+            raise ValueError(f"{who}: ca_file has no effect with verify = false; drop one")
+        return self
+
+
+class HealthPanel(_Panel):
+    source: Literal["health"] = "health"
+    checks: list[HealthCheck] = Field(default_factory=list)
+
+    @property
+    def longest_timeout(self) -> float:
+        return max((c.timeout for c in self.checks), default=0.0)
+
+    @model_validator(mode="after")
+    def _checks(self) -> HealthPanel:
+        if self.enabled and not self.checks:
+            raise ValueError(
+                'needs at least one check, e.g. checks = [{ name = "api", '
+                'url = "https://api.example.com/healthz" }]'
+            )
+        names = [c.name for c in self.checks]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"check names must be unique; repeated: {', '.join(twice)}")
+        # The panel's timeout bounds the whole read; each check has its own inside it.
+        if self.timeout is not None and self.timeout <= self.longest_timeout:
+            raise ValueError(
+                f"timeout ({self.timeout:g}s) must be longer than the slowest check's "
+                f"({self.longest_timeout:g}s), or left out"
+            )
+        return self
+
+
 class Panels(_Strict):
     """A panel that is not configured is not shown."""
 
@@ -203,13 +372,17 @@ class Panels(_Strict):
     error_rate: ErrorRatePanel | None = None
     queue: QueuePanel | None = None
     backup: BackupPanel | None = None
+    alerts: AlertsPanel | None = None
+    health: HealthPanel | None = None
 
 
 class Config(_Strict):
     cockpit: CockpitSettings = CockpitSettings()
     incident: IncidentSettings = IncidentSettings()
     timeline: TimelineSettings = TimelineSettings()
+    keys: Keys = Field(default_factory=dict, description="binding id = key(s), to rebind")
     prometheus: PrometheusSettings | None = None
+    alertmanager: AlertmanagerSettings | None = None
     panels: Panels = Panels()
 
     @model_validator(mode="after")
@@ -223,6 +396,16 @@ class Config(_Strict):
             raise ValueError(
                 f'panels {", ".join(users)} use source = "prometheus" but there is no '
                 "[prometheus] table with its url"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _alertmanager_needed(self) -> Config:
+        alerts = self.panels.alerts
+        if alerts is not None and alerts.enabled and self.alertmanager is None:
+            raise ValueError(
+                'panel alerts uses source = "alertmanager" but there is no [alertmanager] '
+                "table with its url"
             )
         return self
 
@@ -246,7 +429,12 @@ PANEL_TITLES = {
     "error_rate": "Error rate",
     "queue": "Queue depth",
     "backup": "Backup freshness",
+    "alerts": "Alerts",
+    "health": "Health checks",
 }
+# A health read waits for its slowest check; this much more lets that check's own timeout,
+# not the panel's, be what a hanging endpoint reports.
+HEALTH_TIMEOUT_MARGIN = 1.0
 
 
 def panel_measures(name: str, panel: _Panel) -> tuple[Measure, ...]:
@@ -285,6 +473,14 @@ def panel_measures(name: str, panel: _Panel) -> tuple[Measure, ...]:
         return (
             Measure("age", "age", "age", Threshold(crit=panel.crit_after, warn=panel.warn_after)),
         )
+    if isinstance(panel, AlertsPanel):
+        # Mirrors the source's rule: any alert firing warns, a critical one is CRIT.
+        return (
+            Measure("firing", "firing", "count", Threshold(crit=None, warn=1)),
+            Measure("critical", "critical", "count", Threshold(crit=1)),
+        )
+    if isinstance(panel, HealthPanel):
+        return (Measure("failing", "failing", "count", Threshold(crit=1)),)
     raise TypeError(f"no measures for panel {name}")
 
 
@@ -296,6 +492,8 @@ def panel_specs(config: Config, refresh_override: float | None = None) -> list[P
             continue
         interval = refresh_override or panel.interval or config.cockpit.refresh
         timeout = panel.timeout or min(interval, 10.0)
+        if isinstance(panel, HealthPanel) and panel.timeout is None:
+            timeout = max(timeout, panel.longest_timeout + HEALTH_TIMEOUT_MARGIN)
         specs.append(
             PanelSpec(
                 name,

@@ -8,9 +8,13 @@ messages. When the timeline cannot be opened the app keeps working and says why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +29,9 @@ from cockpit.screens.timeline import PinToggled, TimelineQuery, TimelineScreen
 from cockpit.timeline_store import TimelineError
 
 log = logging.getLogger(__name__)
+
+# How long a hung-up cockpit waits for writes in flight before leaving anyway.
+HANGUP_GRACE = 5.0
 
 INCIDENT_BINDINGS = [
     Binding("n", "note", "Note", id="incident.note"),
@@ -42,6 +49,7 @@ class IncidentControls(App[None]):
     timeline_screen: TimelineScreen | None = None
     _throwaway_dir: Path | None = None
     _writes: set[asyncio.Task[None]]
+    _hangup_task: asyncio.Task[None] | None = None
 
     def _init_incident_controls(self) -> None:
         self._writes = set()
@@ -82,6 +90,53 @@ class IncidentControls(App[None]):
             self.recorder = None
         if self._throwaway_dir is not None:
             shutil.rmtree(self._throwaway_dir, ignore_errors=True)
+
+    # ---- signals ------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, self._on_terminate)
+        with contextlib.suppress(ValueError):  # not the main thread (tests): nothing to hang up
+            # A plain handler, not the loop's: it runs even while the main thread is blocked
+            # handing output to Textual's writer thread, which is exactly what a dead terminal
+            # causes.
+            signal.signal(signal.SIGHUP, lambda signum, _frame: self._on_hangup(loop, signum))
+
+    def _on_terminate(self) -> None:
+        log.info("received SIGTERM: exiting")
+        self.exit()
+
+    def _on_hangup(self, loop: asyncio.AbstractEventLoop, signum: int) -> None:
+        # The terminal is gone (closed SSH, killed tmux). Textual's orderly shutdown would write
+        # terminal-restore sequences into a dead pty and can block on them, so: finish what
+        # matters (writes in flight, closing the timeline) and leave without the terminal. A
+        # watchdog makes sure of the leaving even if the event loop never gets to run again;
+        # every acknowledged note is committed already, so nothing is lost either way.
+        log.info("received SIGHUP: exiting")
+        code = 128 + signum
+        watchdog = threading.Timer(HANGUP_GRACE, os._exit, args=(code,))
+        watchdog.daemon = True
+        watchdog.start()
+        loop.call_soon_threadsafe(self._start_hangup_exit, code)
+
+    def _start_hangup_exit(self, code: int) -> None:
+        if self._hangup_task is None:
+            self._hangup_task = asyncio.create_task(self._exit_without_terminal(code))
+
+    async def _exit_without_terminal(self, code: int) -> None:
+        try:
+            async with asyncio.timeout(HANGUP_GRACE):
+                await self.stop_sources()
+                await self.close_timeline()
+        except TimeoutError:
+            log.warning("gave up waiting for shutdown after %ss", HANGUP_GRACE)
+        finally:
+            logging.shutdown()
+            os._exit(code)
+
+    async def stop_sources(self) -> None:
+        """Stop whatever reads the outside world; the app overrides this."""
 
     # ---- hooks for the app ----------------------------------------------------------------
 

@@ -52,6 +52,7 @@ class NotesApp(IncidentControls):
         return utc_now()
 
     def on_mount(self) -> None:
+        self.install_signal_handlers()
         self.timeline_screen = TimelineScreen(standalone=True)
         self.push_screen(self.timeline_screen)
         self.set_interval(1.0, self.refresh_title, name="clock")

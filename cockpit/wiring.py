@@ -122,6 +122,10 @@ def build_sources(runtime: Runtime) -> SourceSet:
             backup = runtime.config.panels.backup
             assert backup is not None
             source = FileBackup(spec.panel, spec.measures, backup.path, clock=runtime.clock)
+        elif kind == "alertmanager":
+            source = _alertmanager_source(spec, runtime)
+        elif kind == "health":
+            source = _health_source(spec, runtime)
         else:  # config validation makes this unreachable; say so loudly if it is not
             raise ValueError(f"unknown source kind {kind!r} for panel {spec.panel}")
         result.sources.append((source, spec))
@@ -204,6 +208,65 @@ def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Sou
             interval=spec.interval,
         )
     raise ValueError(f'panel {spec.panel} cannot use source = "prometheus"')
+
+
+def _alertmanager_source(spec: PanelSpec, runtime: Runtime) -> Source:
+    from cockpit.sources.alertmanager import AlertmanagerAlerts, AlertmanagerClient
+
+    settings = runtime.config.alertmanager
+    alerts = runtime.config.panels.alerts
+    assert settings is not None and alerts is not None
+    client = AlertmanagerClient(
+        settings.url,
+        timeout=settings.timeout,
+        bearer_token_env=settings.bearer_token_env,
+        headers=dict(settings.headers),
+    )
+    return AlertmanagerAlerts(
+        spec.panel,
+        spec.measures,
+        client,
+        tuple(alerts.filter),
+        tuple(alerts.critical_severities),
+        clock=runtime.clock,
+    )
+
+
+def _health_source(spec: PanelSpec, runtime: Runtime) -> Source:
+    from cockpit.config import split_host_port
+    from cockpit.sources.health import Check, HealthChecks, HttpCheck, TcpCheck
+
+    health = runtime.config.panels.health
+    assert health is not None
+    checks: list[Check] = []
+    for c in health.checks:
+        if c.url:
+            checks.append(
+                HttpCheck(
+                    c.name,
+                    c.url,
+                    expect_status=c.expect_status,
+                    timeout=c.timeout,
+                    follow_redirects=c.follow_redirects,
+                    verify=c.verify,
+                    ca_file=_beside_config(runtime, c.ca_file),
+                )
+            )
+        else:
+            host, port = split_host_port(c.tcp)
+            checks.append(TcpCheck(c.name, host, port, timeout=c.timeout))
+    return HealthChecks(spec.panel, spec.measures, checks, clock=runtime.clock)
+
+
+def _beside_config(runtime: Runtime, path: str) -> str:
+    """A relative path in the config means next to the config file, not wherever the cockpit
+    happens to be started from."""
+    if not path:
+        return ""
+    resolved = Path(path).expanduser()
+    if not resolved.is_absolute() and runtime.config_path is not None:
+        resolved = runtime.config_path.parent / resolved
+    return str(resolved)
 
 
 __all__ = ["Reading", "Runtime", "SourceSet", "build_sources"]

@@ -159,3 +159,164 @@ def test_theme_names_in_config_are_the_shipped_themes(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, '[cockpit]\ntheme = "solarized"\n'))
     assert "cockpit.theme: expected one of cockpit-dark" in caught.value.render()
+
+
+# ---- alerts and health panels -------------------------------------------------------------
+
+ALERTS_AND_HEALTH_BAD = [
+    pytest.param(
+        "[panels.alerts]\n",
+        ['panel alerts uses source = "alertmanager" but there is no [alertmanager] table'],
+        id="alerts-without-alertmanager",
+    ),
+    pytest.param(
+        '[alertmanager]\nurl = "alertmanager:9093"\n',
+        ["alertmanager.url: expected an http:// or https:// URL, found 'alertmanager:9093'"],
+        id="alertmanager-url-without-scheme",
+    ),
+    pytest.param(
+        '[alertmanager]\nurl = "http://am:99999"\n',
+        ["alertmanager.url: bad port in URL 'http://am:99999'"],
+        id="alertmanager-bad-port",
+    ),
+    pytest.param(
+        '[alertmanager]\nurl = "http://am:9093"\n[panels.alerts]\nfilter = [\'{team="x"}\']\n',
+        ["panels.alerts.filter: expected one label matcher per string", "found '{team=\"x\"}'"],
+        id="matcher-with-braces",
+    ),
+    pytest.param(
+        '[alertmanager]\nurl = "http://am:9093"\n[panels.alerts]\nfilter = [\'a="1",b="2"\']\n',
+        ["panels.alerts.filter: expected one label matcher per string"],
+        id="two-matchers-in-one-string",
+    ),
+    pytest.param(
+        '[alertmanager]\nurl = "http://am:9093"\n[panels.alerts]\nfilter = ["team"]\n',
+        ["panels.alerts.filter: expected one label matcher per string"],
+        id="matcher-without-operator",
+    ),
+    pytest.param(
+        "[panels.health]\n",
+        ["panels.health: needs at least one check"],
+        id="health-without-checks",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "api", url = "http://a/", tcp = "a:80" }]\n',
+        ["panels.health.checks.0: check 'api': give url or tcp, not both"],
+        id="both-url-and-tcp",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "api" }]\n',
+        ["panels.health.checks.0: check 'api': needs url = \"https://...\" or tcp = \"host:port\""],
+        id="neither-url-nor-tcp",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "api", url = "api.internal/healthz" }]\n',
+        ["check 'api': expected an http:// or https:// URL, found 'api.internal/healthz'"],
+        id="check-url-without-scheme",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "api", url = "https:///healthz" }]\n',
+        ["check 'api': URL 'https:///healthz' has no host"],
+        id="check-url-without-host",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "db", tcp = "db.internal" }]\n',
+        ["check 'db': expected \"host:port\" with a port 1-65535", "found 'db.internal'"],
+        id="tcp-without-port",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "db", tcp = "db:70000" }]\n',
+        ["check 'db': expected \"host:port\" with a port 1-65535", "found 'db:70000'"],
+        id="tcp-port-out-of-range",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "db", tcp = "::1:5432" }]\n',
+        ["check 'db': write an IPv6 address in brackets, e.g. [::1]:5432"],
+        id="tcp-ipv6-without-brackets",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "db", tcp = "db:5432", expect_status = 200 }]\n',
+        ["check 'db': options for url checks on a tcp check: expect_status"],
+        id="http-option-on-tcp",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "a", url = "https://a/", verify = false, '
+        'ca_file = "ca.pem" }]\n',
+        ["check 'a': ca_file has no effect with verify = false"],
+        id="ca-file-and-no-verify",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "a", tcp = "a:1" }, { name = "a", tcp = "b:1" }]\n',
+        ["panels.health: check names must be unique; repeated: a"],
+        id="duplicate-check-names",
+    ),
+    pytest.param(
+        '[panels.health]\ntimeout = "2s"\nchecks = [{ name = "a", tcp = "a:1", timeout = "5s" }]\n',
+        ["panels.health: timeout (2s) must be longer than the slowest check's (5s)"],
+        id="panel-timeout-below-a-check",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "a", url = "http://a/", expect_status = 999 }]\n',
+        ["panels.health.checks.0.expect_status: Input should be less than or equal to 599"],
+        id="impossible-status",
+    ),
+    pytest.param(
+        '[panels.health]\nchecks = [{ name = "a", url = "http://a/", verfy = false }]\n',
+        ['panels.health.checks.0.verfy: unknown key'],
+        id="check-typo",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ALERTS_AND_HEALTH_BAD)
+def test_bad_alerts_and_health_config(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    rendered = caught.value.render()
+    for fragment in expected:
+        assert fragment in rendered, rendered
+
+
+def _optional_sections_enabled() -> str:
+    """The example config with its commented optional panels switched on."""
+    text = (ROOT / "examples" / "cockpit.toml").read_text()
+    head, marker, tail = text.partition("# ---- Optional panels")
+    assert marker, "the example config lost its optional-panels section"
+    body = tail.split("\n", 1)[1]
+    lines = [line[2:] if line.startswith("# ") else line for line in body.splitlines()]
+    return head + "\n".join(lines) + "\n"
+
+
+def test_example_optional_panels_are_valid_when_uncommented(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, _optional_sections_enabled()))
+    assert config.alertmanager is not None
+    assert config.panels.alerts is not None and config.panels.alerts.filter
+    assert config.panels.health is not None
+    assert {c.name for c in config.panels.health.checks} >= {"checkout", "orders-db"}
+    specs = {s.panel: s for s in panel_specs(config)}
+    assert specs["alerts"].source == "alertmanager"
+    assert specs["health"].source == "health"
+    # A panel's read outlasts the slowest of its checks (5s in the example).
+    assert specs["health"].timeout > 5
+
+
+def test_good_alerts_and_health_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, (
+        '[alertmanager]\nurl = "https://oncall:pw@am.example.com/alertmanager/"\n'
+        '[panels.alerts]\nfilter = [\'team="checkout"\', \'env!~"dev|test"\', "quiet!=true"]\n'
+        '[panels.health]\ninterval = "1s"\nchecks = [\n'
+        '  { name = "api", url = "https://api.example.com:8443/healthz", timeout = "3s" },\n'
+        '  { name = "db", tcp = "[fd00::5]:5432" },\n]\n'
+    )))
+    assert config.alertmanager is not None
+    assert config.alertmanager.url == "https://oncall:pw@am.example.com/alertmanager"
+    specs = {s.panel: s for s in panel_specs(config)}
+    assert [m.key for m in specs["alerts"].measures] == ["firing", "critical"]
+    assert [m.key for m in specs["health"].measures] == ["failing"]
+    # The default read timeout follows the interval, but never cuts the slowest check short.
+    assert specs["health"].timeout == 4.0
+    from cockpit.config import split_host_port
+
+    assert split_host_port("[fd00::5]:5432") == ("fd00::5", 5432)
+    assert split_host_port("db.internal:5432") == ("db.internal", 5432)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,8 +24,9 @@ class Tmux:
         self.tmux, self.socket, self.session = tmux, socket, "cockpit"
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.tmux, "-L", self.socket, *args], capture_output=True,
-                              text=True, timeout=30)
+        return subprocess.run(
+            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, timeout=30
+        )
 
     def screen(self) -> str:
         return self("capture-pane", "-p", "-t", self.session).stdout
@@ -85,3 +87,54 @@ def test_resizing_keeps_the_dashboard(tmux: Tmux, tmp_path: Path) -> None:
     screen = tmux.wait_for(lambda s: len(s.splitlines()[0].rstrip()) <= 80 and "Latency" in s)
     assert "Pods" in screen
     tmux("send-keys", "-t", tmux.session, "q")
+
+
+@pytest.mark.slow
+def test_a_note_typed_in_the_terminal_survives_a_closed_ssh_session(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    db, pidfile = tmp_path / "timeline.db", tmp_path / "pid"
+    command = (
+        f"echo $$ > {pidfile}; exec env TERM=xterm-256color XDG_STATE_HOME={tmp_path} "
+        f"{COCKPIT} --demo --db {db}"
+    )
+    tmux("new-session", "-d", "-s", tmux.session, "-x", "80", "-y", "24", command)
+    tmux.wait_for(lambda s: "ACTIVE" in s and "CRIT" in s)  # timeline attached
+    tmux("send-keys", "-t", tmux.session, "n")
+    tmux.wait_for(lambda s: "Note →" in s)
+    tmux("send-keys", "-t", tmux.session, "-l", "scaled checkout to 6")
+    tmux("send-keys", "-t", tmux.session, "Enter")
+    tmux.wait_for(lambda s: "Note →" not in s)
+    tmux("send-keys", "-t", tmux.session, "t")
+    tmux.wait_for(lambda s: "scaled checkout to 6" in s and "Incident declared" in s)
+    pid = int(pidfile.read_text())
+    # Closing the session is what a dropped SSH connection does: SIGHUP to the program.
+    tmux("kill-session", "-t", tmux.session)
+    deadline = time.monotonic() + 30
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid), f"cockpit kept running after its terminal went away: {_state(pid)}"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        notes = conn.execute("SELECT text FROM events WHERE kind = 'note'").fetchall()
+    assert notes == [("scaled checkout to 6",)]
+    # It exited through its own handler (timeline closed), not by the default SIGHUP death.
+    log = (tmp_path / "incident-cockpit" / "log" / "cockpit.log").read_text()
+    assert "received SIGHUP: exiting" in log
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().splitlines()[2]
+    except OSError:
+        return "gone"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its parent has not collected it yet.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[-1][:1] != "Z"

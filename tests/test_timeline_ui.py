@@ -172,7 +172,7 @@ async def test_a_corrupt_timeline_is_reported_untouched_and_the_dashboard_runs(
     app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.timeline_problem)
-        await wait_for(pilot, lambda: "timeline unavailable" in screen_text(app))
+        await wait_for(pilot, lambda: "NO TIMELINE" in screen_text(app).splitlines()[0])
         await wait_for(pilot, lambda: "CRIT" in screen_text(app))  # the panels still work
         await pilot.press("n")
         await pilot.pause()

@@ -54,6 +54,22 @@ THEMES: dict[str, Theme] = {
             error="#ff3030",
             dark=True,
         ),
+        # Okabe-Ito colours: OK blue, WARN orange, CRIT vermilion stay distinct for the common
+        # colour-vision deficiencies; the symbols and words carry status regardless.
+        Theme(
+            name="colorblind",
+            primary="#0072b2",
+            secondary="#cc79a7",
+            accent="#f0e442",
+            foreground="#e8e8e8",
+            background="#101010",
+            surface="#181818",
+            panel="#262626",
+            success="#56b4e9",
+            warning="#e69f00",
+            error="#d55e00",
+            dark=True,
+        ),
     )
 }
 

@@ -16,11 +16,11 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
         badges += [(" PAUSED ", "reverse"), " "]
     if info.read_only:
         badges += [(" READ-ONLY ", "reverse bold"), " "]
+    if info.timeline_problem:
+        # The reason was notified in full; the badge keeps saying notes will not be kept.
+        badges += [(" NO TIMELINE ", "reverse bold $error"), " "]
     badges.append(format_clock(info.now))
     right = Content.assemble(*badges)
-    if info.timeline_problem and not info.incident_title:
-        left = Content.assemble((where, "bold"), ("  ! " + info.timeline_problem, "$error"))
-        return _fit(left, right, width)
     if not info.incident_title:
         left = Content.assemble(
             (where, "bold"), ("  no incident declared (D declares)", "$text-muted")

@@ -11,8 +11,8 @@ _STATUS_CLASSES = tuple(status_class(s) for s in Status)
 
 
 class PanelFrame(Vertical):
-    def __init__(self, panel: str, title: str) -> None:
-        super().__init__(id=f"panel-{panel}", classes="panel")
+    def __init__(self, panel: str, title: str, id_prefix: str = "panel") -> None:
+        super().__init__(id=f"{id_prefix}-{panel}", classes="panel")
         self.panel = panel
         self.border_title = title
         self.border_subtitle = "no data yet"

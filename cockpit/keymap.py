@@ -1,0 +1,26 @@
+"""Every binding id the cockpit has, for `[keys]` in the config (rebinding) and the help screen.
+
+Pure data so the config can validate ids without importing Textual. The app's BINDINGS use these
+ids; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+BINDING_IDS: dict[str, str] = {
+    "app.quit": "quit",
+    "app.help": "help screen",
+    "app.theme": "next theme",
+    "app.presenter": "presenter view (large numbers for a shared screen)",
+    "refresh.pause": "pause / resume refresh",
+    "refresh.now": "refresh every panel now",
+    "focus.next": "focus the next panel",
+    "focus.previous": "focus the previous panel",
+    "incident.note": "add a note to the incident",
+    "incident.declare": "declare an incident",
+    "incident.status": "post a status update / change status",
+    "incident.timeline": "open the timeline",
+    "timeline.back": "leave the timeline",
+    "timeline.filter": "timeline: next kind filter",
+    "timeline.search": "timeline: search",
+    "timeline.pin": "timeline: pin / unpin the selected event",
+}
