@@ -18,8 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.breaches import BreachTracker
+from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
-from cockpit.model import HeaderInfo, PanelState, Reading
+from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
@@ -28,6 +29,8 @@ from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
 from cockpit.wiring import Runtime, SourceSet, build_sources
 
 log = logging.getLogger(__name__)
+
+HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
 # The measure people watch per panel: the trend line and the presenter's big number show it.
 HEADLINE_KEY = {
@@ -104,16 +107,20 @@ class CockpitApp(IncidentControls):
         self.dashboard = DashboardScreen([(s.panel, s.title) for s in runtime.specs])
         self.presenter = PresenterScreen(
             [
-                (s.panel, s.title, HEADLINE_KEY.get(s.panel, s.measures[0].key))
+                (s.panel, s.title, HEADLINE_KEY[s.panel])
                 for s in runtime.specs
-                if s.measures
+                if s.panel in HEADLINE_KEY
             ]
         )
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
         self._backfills: set[asyncio.Task[None]] = set()
         self._init_incident_controls()
-        self.breaches = BreachTracker([(s.panel, s.title, s.measures) for s in runtime.specs])
+        # Alerts are recorded one by one (firing / resolved), not as an SLO of their own.
+        self.breaches = BreachTracker(
+            [(s.panel, s.title, s.measures) for s in runtime.specs if s.panel != "alerts"]
+        )
+        self._alerts_seen: tuple[FiringAlert, ...] | None = None
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
@@ -207,6 +214,35 @@ class CockpitApp(IncidentControls):
         change = self.breaches.feed(message.reading)
         if change is not None and self.recorder is not None:
             self.write_in_background(self.recorder.record_slo(change), "an SLO change")
+        if message.reading.panel == "alerts":
+            self._record_alert_changes(message.reading)
+
+    def _record_alert_changes(self, reading: Reading) -> None:
+        # Only successful reads count: a failed one has no alerts and would "resolve" them all.
+        if reading.error is not None or not isinstance(reading.detail, tuple):
+            return
+        current = tuple(a for a in reading.detail if isinstance(a, FiringAlert))
+        previous, self._alerts_seen = self._alerts_seen, current
+        # The first read is the baseline: what already fires is on the panel, and a restart
+        # of the cockpit must not record every alert as new again.
+        if previous is None or self.recorder is None:
+            return
+        new, resolved = alert_changes(previous, current)
+        for alert, word in [*((a, "firing") for a in new), *((a, "resolved") for a in resolved)]:
+            text = f"Alert {word}: {alert.name} ({alert.severity})"
+            if alert.summary:
+                text += f" — {alert.summary}"
+            data = {
+                "state": word,
+                "alertname": alert.name,
+                "severity": alert.severity,
+                "fingerprint": alert.fingerprint,
+                "labels": dict(alert.labels),
+                "starts_at": alert.starts_at.isoformat(),
+            }
+            self.write_in_background(
+                self.recorder.record(EventKind.ALERT, text, "panel:alerts", data), "an alert"
+            )
 
     def on_backfill_arrived(self, message: BackfillArrived) -> None:
         state = self.states.get(message.panel)
@@ -356,8 +392,10 @@ class CockpitApp(IncidentControls):
         seen = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            # Textual's own system keys (ctrl+q, ctrl+c) are not the cockpit's to explain.
-            if binding.system or binding.key in seen:
+            # The cockpit's keys (they all have ids), focus and the palette; Textual's other
+            # built-ins (ctrl+c copy, ctrl+q) are not the cockpit's to explain.
+            ours = binding.id is not None or binding.action in HELP_BUILTINS
+            if not ours or binding.key in seen:
                 continue
             seen.add(binding.key)
             keys.append((self.get_key_display(binding), binding.description or binding.action))

@@ -267,7 +267,7 @@ Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
 
 
 class AlertsPanel(_Panel):
-    source: Literal["alertmanager"] = "alertmanager"
+    source: Literal["alertmanager", "demo"] = "alertmanager"
     filter: Matchers = Field(
         default_factory=list, description="Alertmanager label matchers; an alert must match all"
     )
@@ -337,7 +337,7 @@ class HealthCheck(_Strict):
 
 
 class HealthPanel(_Panel):
-    source: Literal["health"] = "health"
+    source: Literal["health", "demo"] = "health"
     checks: list[HealthCheck] = Field(default_factory=list)
 
     @property
@@ -346,7 +346,7 @@ class HealthPanel(_Panel):
 
     @model_validator(mode="after")
     def _checks(self) -> HealthPanel:
-        if self.enabled and not self.checks:
+        if self.enabled and self.source != "demo" and not self.checks:
             raise ValueError(
                 'needs at least one check, e.g. checks = [{ name = "api", '
                 'url = "https://api.example.com/healthz" }]'
@@ -402,7 +402,12 @@ class Config(_Strict):
     @model_validator(mode="after")
     def _alertmanager_needed(self) -> Config:
         alerts = self.panels.alerts
-        if alerts is not None and alerts.enabled and self.alertmanager is None:
+        if (
+            alerts is not None
+            and alerts.enabled
+            and alerts.source == "alertmanager"
+            and self.alertmanager is None
+        ):
             raise ValueError(
                 'panel alerts uses source = "alertmanager" but there is no [alertmanager] '
                 "table with its url"
@@ -519,6 +524,8 @@ def demo_config() -> Config:
             error_rate=ErrorRatePanel(source="demo"),
             queue=QueuePanel(source="demo"),
             backup=BackupPanel(source="demo"),
+            alerts=AlertsPanel(source="demo"),
+            health=HealthPanel(source="demo"),
         ),
     )
 

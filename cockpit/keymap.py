@@ -23,4 +23,9 @@ BINDING_IDS: dict[str, str] = {
     "timeline.filter": "timeline: next kind filter",
     "timeline.search": "timeline: search",
     "timeline.pin": "timeline: pin / unpin the selected event",
+    "presenter.back": "leave the presenter view",
+    "note.expand": "note form: switch to the multi-line editor",
+    "note.save": "note form: save",
+    "form.cancel": "any form: cancel",
+    "help.close": "close the help screen",
 }

@@ -126,7 +126,56 @@ class BackupInfo:
     detail: str = ""
 
 
-Detail = PodList | BackupInfo | None
+@dataclass(frozen=True, slots=True)
+class FiringAlert:
+    """One alert as the panel and the timeline need it; `labels` is read-only."""
+
+    name: str
+    severity: str
+    summary: str
+    starts_at: datetime
+    fingerprint: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+
+
+@dataclass(frozen=True, slots=True)
+class HealthResult:
+    """One check's outcome in one read.
+
+    `latency_s` is the time to the answer (HTTP status line, TCP connect); None when there was
+    none. `last_failure` is the latest read in which the check failed, kept across reads so a
+    check that flapped and recovered still says when; `failing_since` is the first read of the
+    current failing run, None while the check passes.
+    """
+
+    name: str
+    target: str
+    ok: bool
+    latency_s: float | None
+    message: str
+    last_failure: datetime | None = None
+    failing_since: datetime | None = None
+
+
+def alert_changes(
+    previous: Iterable[FiringAlert], current: Iterable[FiringAlert]
+) -> tuple[tuple[FiringAlert, ...], tuple[FiringAlert, ...]]:
+    """(newly firing, resolved) between two successful reads, matched by fingerprint.
+
+    Feed it only readings that succeeded: an error reading has no alerts, and comparing against
+    it would report every alert as resolved and then as new again.
+    """
+    before = {a.fingerprint: a for a in previous}
+    now = {a.fingerprint: a for a in current}
+    new = tuple(a for fp, a in now.items() if fp not in before)
+    resolved = tuple(a for fp, a in before.items() if fp not in now)
+    return new, resolved
+
+
+Detail = PodList | BackupInfo | tuple[FiringAlert, ...] | tuple[HealthResult, ...] | None
 
 
 @dataclass(frozen=True, slots=True)

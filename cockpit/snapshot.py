@@ -7,7 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.model import BackupInfo, PanelState, PanelView, PodList
+from cockpit.model import (
+    BackupInfo,
+    FiringAlert,
+    HealthResult,
+    PanelState,
+    PanelView,
+    PodList,
+)
 from cockpit.scheduler import Scheduler
 from cockpit.units import format_threshold, format_utc, format_value
 from cockpit.wiring import Runtime, SourceSet, build_sources
@@ -44,6 +51,14 @@ async def take_snapshot(runtime: Runtime) -> list[PanelView]:
     return views
 
 
+def detail_summary(detail: tuple[object, ...]) -> str:
+    alerts = [a.name for a in detail if isinstance(a, FiringAlert)]
+    failing = [f"{c.name}: {c.message}" for c in detail if isinstance(c, HealthResult) and not c.ok]
+    if alerts:
+        return ", ".join(alerts[:3]) + (f" (+{len(alerts) - 3})" if len(alerts) > 3 else "")
+    return "; ".join(failing)
+
+
 def rows(views: list[PanelView]) -> list[SnapshotRow]:
     out = []
     for view in views:
@@ -51,6 +66,8 @@ def rows(views: list[PanelView]) -> list[SnapshotRow]:
         note = view.note
         if isinstance(view.detail, PodList):
             note = ", ".join(f"{k} {v}" for k, v in view.detail.counts().items())
+        elif isinstance(view.detail, tuple) and view.detail:
+            note = detail_summary(view.detail) or note
         elif isinstance(view.detail, BackupInfo):
             note = (
                 f"last success {format_utc(view.detail.last_success)}"
@@ -142,6 +159,32 @@ def render_json(views: list[PanelView], runtime: Runtime) -> str:
                 }
                 for p in view.detail.rows
             ]
+        if isinstance(view.detail, tuple):
+            alerts = [a for a in view.detail if isinstance(a, FiringAlert)]
+            checks = [c for c in view.detail if isinstance(c, HealthResult)]
+            if alerts or view.panel == "alerts":
+                entry["alerts"] = [
+                    {
+                        "name": a.name,
+                        "severity": a.severity,
+                        "summary": a.summary,
+                        "starts_at": a.starts_at.isoformat(),
+                        "fingerprint": a.fingerprint,
+                        "labels": dict(a.labels),
+                    }
+                    for a in alerts
+                ]
+            if checks:
+                entry["checks"] = [
+                    {
+                        "name": c.name,
+                        "target": c.target,
+                        "ok": c.ok,
+                        "latency_seconds": c.latency_s,
+                        "message": c.message,
+                    }
+                    for c in checks
+                ]
         if isinstance(view.detail, BackupInfo):
             entry["last_success"] = (
                 view.detail.last_success.isoformat() if view.detail.last_success else None

@@ -135,7 +135,7 @@ def format_value(unit: str, value: float) -> str:
 def format_threshold(unit: str, crit: float | None, warn: float | None = None) -> str:
     """The bound a value must stay under; ages show both bounds ("< 12h/36h")."""
     if crit is None:
-        return "no SLO"
+        return "no SLO" if warn is None else f"warn ≥ {format_value(unit, warn)}"
     if unit == "age":
         if warn is not None:
             return f"< {_compact_hours(warn)}/{_compact_hours(crit)}"

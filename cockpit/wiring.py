@@ -146,6 +146,8 @@ def _demo_source(spec: PanelSpec, runtime: Runtime, result: SourceSet) -> Source
         "error_rate": demo.DemoErrorRate,
         "queue": demo.DemoQueue,
         "backup": demo.DemoBackup,
+        "alerts": demo.DemoAlerts,
+        "health": demo.DemoHealth,
     }
     return kinds[spec.panel](spec.panel, result.world, result.demo_clock, spec.measures)
 

@@ -13,14 +13,17 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from cockpit.model import HeaderInfo, PanelView
+from cockpit.widgets.alerts_panel import AlertsPanel
 from cockpit.widgets.backup_panel import BackupPanel
 from cockpit.widgets.header import HeaderBar
+from cockpit.widgets.health_panel import HealthPanel
 from cockpit.widgets.metric_panel import MetricPanel
 from cockpit.widgets.pods_panel import PodsPanel
 
 # Where the screen switches to the wide layout: four metric panels in a row, taller trends.
 WIDE_COLUMNS = 140
 WIDE_ROWS = 40
+SHORT_ROWS = 32
 
 
 class DashboardScreen(Screen[None]):
@@ -34,6 +37,10 @@ class DashboardScreen(Screen[None]):
                 self.panels[panel] = PodsPanel(panel, title)
             elif panel == "backup":
                 self.panels[panel] = BackupPanel(panel, title)
+            elif panel == "alerts":
+                self.panels[panel] = AlertsPanel(panel, title)
+            elif panel == "health":
+                self.panels[panel] = HealthPanel(panel, title)
             else:
                 self.panels[panel] = MetricPanel(panel, title)
 
@@ -49,13 +56,15 @@ class DashboardScreen(Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS and event.size.height >= WIDE_ROWS, "-wide")
+        # Short screens fold alerts and health checks into one line each: rows go to pods.
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
 
     def show_header(self, info: HeaderInfo) -> None:
         self.header.show(info)
 
     def show_panel(self, view: PanelView, trend: list[float], now: datetime) -> None:
         widget = self.panels.get(view.panel)
-        if isinstance(widget, PodsPanel):
+        if isinstance(widget, PodsPanel | AlertsPanel | HealthPanel):
             widget.show(view, now)
         elif isinstance(widget, MetricPanel | BackupPanel):
             widget.show(view, trend)

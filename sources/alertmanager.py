@@ -19,12 +19,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any
 
 import httpx
 
-from cockpit.model import Measure, Reading, Status
+from cockpit.model import FiringAlert, Measure, Reading, Status, alert_changes
 from cockpit.sources.base import Clock, utc_now
 from cockpit.sources.prometheus import _connect_reason, _first_line, _transport_reason
 
@@ -61,21 +60,6 @@ class AlertmanagerError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class FiringAlert:
-    """One alert as the panel and the timeline need it; `labels` is read-only."""
-
-    name: str
-    severity: str
-    summary: str
-    starts_at: datetime
-    fingerprint: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
-
-
 def severity_rank(severity: str, critical: Iterable[str] = DEFAULT_CRITICAL) -> int:
     word = severity.strip().lower()
     if word in {c.lower() for c in critical}:
@@ -95,21 +79,6 @@ def sort_alerts(
             key=lambda a: (severity_rank(a.severity, words), a.starts_at, a.fingerprint),
         )
     )
-
-
-def alert_changes(
-    previous: Iterable[FiringAlert], current: Iterable[FiringAlert]
-) -> tuple[tuple[FiringAlert, ...], tuple[FiringAlert, ...]]:
-    """(newly firing, resolved) between two successful reads, matched by fingerprint.
-
-    Feed it only readings that succeeded: an error reading has no alerts, and comparing against
-    it would report every alert as resolved and then as new again.
-    """
-    before = {a.fingerprint: a for a in previous}
-    now = {a.fingerprint: a for a in current}
-    new = tuple(a for fp, a in now.items() if fp not in before)
-    resolved = tuple(a for fp, a in before.items() if fp not in now)
-    return new, resolved
 
 
 class AlertmanagerClient:
@@ -334,7 +303,7 @@ class AlertmanagerAlerts:
             values,
             status,
             # A tuple of FiringAlert; the model's Detail union predates this panel kind.
-            detail=ordered,  # type: ignore[arg-type]
+            detail=ordered,
             note=_note(ordered),
         )
 

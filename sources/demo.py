@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 
 from cockpit.model import (
     BackupInfo,
+    FiringAlert,
+    HealthResult,
     Measure,
     PodList,
     PodRow,
@@ -483,10 +485,127 @@ class DemoBackup(DemoSource):
         now = self._now()
         last = self.demo_clock.wall_time(self.world.backup_last_success)
         values = {"age": (now - last).total_seconds()}
-        detail = BackupInfo(
-            last_success=last, detail="CronJob db-backup: pg_dump orders-db"
-        )
+        detail = BackupInfo(last_success=last, detail="CronJob db-backup: pg_dump orders-db")
         return Reading(self.panel, now, values, evaluate(self.measures, values), detail=detail)
+
+    async def backfill(self) -> list[Reading]:
+        return []
+
+
+class DemoAlerts(DemoSource):
+    """Alerts an Alertmanager would fire for this world, each from the moment its rule holds."""
+
+    def __init__(
+        self, panel: str, world: DemoWorld, clock: DemoClock, measures: tuple[Measure, ...]
+    ):
+        super().__init__(panel, world, clock, measures)
+        self._since: dict[str, datetime] = {}
+
+    def _rules(self, now: datetime) -> list[tuple[str, str, str, bool]]:
+        sample = self.world.last
+        rows = self.world.pod_rows(now)
+        crashing = [r.name for r in rows if r.status == "CrashLoopBackOff"]
+        backup_age = (
+            now - self.demo_clock.wall_time(self.world.backup_last_success)
+        ).total_seconds()
+        deploy = self.world.deployment
+        return [
+            (
+                "CheckoutHighErrorRate",
+                "critical",
+                f"{deploy}: {sample.error_ratio:.1%} of requests fail (> 5% for 2m)",
+                sample.error_ratio > 0.05,
+            ),
+            (
+                "CheckoutLatencyHigh",
+                "warning",
+                f"{deploy}: p95 {sample.p95 * 1000:.0f} ms (> 500 ms for 5m)",
+                sample.p95 > 0.5,
+            ),
+            (
+                "KubePodCrashLooping",
+                "warning",
+                f"{len(crashing)} pod(s) of {deploy} restarting: {', '.join(crashing[:2])}",
+                bool(crashing),
+            ),
+            (
+                "OrdersQueueBacklog",
+                "warning",
+                f"orders queue at {sample.queue:.0f} messages (> 500)",
+                sample.queue > 500,
+            ),
+            (
+                "BackupTooOld",
+                "warning",
+                f"db-backup last succeeded {backup_age / 3600:.0f} h ago (> 24 h)",
+                backup_age > 24 * 3600,
+            ),
+        ]
+
+    async def read(self) -> Reading:
+        now = self._now()
+        alerts = []
+        for name, severity, summary, firing in self._rules(now):
+            if not firing:
+                self._since.pop(name, None)
+                continue
+            since = self._since.setdefault(name, now)
+            labels = {"alertname": name, "severity": severity, "namespace": self.world.namespace}
+            alerts.append(FiringAlert(name, severity, summary, since, f"demo-{name}", labels))
+        alerts.sort(key=lambda a: (a.severity != "critical", a.starts_at, a.name))
+        critical = sum(1 for a in alerts if a.severity == "critical")
+        values = {"firing": float(len(alerts)), "critical": float(critical)}
+        return Reading(
+            self.panel, now, values, evaluate(self.measures, values), detail=tuple(alerts)
+        )
+
+    async def backfill(self) -> list[Reading]:
+        return []
+
+
+class DemoHealth(DemoSource):
+    """`/healthz` and `/ready` of the service and a TCP check of its database."""
+
+    def __init__(
+        self, panel: str, world: DemoWorld, clock: DemoClock, measures: tuple[Measure, ...]
+    ):
+        super().__init__(panel, world, clock, measures)
+        self._failing_since: dict[str, datetime] = {}
+        self._last_failure: dict[str, datetime] = {}
+
+    async def read(self) -> Reading:
+        now = self._now()
+        sample = self.world.last
+        rows = self.world.pod_rows(now)
+        ready = sum(1 for r in rows if not r.ready.startswith("0/"))
+        checks = [
+            ("healthz", "checkout.shop.svc/healthz", ready > 0, sample.p50, "HTTP 503"),
+            ("ready", "checkout.shop.svc/ready", ready == len(rows), sample.p50, "HTTP 503"),
+            ("orders-db", "orders-db.shop.svc:5432", True, 0.0012, "connection refused"),
+        ]
+        results = []
+        for name, target, ok, latency, failure in checks:
+            if ok:
+                self._failing_since.pop(name, None)
+            else:
+                self._failing_since.setdefault(name, now)
+                self._last_failure[name] = now
+            results.append(
+                HealthResult(
+                    name,
+                    target,
+                    ok,
+                    latency,
+                    "ok" if ok else failure,
+                    self._last_failure.get(name),
+                    self._failing_since.get(name),
+                )
+            )
+        failing = sum(1 for r in results if not r.ok)
+        values = {"failing": float(failing), "checks": float(len(results))}
+        return Reading(
+            self.panel, now, values, evaluate(self.measures, values), detail=tuple(results)
+        )
 
     async def backfill(self) -> list[Reading]:
         return []
@@ -502,9 +621,11 @@ __all__ = [
     "BAD_IMAGE",
     "GOOD_IMAGE",
     "ActionOutcome",
+    "DemoAlerts",
     "DemoBackup",
     "DemoClock",
     "DemoErrorRate",
+    "DemoHealth",
     "DemoLatency",
     "DemoPods",
     "DemoQueue",

@@ -27,7 +27,7 @@ from datetime import datetime
 
 import httpx
 
-from cockpit.model import Measure, Reading, Status
+from cockpit.model import HealthResult, Measure, Reading, Status
 from cockpit.sources.base import Clock, utc_now
 from cockpit.sources.prometheus import _connect_reason, _transport_reason
 
@@ -56,25 +56,6 @@ class TcpCheck:
 
 
 Check = HttpCheck | TcpCheck
-
-
-@dataclass(frozen=True, slots=True)
-class HealthResult:
-    """One check's outcome in one read.
-
-    `latency_s` is the time to the answer (HTTP status line, TCP connect); None when there was
-    none. `last_failure` is the latest read in which the check failed, kept across reads so a
-    check that flapped and recovered still says when; `failing_since` is the first read of the
-    current failing run, None while the check passes.
-    """
-
-    name: str
-    target: str
-    ok: bool
-    latency_s: float | None
-    message: str
-    last_failure: datetime | None = None
-    failing_since: datetime | None = None
 
 
 def http_target(url: str) -> str:
@@ -170,7 +151,7 @@ class HealthChecks:
             values,
             Status.CRIT if failing else Status.OK,
             # A tuple of HealthResult; the model's Detail union predates this panel kind.
-            detail=tuple(results),  # type: ignore[arg-type]
+            detail=tuple(results),
             note=note,
         )
 

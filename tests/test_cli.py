@@ -39,7 +39,13 @@ def test_snapshot_json_is_complete_for_scripts() -> None:
     doc = json.loads(result.stdout)
     assert doc["demo"] is True and doc["namespace"] == "shop"
     panels = {p["panel"]: p for p in doc["panels"]}
-    assert set(panels) == {"pods", "latency", "error_rate", "queue", "backup"}
+    assert set(panels) == {
+        "pods", "latency", "error_rate", "queue", "backup", "alerts", "health"
+    }
+    assert "CheckoutHighErrorRate" in [a["name"] for a in panels["alerts"]["alerts"]]
+    assert {c["name"]: c["ok"] for c in panels["health"]["checks"]} == {
+        "healthz": True, "ready": False, "orders-db": True
+    }
     p95 = next(m for m in panels["latency"]["measures"] if m["key"] == "p95")
     assert p95["slo"] == 0.3 and p95["unit"] == "seconds" and p95["status"] == "crit"
     assert p95["value"] > 0.3 and p95["display"].endswith("ms")

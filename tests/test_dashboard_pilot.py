@@ -97,12 +97,20 @@ async def test_read_only_badge_and_focus_moves_between_panels(clock: FakeClock) 
         assert "READ-ONLY" in screen_lines(app)[0]
         assert app.focused is not None
         focused = [app.focused.id]
-        for _ in range(5):
+        for _ in range(7):
             await pilot.press("tab")
             assert app.focused is not None
             focused.append(app.focused.id)
-        assert focused == ["panel-latency", "panel-error_rate", "panel-queue", "panel-backup",
-                           "pods-table", "panel-latency"]
+        assert focused == [
+            "panel-latency",
+            "panel-error_rate",
+            "panel-queue",
+            "panel-backup",
+            "panel-alerts",
+            "panel-health",
+            "pods-table",
+            "panel-latency",
+        ]
         await pilot.press("shift+tab")
         assert app.focused is not None and app.focused.id == "pods-table"
 

@@ -7,7 +7,9 @@ The writer processes are tests/timeline_writer.py; they print a note's text only
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import select
 import signal
 import sqlite3
 import subprocess
@@ -45,6 +47,24 @@ def _writer(*args: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
     )
 
 
+def _read_until_ready(proc: subprocess.Popen[bytes], limit: float = 30.0) -> bytes:
+    """What the writer printed up to its "ready" line (bounded, so a stuck writer fails)."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    seen = b""
+    deadline = time.monotonic() + limit
+    while b"ready\n" not in seen:
+        left = deadline - time.monotonic()
+        readable, _, _ = select.select([fd], [], [], max(0.0, left))
+        if not readable:
+            raise AssertionError("the writer never became ready")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
 def test_acknowledged_notes_survive_sigkill(tmp_path: Path) -> None:
     db = tmp_path / "timeline.db"
     incident_id = _start_incident(db)
@@ -54,10 +74,17 @@ def test_acknowledged_notes_survive_sigkill(tmp_path: Path) -> None:
     rounds = 0
     for rounds in range(1, ROUNDS + 1):
         proc = _writer("notes", str(db), incident_id, f"r{rounds}")
-        # Start-up takes a while, so early kills hit opening and migration checks too.
-        time.sleep(rng.uniform(0.0, 0.4))
+        early = b""
+        if rounds % 2 == 0:
+            # Half the rounds kill during start-up (opening, migration checks) ...
+            time.sleep(rng.uniform(0.0, 0.4))
+        else:
+            # ... half while notes are being written, however slow the machine is to start.
+            early = _read_until_ready(proc)
+            time.sleep(rng.uniform(0.0, 0.2))
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
+        out = early + out
         assert proc.returncode == -signal.SIGKILL, err.decode(errors="replace")
         # Only whole lines: a line cut by the kill may or may not have been acknowledged.
         lines = out.decode().split("\n")[:-1]

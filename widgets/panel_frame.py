@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
 
 from cockpit.model import PanelView, Status
 from cockpit.widgets.panel_text import age_label, status_class
@@ -21,3 +26,31 @@ class PanelFrame(Vertical):
         self.remove_class(*_STATUS_CLASSES)
         self.add_class(status_class(view.status))
         self.border_subtitle = age_label(view)
+
+
+class StripPanel(PanelFrame, can_focus=True):
+    """A panel that folds into one line on a short screen (`Screen.-short` in the stylesheet),
+    so 80x24 keeps room for the pods table. Both forms are kept current; CSS picks one."""
+
+    def __init__(self, panel: str, title: str) -> None:
+        super().__init__(panel, title)
+        self.add_class("-strippable")
+        self._body = Static("", classes="body")
+        self._strip = Static("", classes="strip")
+        self._last = ("", "")
+
+    def compose(self) -> ComposeResult:
+        yield self._body
+        yield self._strip
+
+    def render_body(self, view: PanelView, now: datetime) -> tuple[Content, Content]:
+        raise NotImplementedError
+
+    def show(self, view: PanelView, now: datetime) -> None:
+        self.show_frame(view)
+        body, strip = self.render_body(view, now)
+        if body.plain != self._last[0]:
+            self._body.update(body)
+        if strip.plain != self._last[1]:
+            self._strip.update(strip)
+        self._last = (body.plain, strip.plain)

@@ -1,0 +1,162 @@
+"""Shared screens and small terminals: presenter view, themes, NO_COLOR, rebinding, strips."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.binding import Binding
+from textual.pilot import Pilot
+
+from cockpit.app import CockpitApp
+from cockpit.config import demo_config
+from cockpit.keymap import BINDING_IDS
+from cockpit.screens.help import HelpScreen
+from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
+from cockpit.screens.presenter import PresenterScreen
+from cockpit.screens.timeline import TimelineScreen
+from cockpit.sources.demo import DemoWorld
+from cockpit.wiring import Runtime
+from tests.conftest import FakeClock
+from tests.screen_text import screen_lines, screen_text
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")
+
+
+def demo(clock: FakeClock, tmp_path: Path, **flags: object) -> CockpitApp:
+    return CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db", **flags))
+
+
+async def test_presenter_view_fits_80x24_with_the_five_numbers_and_the_timeline(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    app = demo(clock, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await wait_for(pilot, lambda: "CRIT" in screen_text(app))
+        await pilot.press("z")
+        await wait_for(pilot, lambda: "Latency: SLO breached" in screen_text(app))
+        assert isinstance(app.screen, PresenterScreen)
+        text = screen_text(app)
+        for title in ("Pods", "Latency", "Error rate", "Queue depth", "Backup freshness"):
+            assert title in text
+        assert "Alerts" not in text  # five headline numbers, nothing else competing
+        assert "✗ CRIT p95" in text and "SLO < 300 ms" in text and "▲ WARN age" in text
+        assert "T+" in screen_lines(app)[0]
+        await pilot.press("z")
+        assert not isinstance(app.screen, PresenterScreen)
+
+
+async def test_theme_cycles_at_runtime(clock: FakeClock, tmp_path: Path) -> None:
+    app = demo(clock, tmp_path, theme="high-contrast")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "high-contrast"
+        await pilot.press("T")
+        assert app.theme == "colorblind"
+        await pilot.press("T")
+        assert app.theme == "cockpit-dark"
+
+
+async def test_no_color_still_tells_status_in_words_and_symbols(
+    clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = demo(clock, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "✗ CRIT" in screen_text(app))
+        assert app.no_color
+        assert "▲ WARN" in screen_text(app)
+
+
+async def test_keys_are_rebound_by_binding_id_and_help_shows_the_live_keys(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    config = demo_config().model_copy(update={"keys": {"incident.note": "ctrl+n"}})
+    app = CockpitApp(Runtime.build(config, demo=True, clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, NoteForm)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteForm))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        lines = [line.strip() for line in screen_lines(app)]
+        assert any(line.startswith("│ ^n  Note") or "^n  Note" in line for line in lines)
+        assert not any(" n  Note" in line for line in lines)
+
+
+def test_every_binding_has_a_known_id() -> None:
+    bindings = [
+        *CockpitApp.BINDINGS,
+        *TimelineScreen.BINDINGS,
+        *PresenterScreen.BINDINGS,
+        *NoteForm.BINDINGS,
+        *DeclareForm.BINDINGS,
+        *StatusForm.BINDINGS,
+        *HelpScreen.BINDINGS,
+    ]
+    ids = {b.id for b in bindings if isinstance(b, Binding)}
+    assert None not in ids
+    assert ids <= set(BINDING_IDS), ids - set(BINDING_IDS)
+    assert set(BINDING_IDS) <= ids, set(BINDING_IDS) - ids
+
+
+async def test_short_screens_fold_alerts_and_health_into_lines(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    app = demo(clock, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "firing" in screen_text(app))
+        strip = next(line for line in screen_lines(app) if "Alerts" in line)
+        assert "✗ CRIT 5 firing: CheckoutHigh" in strip and "Health checks ✗ ready" in strip
+        # Rows go to the pods table: all four demo pods are visible at 80x24.
+        assert screen_text(app).count("checkout-") >= 4
+    app = demo(clock, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: "CheckoutHighErrorRate" in screen_text(app))
+        text = screen_text(app)
+        assert "crit CheckoutHighErrorRate" in text
+        assert "✗ ready HTTP 503 since 14:02:00" in text and "✓ healthz" in text
+
+
+async def test_alerts_firing_and_resolving_are_recorded(clock: FakeClock, tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    app = demo(clock, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await wait_for(pilot, lambda: app._alerts_seen is not None)
+        world = app.source_set.world if app.source_set else None
+        assert isinstance(world, DemoWorld)
+        assert world.rollback().ok
+        clock.advance(600)  # the rollback completes and the error rate falls
+        await wait_for(
+            pilot,
+            lambda: _rows(db, "SELECT text FROM events WHERE kind = 'alert'"),
+        )
+        await wait_for(
+            pilot,
+            lambda: any(
+                "Alert resolved: CheckoutHighErrorRate" in t
+                for (t,) in _rows(db, "SELECT text FROM events WHERE kind = 'alert'")
+            ),
+        )
+    texts = [t for (t,) in _rows(db, "SELECT text FROM events WHERE kind = 'alert'")]
+    # The baseline (alerts already firing at start) is not recorded as new.
+    assert not any(t.startswith("Alert firing: CheckoutHighErrorRate") for t in texts)
+
+
+def _rows(db: Path, sql: str) -> list[tuple[str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
