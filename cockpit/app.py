@@ -7,6 +7,7 @@ arrives as a message, updates `PanelState` and re-renders one panel.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
 from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
+from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.wiring import Runtime, SourceSet, build_sources
 
 log = logging.getLogger(__name__)
@@ -351,6 +353,65 @@ class CockpitApp(IncidentControls):
         # Ages and the clock move every second even when no reading arrives: that is how a
         # panel turns visibly stale instead of showing a silent old number.
         self._render_all()
+
+    # ---- charts -------------------------------------------------------------------------
+
+    def on_chart_requested(self, message: ChartRequested) -> None:
+        from cockpit.charts import DEFAULT_WINDOW
+        from cockpit.screens.chart import ChartScreen
+
+        state = self.states.get(message.panel)
+        if state is None:
+            return
+        screen = ChartScreen(message.panel, state.title, DEFAULT_WINDOW)
+        self.push_screen(screen)
+        self._load_chart(screen, DEFAULT_WINDOW)
+
+    def on_chart_window_changed(self, message: Message) -> None:
+        from cockpit.screens.chart import ChartScreen, ChartWindowChanged
+
+        if isinstance(message, ChartWindowChanged) and isinstance(self.screen, ChartScreen):
+            self._load_chart(self.screen, message.window)
+
+    def _load_chart(self, screen: object, window: float) -> None:
+        from cockpit.charts import build_chart
+        from cockpit.screens.chart import ChartScreen
+
+        assert isinstance(screen, ChartScreen)
+        state = self.states[screen.panel]
+        source = self._source_for(screen.panel)
+
+        async def load() -> None:
+            readings: list[Reading] = []
+            error = ""
+            history = getattr(source, "history", None)
+            if history is not None:
+                try:
+                    async with asyncio.timeout(max(10.0, state.interval)):
+                        readings = await history(window)
+                except Exception as exc:  # the chart says so; the dashboard is unaffected
+                    error = f"history unavailable: {exc or type(exc).__name__}"
+            if not readings:
+                # No range API (or it failed): what this cockpit saw since it started.
+                readings = state.recent_readings()
+            events = []
+            if self.recorder is not None and self.recorder.incident is not None:
+                with contextlib.suppress(Exception):
+                    events = await self.recorder.events(limit=2000)
+            data = build_chart(
+                state.title, state.measures, readings, events, self.now(), window, error
+            )
+            if screen.is_attached:
+                screen.show(data)
+
+        task = asyncio.create_task(load())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    def _source_for(self, panel: str) -> object | None:
+        if self.source_set is None:
+            return None
+        return next((src for src, spec in self.source_set.sources if spec.panel == panel), None)
 
     # ---- actions ------------------------------------------------------------------------
 

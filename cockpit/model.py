@@ -281,6 +281,18 @@ class PanelState:
     def stale_after(self) -> float:
         return 3 * self.interval
 
+    def recent_readings(self) -> list[Reading]:
+        """The history ring as readings (for a chart when the source has no range API)."""
+        keys = [m.key for m in self.measures]
+        by_time: dict[datetime, dict[str, float]] = {}
+        for key in keys:
+            for at, value in self.history.points(key):
+                by_time.setdefault(at, {})[key] = value
+        return [
+            Reading(self.panel, at, values, evaluate(self.measures, values))
+            for at, values in sorted(by_time.items())
+        ]
+
     def apply(self, reading: Reading) -> None:
         self.latest = reading
         if reading.ok:

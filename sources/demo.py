@@ -436,6 +436,15 @@ class DemoSource:
             self._reading(self.demo_clock.wall_time(s.t), s) for s in list(self.world.samples)[:-1]
         ]
 
+    async def history(self, seconds: float) -> list[Reading]:
+        """What the world recorded over the last `seconds` (for charts)."""
+        now = self._now()
+        start = now - timedelta(seconds=seconds)
+        readings = [
+            self._reading(self.demo_clock.wall_time(s.t), s) for s in list(self.world.samples)
+        ]
+        return [r for r in readings if r.observed_at >= start]
+
     def _reading(self, at: datetime, sample: Sample) -> Reading:
         values = self._values(sample)
         return Reading(self.panel, at, values, evaluate(self.measures, values))

@@ -31,6 +31,7 @@ from cockpit.sources.base import Clock, utc_now
 
 BACKFILL_WINDOW = timedelta(minutes=30)
 MIN_STEP = 15.0
+MAX_POINTS = 250
 # How many series the note names: enough to see the culprit, short enough for one line.
 NOTE_SERIES = 3
 BODY_EXCERPT = 120
@@ -424,9 +425,17 @@ class _PrometheusPanel:
     def step(self) -> float:
         return max(self.interval, MIN_STEP)
 
-    def _window(self) -> tuple[datetime, datetime]:
+    def _window(self, seconds: float | None = None) -> tuple[datetime, datetime, float]:
+        """(start, end, step) of a range query; long windows get coarser steps so a chart of
+        6 h stays a few hundred points, not thousands."""
         end = self.clock()
-        return end - BACKFILL_WINDOW, end
+        span = BACKFILL_WINDOW if seconds is None else timedelta(seconds=seconds)
+        step = max(self.step, span.total_seconds() / MAX_POINTS)
+        return end - span, end, step
+
+    async def history(self, seconds: float) -> list[Reading]:
+        """Readings over the last `seconds` (for charts), from `query_range`."""
+        return await self.backfill(seconds)
 
     async def read(self) -> Reading:
         now = self.clock()
@@ -467,11 +476,11 @@ class PrometheusLatency(_PrometheusPanel):
             self.panel, now, values, evaluate(self.measures, values), warnings=warnings, note=note
         )
 
-    async def backfill(self) -> list[Reading]:
-        start, end = self._window()
+    async def backfill(self, seconds: float | None = None) -> list[Reading]:
+        start, end, step = self._window(seconds)
         queries = self._queries()
         results = await asyncio.gather(
-            *(self.client.range(q, start, end, self.step) for q in queries.values())
+            *(self.client.range(q, start, end, step) for q in queries.values())
         )
         by_time: dict[float, dict[str, float]] = {}
         for key, result in zip(queries, results, strict=True):
@@ -520,9 +529,9 @@ class PrometheusValue(_PrometheusPanel):
             note=note,
         )
 
-    async def backfill(self) -> list[Reading]:
-        start, end = self._window()
-        result = await self.client.range(self.query, start, end, self.step)
+    async def backfill(self, seconds: float | None = None) -> list[Reading]:
+        start, end, step = self._window(seconds)
+        result = await self.client.range(self.query, start, end, step)
         by_time: dict[float, float] = {}
         for series in result.series:
             for ts, value in series.points:
@@ -572,9 +581,9 @@ class PrometheusBackup(_PrometheusPanel):
             note=note,
         )
 
-    async def backfill(self) -> list[Reading]:
-        start, end = self._window()
-        result = await self.client.range(self.query, start, end, self.step)
+    async def backfill(self, seconds: float | None = None) -> list[Reading]:
+        start, end, step = self._window(seconds)
+        result = await self.client.range(self.query, start, end, step)
         by_time: dict[float, float] = {}
         for series in result.series:
             for ts, value in series.points:

@@ -13,11 +13,13 @@ from textual.pilot import Pilot
 from cockpit.app import CockpitApp
 from cockpit.config import demo_config
 from cockpit.keymap import BINDING_IDS
+from cockpit.screens.chart import ChartScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
 from cockpit.screens.presenter import PresenterScreen
 from cockpit.screens.timeline import TimelineScreen
 from cockpit.sources.demo import DemoWorld
+from cockpit.widgets.metric_panel import MetricPanel
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
 from tests.screen_text import screen_lines, screen_text
@@ -106,6 +108,8 @@ def test_every_binding_has_a_known_id() -> None:
         *DeclareForm.BINDINGS,
         *StatusForm.BINDINGS,
         *HelpScreen.BINDINGS,
+        *ChartScreen.BINDINGS,
+        *MetricPanel.BINDINGS,
     ]
     ids = {b.id for b in bindings if isinstance(b, Binding)}
     assert None not in ids

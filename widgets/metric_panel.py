@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Sparkline, Static
 
 from cockpit.model import PanelView
@@ -15,8 +19,20 @@ from cockpit.widgets.panel_text import (
 )
 
 
+class ChartRequested(Message):
+    """Enter on a metric panel: the user wants its chart."""
+
+    def __init__(self, panel: str) -> None:
+        super().__init__()
+        self.panel = panel
+
+
 class MetricPanel(PanelFrame, can_focus=True):
     """Latency, error rate and queue depth: one or two measures and the trend of the last one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "chart", "Chart", id="panel.chart"),
+    ]
 
     def __init__(self, panel: str, title: str) -> None:
         super().__init__(panel, title)
@@ -43,6 +59,9 @@ class MetricPanel(PanelFrame, can_focus=True):
         if show_trend and compact != self._last_trend:
             self._last_trend = compact
             self._trend.data = list(compact)
+
+    def action_chart(self) -> None:
+        self.post_message(ChartRequested(self.panel))
 
     def body_lines(self, view: PanelView) -> list[Content]:
         lines = [measure_line(view, m) for m in view.measures]
