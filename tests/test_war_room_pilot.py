@@ -122,11 +122,11 @@ async def test_short_screens_fold_alerts_and_health_into_lines(
 ) -> None:
     app = demo(clock, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: "firing" in screen_text(app))
+        await wait_for(pilot, lambda: "5 firing" in screen_text(app))
         strip = next(line for line in screen_lines(app) if "Alerts" in line)
         assert "✗ CRIT 5 firing: CheckoutHigh" in strip and "Health checks ✗ ready" in strip
         # Rows go to the pods table: all four demo pods are visible at 80x24.
-        assert screen_text(app).count("checkout-") >= 4
+        await wait_for(pilot, lambda: screen_text(app).count("checkout-") >= 4)
     app = demo(clock, tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: "CheckoutHighErrorRate" in screen_text(app))
