@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from cockpit.action_flow import ACTION_BINDINGS, ActionControls
 from cockpit.breaches import BreachTracker
 from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
@@ -74,7 +75,7 @@ class CrashNotice(Exception):
         )
 
 
-class CockpitApp(IncidentControls):
+class CockpitApp(ActionControls, IncidentControls):
     TITLE = "incident-cockpit"
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
@@ -86,6 +87,7 @@ class CockpitApp(IncidentControls):
         Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
         Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
         *INCIDENT_BINDINGS,
+        *ACTION_BINDINGS,
         Binding("z", "presenter", "Presenter", id="app.presenter"),
         Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -186,6 +188,7 @@ class CockpitApp(IncidentControls):
                 self._backfills.add(task)
                 task.add_done_callback(self._backfills.discard)
         self.scheduler.start()
+        self.actions = self.source_set.actions
         self._render_header()
 
     async def _backfill(self, panel: str, backfill: Callable[[], object], limit: float) -> None:

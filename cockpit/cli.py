@@ -19,6 +19,7 @@ from cockpit.config import (
     load_config,
     resolve_config_path,
 )
+from cockpit.serve_cli import register as register_serve_command
 from cockpit.timeline_cli import register as register_timeline_commands
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -261,6 +262,7 @@ def notes(
 
 # Timeline commands need no config, cluster or network: only the timeline file.
 register_timeline_commands(main)
+register_serve_command(main)
 
 
 if __name__ == "__main__":

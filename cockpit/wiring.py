@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cockpit.config import Config, PanelSpec, demo_config, panel_specs
 from cockpit.model import Reading
@@ -77,6 +78,8 @@ class SourceSet:
     sources: list[tuple[Source, PanelSpec]] = field(default_factory=list)
     world: object | None = None
     demo_clock: object | None = None
+    # Scale / restart / rollback for the workloads on screen (ClusterActions), if any.
+    actions: Any = None
 
     def incident_started(self) -> datetime | None:
         if self.world is None or self.demo_clock is None:
@@ -129,6 +132,11 @@ def build_sources(runtime: Runtime) -> SourceSet:
         else:  # config validation makes this unreachable; say so loudly if it is not
             raise ValueError(f"unknown source kind {kind!r} for panel {spec.panel}")
         result.sources.append((source, spec))
+    if result.world is not None:
+        from cockpit.sources.demo import DemoActions, DemoWorld
+
+        assert isinstance(result.world, DemoWorld)
+        result.actions = DemoActions(result.world, read_only=runtime.read_only)
     return result
 
 

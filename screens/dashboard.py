@@ -10,7 +10,7 @@ from textual.containers import Container
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from cockpit.model import HeaderInfo, PanelView
 from cockpit.widgets.alerts_panel import AlertsPanel
@@ -31,6 +31,7 @@ class DashboardScreen(Screen[None]):
         """`panels`: (panel id, title) in display order."""
         super().__init__(id="dashboard")
         self.header = HeaderBar()
+        self.rollout = Static("", id="rollout")
         self.panels: dict[str, Widget] = {}
         for panel, title in panels:
             if panel == "pods":
@@ -52,12 +53,22 @@ class DashboardScreen(Screen[None]):
                     yield widget
         if "pods" in self.panels:
             yield self.panels["pods"]
+        yield self.rollout
         yield Footer()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS and event.size.height >= WIDE_ROWS, "-wide")
         # Short screens fold alerts and health checks into one line each: rows go to pods.
         self.set_class(event.size.height < SHORT_ROWS, "-short")
+
+    def show_rollout(self, message: str | None, done: bool) -> None:
+        """Live `kubectl rollout status` of the last action; None hides the line."""
+        if message is None:
+            self.rollout.remove_class("-active")
+            return
+        mark = "✓" if done else "◌"
+        self.rollout.update(f"{mark} {message}")
+        self.rollout.add_class("-active")
 
     def show_header(self, info: HeaderInfo) -> None:
         self.header.show(info)

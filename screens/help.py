@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -31,5 +31,6 @@ class HelpScreen(ModalScreen[None]):
         self._keys = bindings
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # Scrolls: on 80x24 the full list is longer than the screen.
+        with VerticalScroll():
             yield Static(bindings_table(self._keys))

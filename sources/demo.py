@@ -18,6 +18,15 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cockpit.action_plan import (
+    ActionPreview,
+    ActionRequest,
+    ActionResult,
+    ReadOnlyError,
+    Revision,
+    Verb,
+    Workload,
+)
 from cockpit.model import (
     BackupInfo,
     FiringAlert,
@@ -280,11 +289,9 @@ class DemoWorld:
     def scale(self, replicas: int) -> ActionOutcome:
         if replicas < 0:
             return ActionOutcome(False, "replicas must be zero or more")
-        before = self.replicas
         self.replicas = replicas
-        return ActionOutcome(
-            True, f"deployment.apps/{self.deployment} scaled ({before} → {replicas})"
-        )
+        # kubectl's words exactly; before → after travels in the action's data.
+        return ActionOutcome(True, f"deployment.apps/{self.deployment} scaled")
 
     def restart(self) -> ActionOutcome:
         if self.paused:
@@ -620,6 +627,144 @@ class DemoHealth(DemoSource):
         return []
 
 
+class DemoActions:
+    """Scale, restart and roll back the demo's Deployment, with kubectl's semantics and words.
+
+    Implements `cockpit.action_plan.ClusterActions`; the read-only guard is here, as it is in
+    the real adapter, so the demo proves the same rule the cluster relies on."""
+
+    def __init__(self, world: DemoWorld, read_only: bool = False) -> None:
+        self.world = world
+        self.read_only = read_only
+
+    async def workloads(self) -> list[Workload]:
+        w = self.world
+        status = w.deployment_status()
+        live = [p for p in w.pods if p.phase != "terminating"]
+        return [
+            Workload(
+                kind="deployment",
+                name=w.deployment,
+                namespace=w.namespace,
+                replicas=w.replicas,
+                updated=status.updated,
+                ready=status.ready,
+                available=status.available,
+                total=len(live),
+                revision=w.revision,
+                images=(status.image,),
+                paused=w.paused,
+            )
+        ]
+
+    async def history(self, kind: str, name: str) -> list[Revision]:
+        self._check(kind, name)
+        return [
+            Revision(number, (template.image,), current=number == self.world.revision)
+            for number, template in sorted(self.world.revisions.items())
+        ]
+
+    def _check(self, kind: str, name: str) -> None:
+        if kind != "deployment" or name != self.world.deployment:
+            raise LookupError(f'deployments.apps "{name}" not found')
+
+    def _target_revision(self, request: ActionRequest) -> int | None:
+        w = self.world
+        if request.to_revision:
+            return request.to_revision if request.to_revision in w.revisions else None
+        older = sorted(r for r in w.revisions if r < w.revision)
+        return older[-1] if older else None
+
+    async def preview(self, request: ActionRequest) -> ActionPreview:
+        w = self.world
+        try:
+            self._check(request.kind, request.name)
+        except LookupError as error:
+            return ActionPreview(request, (), ok=False, message=str(error))
+        current = w.revisions[w.revision]
+        if request.verb is Verb.SCALE:
+            wanted = request.replicas if request.replicas is not None else w.replicas
+            if wanted < 0:
+                return ActionPreview(request, (), ok=False, message="replicas must be 0 or more")
+            if request.current_replicas is not None and request.current_replicas != w.replicas:
+                return ActionPreview(
+                    request,
+                    (),
+                    ok=False,
+                    message=(
+                        f"Expected replicas to be {request.current_replicas}, was {w.replicas}"
+                    ),
+                )
+            return ActionPreview(request, (("replicas", str(w.replicas), str(wanted)),))
+        if w.paused:
+            return ActionPreview(
+                request, (), ok=False, message=f"deployment {w.deployment} is paused"
+            )
+        if request.verb is Verb.RESTART:
+            return ActionPreview(
+                request,
+                (
+                    ("revision", str(w.revision), str(max(w.revisions) + 1)),
+                    ("restartedAt", "-", "now (pod template annotation)"),
+                ),
+                notes=(f"{w.replicas} pods are replaced one by one (rolling update)",),
+            )
+        target = self._target_revision(request)
+        if target is None:
+            wanted = request.to_revision
+            message = (
+                f"unable to find specified revision {wanted} in history"
+                if wanted
+                else f'no rollout history found for deployment "{w.deployment}"'
+            )
+            return ActionPreview(request, (), ok=False, message=message)
+        template = w.revisions[target]
+        if target == w.revision or template == current:
+            return ActionPreview(
+                request,
+                (),
+                message=f"skipped rollback (current template already matches revision {target})",
+            )
+        return ActionPreview(
+            request,
+            (
+                ("revision", str(w.revision), f"{target} (re-applied as {max(w.revisions) + 1})"),
+                ("image", current.image, template.image),
+            ),
+        )
+
+    async def apply(self, request: ActionRequest) -> ActionResult:
+        if self.read_only:
+            raise ReadOnlyError(request.describe())
+        w = self.world
+        self._check(request.kind, request.name)
+        before = {
+            "replicas": w.replicas,
+            "revision": w.revision,
+            "image": w.revisions[w.revision].image,
+        }
+        if request.verb is Verb.SCALE:
+            if request.current_replicas is not None and request.current_replicas != w.replicas:
+                return ActionResult(
+                    request,
+                    False,
+                    f"Expected replicas to be {request.current_replicas}, was {w.replicas}",
+                    before,
+                    before,
+                )
+            outcome = w.scale(request.replicas if request.replicas is not None else w.replicas)
+        elif request.verb is Verb.RESTART:
+            outcome = w.restart()
+        else:
+            outcome = w.rollback(request.to_revision or None)
+        after = {
+            "replicas": w.replicas,
+            "revision": w.revision,
+            "image": w.revisions[w.revision].image,
+        }
+        return ActionResult(request, outcome.ok, outcome.message, before, after)
+
+
 def demo_incident_start(world: DemoWorld, clock: DemoClock) -> datetime | None:
     if world.incident_started is None:
         return None
@@ -630,6 +775,7 @@ __all__ = [
     "BAD_IMAGE",
     "GOOD_IMAGE",
     "ActionOutcome",
+    "DemoActions",
     "DemoAlerts",
     "DemoBackup",
     "DemoClock",

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from cockpit.app import CockpitApp
 from cockpit.config import demo_config
 from cockpit.keymap import BINDING_IDS
+from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
 from cockpit.screens.chart import ChartScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
@@ -83,7 +84,7 @@ async def test_keys_are_rebound_by_binding_id_and_help_shows_the_live_keys(
 ) -> None:
     config = demo_config().model_copy(update={"keys": {"incident.note": "ctrl+n"}})
     app = CockpitApp(Runtime.build(config, demo=True, clock=clock, db=tmp_path / "t.db"))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 50)) as pilot:
         await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
         await pilot.press("n")
         await pilot.pause()
@@ -109,6 +110,9 @@ def test_every_binding_has_a_known_id() -> None:
         *StatusForm.BINDINGS,
         *HelpScreen.BINDINGS,
         *ChartScreen.BINDINGS,
+        *ScaleForm.BINDINGS,
+        *HistoryScreen.BINDINGS,
+        *ConfirmAction.BINDINGS,
         *MetricPanel.BINDINGS,
     ]
     ids = {b.id for b in bindings if isinstance(b, Binding)}

@@ -38,5 +38,6 @@ class BackupPanel(PanelFrame, can_focus=True):
             lines.append(Content.styled(info.detail, "$text-muted"))
         body = Content("\n").join(lines)
         if body.plain != self._last:
+            relayout = body.plain.count("\n") != self._last.count("\n")
             self._last = body.plain
-            self._body.update(body)
+            self._body.update(body, layout=relayout)

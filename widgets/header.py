@@ -96,4 +96,4 @@ class HeaderBar(Static):
         # Repaint only when the text changes: every byte counts on a slow SSH link.
         if rendered.plain != self._last:
             self._last = rendered.plain
-            self.update(rendered)
+            self.update(rendered, layout=False)  # always one line: no layout pass needed

@@ -50,8 +50,11 @@ class MetricPanel(PanelFrame, can_focus=True):
         lines = self.body_lines(view)
         body = Content("\n").join(lines)
         if body.plain != self._last_body:
+            # A layout pass only when the number of lines changes (an error appears or
+            # clears); a changed number in place needs a repaint, not a re-layout.
+            relayout = body.plain.count("\n") != self._last_body.count("\n")
             self._last_body = body.plain
-            self._body.update(body)
+            self._body.update(body, layout=relayout)
         # The trend gives way to the error text: a failing panel says why before it shows history.
         show_trend = view.error is None and len(trend) >= 2
         self._trend.display = show_trend

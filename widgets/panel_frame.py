@@ -23,9 +23,15 @@ class PanelFrame(Vertical):
         self.border_subtitle = "no data yet"
 
     def show_frame(self, view: PanelView) -> None:
-        self.remove_class(*_STATUS_CLASSES)
-        self.add_class(status_class(view.status))
-        self.border_subtitle = age_label(view)
+        # Only on change: a class swap restyles and a subtitle assignment repaints the whole
+        # panel even when nothing differs, and this runs every second for every panel.
+        wanted = status_class(view.status)
+        if not self.has_class(wanted):
+            self.remove_class(*_STATUS_CLASSES)
+            self.add_class(wanted)
+        subtitle = age_label(view)
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
 
 
 class StripPanel(PanelFrame, can_focus=True):
@@ -50,7 +56,7 @@ class StripPanel(PanelFrame, can_focus=True):
         self.show_frame(view)
         body, strip = self.render_body(view, now)
         if body.plain != self._last[0]:
-            self._body.update(body)
+            self._body.update(body, layout=body.plain.count("\n") != self._last[0].count("\n"))
         if strip.plain != self._last[1]:
-            self._strip.update(strip)
+            self._strip.update(strip, layout=False)
         self._last = (body.plain, strip.plain)

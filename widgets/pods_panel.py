@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from cockpit.model import PanelView, PodList, PodRow, Status
 from cockpit.units import short_age
@@ -73,14 +73,23 @@ def counts_line(pods: PodList) -> Content:
     return Content.assemble(*parts)
 
 
+class PodsTable(DataTable[str | Text]):
+    def set_cell(self, row_key: str, column_key: str, value: str | Text) -> None:
+        """Like `update_cell`, but repaints only that row. AGE and "(Ns ago)" change every
+        second; repainting the whole table for them would multiply the bytes sent over SSH.
+        (Uses DataTable internals; Textual is pinned.)"""
+        self._data[RowKey(row_key)][ColumnKey(column_key)] = value
+        self._update_count += 1
+        self.refresh_row(self.get_row_index(row_key))
+
+
 class PodsPanel(PanelFrame):
     def __init__(self, panel: str, title: str) -> None:
         super().__init__(panel, title)
         self._counts = Static("", id="pod-counts")
         self._error = Static("", id="pod-error")
-        self.table: DataTable[str | Text] = DataTable(
-            cursor_type="row", zebra_stripes=False, id="pods-table"
-        )
+        self.table = PodsTable(cursor_type="row", zebra_stripes=False, id="pods-table")
+        self._last_counts = ""
         self._cells: dict[str, tuple[str, ...]] = {}
 
     def compose(self) -> ComposeResult:
@@ -105,7 +114,10 @@ class PodsPanel(PanelFrame):
                 Content.styled("waiting for the first list…", "$text-muted") if err is None else ""
             )
             return
-        self._counts.update(counts_line(pods))
+        counts = counts_line(pods)
+        if counts.plain != self._last_counts:
+            self._last_counts = counts.plain
+            self._counts.update(counts, layout=False)
         self._apply(pods, now)
 
     def _apply(self, pods: PodList, now: datetime) -> None:
@@ -128,8 +140,12 @@ class PodsPanel(PanelFrame):
             elif old != plain:
                 for column, value, before in zip(COLUMNS, cells, old, strict=True):
                     text = value.plain if isinstance(value, Text) else value
-                    if text != before:
-                        table.update_cell(name, column, value, update_width=WIDTHS[column] is None)
+                    if text == before:
+                        continue
+                    if WIDTHS[column] is None:
+                        table.update_cell(name, column, value, update_width=True)
+                    else:
+                        table.set_cell(name, column, value)
             self._cells[name] = plain
         if added:
             table.sort("NAME")

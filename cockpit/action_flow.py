@@ -1,0 +1,234 @@
+"""The action flow in the cockpit: pick → preview (dry run) → confirm → intent → apply → outcome
+→ rollout progress. Every step that changes anything is recorded in the timeline, intent before
+the request and outcome after it, so the record shows an action even if the cockpit dies midway.
+
+A mixin for `CockpitApp`; the cluster side is a `ClusterActions` (the demo world or a real API
+server), which also holds the read-only guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.binding import Binding
+
+from cockpit.action_plan import (
+    ActionRequest,
+    ActionResult,
+    ClusterActions,
+    ReadOnlyError,
+    Verb,
+    Workload,
+    rollout_status,
+)
+from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
+
+log = logging.getLogger(__name__)
+
+ACTION_BINDINGS = [
+    Binding("s", "scale", "Scale", id="action.scale"),
+    Binding("R", "restart", "Restart", id="action.restart"),
+    Binding("U", "rollback", "Rollback", id="action.rollback"),
+]
+ROLLOUT_POLL = 1.0
+ROLLOUT_LIMIT = 600.0
+
+
+class ActionControls:
+    """Needs from the host app: `actions` (ClusterActions | None), `recorder`, `runtime`,
+    `notify`, `push_screen`, `dashboard.show_rollout`, `write_in_background`."""
+
+    actions: ClusterActions | None = None
+    _action_busy: bool = False
+    _rollout_task: asyncio.Task[None] | None = None
+
+    # ---- keys -----------------------------------------------------------------------
+
+    def action_scale(self) -> None:
+        self._start(self._scale_flow)
+
+    def action_restart(self) -> None:
+        self._start(self._restart_flow)
+
+    def action_rollback(self) -> None:
+        self._start(self._rollback_flow)
+
+    def _start(self, flow: Callable[[ClusterActions, Workload], Awaitable[None]]) -> None:
+        app: Any = self
+        actions = self.actions
+        if actions is None:
+            app.notify(
+                "No cluster actions here: the cluster is still connecting, or none is configured.",
+                severity="warning",
+            )
+            return
+        if self._action_busy:
+            app.notify("An action is already in progress.", severity="warning")
+            return
+
+        async def run() -> None:
+            self._action_busy = True
+            try:
+                workloads = await actions.workloads()
+                if not workloads:
+                    app.notify("No Deployment or StatefulSet found to act on.", severity="warning")
+                    return
+                await flow(actions, workloads[0])
+            except Exception as error:
+                log.warning("action flow failed: %s", error)
+                app.notify(f"action failed: {error}", severity="error", timeout=15)
+            finally:
+                self._action_busy = False
+
+        app.run_worker(run(), group="actions", exclusive=True)
+
+    # ---- flows ------------------------------------------------------------------------
+
+    def _request(self, verb: Verb, workload: Workload, **extra: Any) -> ActionRequest:
+        app: Any = self
+        return ActionRequest(
+            verb,
+            workload.kind,
+            workload.name,
+            workload.namespace,
+            context=app.runtime.context,
+            **extra,
+        )
+
+    async def _scale_flow(self, actions: ClusterActions, workload: Workload) -> None:
+        app: Any = self
+        replicas = await app.push_screen_wait(ScaleForm(workload))
+        if replicas is None:
+            return
+        # The count the user saw is a precondition, like `kubectl scale --current-replicas`:
+        # if someone else scaled meanwhile, this one is refused instead of silently winning.
+        request = self._request(
+            Verb.SCALE, workload, replicas=replicas, current_replicas=workload.replicas
+        )
+        await self._confirm_and_apply(actions, request)
+
+    async def _restart_flow(self, actions: ClusterActions, workload: Workload) -> None:
+        await self._confirm_and_apply(actions, self._request(Verb.RESTART, workload))
+
+    async def _rollback_flow(self, actions: ClusterActions, workload: Workload) -> None:
+        app: Any = self
+        revisions = await actions.history(workload.kind, workload.name)
+        revision = await app.push_screen_wait(HistoryScreen(workload, revisions))
+        if revision is None:
+            return
+        await self._confirm_and_apply(
+            actions, self._request(Verb.ROLLBACK, workload, to_revision=revision)
+        )
+
+    async def _confirm_and_apply(self, actions: ClusterActions, request: ActionRequest) -> None:
+        app: Any = self
+        preview = await actions.preview(request)
+        confirmed = await app.push_screen_wait(
+            ConfirmAction(preview, context=app.runtime.context, read_only=actions.read_only)
+        )
+        if not confirmed:
+            return
+        result = await self.perform_action(actions, request, preview.changes)
+        severity = "information" if result.ok else "error"
+        app.notify(result.message, severity=severity, timeout=10)
+        if result.ok and request.verb in (Verb.RESTART, Verb.ROLLBACK, Verb.SCALE):
+            self._track_rollout(actions, request)
+
+    async def perform_action(
+        self,
+        actions: ClusterActions,
+        request: ActionRequest,
+        changes: tuple[tuple[str, str, str], ...] = (),
+    ) -> ActionResult:
+        """Intent → apply → outcome. Never raises: a refusal or an API error is a result."""
+        app: Any = self
+        recorder = app.recorder
+        change_text = "; ".join(f"{w} {c} → {n}" for w, c, n in changes)
+        argv = shlex.join(request.argv())
+        data = {
+            "verb": request.verb.value,
+            "object": f"{request.kind}/{request.name}",
+            "namespace": request.namespace,
+            "context": request.context,
+            "argv": request.argv(),
+        }
+        if recorder is None or recorder.incident is None:
+            app.notify(
+                "Not recorded: no incident declared (D declares one).", severity="warning"
+            )
+        if recorder is not None:
+            try:
+                await recorder.record_action(
+                    "intent",
+                    f"Intent: {request.describe()}"
+                    + (f" ({change_text})" if change_text else "")
+                    + f" — {argv}",
+                    {**data, "changes": [list(c) for c in changes]},
+                )
+            except Exception as error:  # mitigation must not wait on the notebook
+                app.notify(f"intent not recorded: {error}", severity="warning")
+        try:
+            result = await actions.apply(request)
+        except ReadOnlyError as error:
+            result = ActionResult(request, False, str(error))
+        except Exception as error:
+            result = ActionResult(request, False, f"{type(error).__name__}: {error}")
+        if recorder is not None:
+            try:
+                word = "Done" if result.ok else "Failed"
+                await recorder.record_action(
+                    "outcome",
+                    f"{word}: {result.message}",
+                    {
+                        **data,
+                        "ok": result.ok,
+                        "before": dict(result.before),
+                        "after": dict(result.after),
+                    },
+                )
+            except Exception as error:
+                app.notify(f"outcome not recorded: {error}", severity="warning")
+        app.timeline_changed()
+        return result
+
+    # ---- rollout progress ---------------------------------------------------------------
+
+    def _track_rollout(self, actions: ClusterActions, request: ActionRequest) -> None:
+        app: Any = self
+        if self._rollout_task is not None and not self._rollout_task.done():
+            self._rollout_task.cancel()
+
+        async def follow() -> None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + ROLLOUT_LIMIT
+            last = ""
+            try:
+                while loop.time() < deadline:
+                    workloads = await actions.workloads()
+                    workload = next((w for w in workloads if w.name == request.name), None)
+                    if workload is None:
+                        return
+                    done, message = rollout_status(workload)
+                    if message != last:
+                        app.dashboard.show_rollout(message, done)
+                        last = message
+                    if done:
+                        if app.recorder is not None:
+                            await app.recorder.record_action(
+                                "rollout",
+                                f"Rollout: {message}",
+                                {"object": f"{request.kind}/{request.name}"},
+                            )
+                            app.timeline_changed()
+                        await asyncio.sleep(5)
+                        return
+                    await asyncio.sleep(ROLLOUT_POLL)
+                app.dashboard.show_rollout(f"{last} (stopped watching after 10 min)", True)
+            finally:
+                app.dashboard.show_rollout(None, True)
+
+        self._rollout_task = asyncio.create_task(follow())

@@ -1,0 +1,146 @@
+"""Action screens: ask for a replica count, pick a revision, confirm with the preview.
+
+They show what the app hands them and return the user's choice; the app previews, records and
+applies. Nothing here talks to a cluster.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static
+
+from cockpit.action_plan import ActionPreview, Revision, Workload
+
+
+class ScaleForm(ModalScreen[int | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, workload: Workload) -> None:
+        super().__init__(classes="action-modal")
+        self.workload = workload
+
+    def compose(self) -> ComposeResult:
+        w = self.workload
+        with Vertical():
+            yield Label(f"Scale {w.kind}/{w.name} in {w.namespace}", classes="form-title")
+            yield Static(f"now: {w.replicas} wanted, {w.ready} ready", classes="form-help")
+            yield Input(str(w.replicas), type="integer", id="replicas")
+            yield Static("enter previews · esc cancels", classes="form-help")
+            yield Static("", classes="form-error", id="form-error")
+
+    @on(Input.Submitted, "#replicas")
+    def _submitted(self, message: Input.Submitted) -> None:
+        text = message.value.strip()
+        if not text.isdigit():
+            self.query_one("#form-error", Static).update("enter a whole number, 0 or more")
+            return
+        self.dismiss(int(text))
+
+
+class HistoryScreen(ModalScreen[int | None]):
+    """`kubectl rollout history`: pick the revision to roll back to (default: the previous)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
+        Binding("enter", "pick", "Roll back to this", id="history.pick", priority=True),
+    ]
+
+    def __init__(self, workload: Workload, revisions: Sequence[Revision]) -> None:
+        super().__init__(classes="action-modal")
+        self.workload = workload
+        self.revisions = list(revisions)
+        self.table: DataTable[str | Text] = DataTable(cursor_type="row", id="history-table")
+        self.table.add_column("REVISION", key="rev", width=12)
+        self.table.add_column("IMAGES", key="images")
+        self.table.add_column("CHANGE-CAUSE", key="cause")
+        for revision in self.revisions:
+            number = Text(
+                f"{revision.number}{' (current)' if revision.current else ''}",
+                style="bold" if revision.current else "",
+            )
+            self.table.add_row(
+                number, ", ".join(revision.images), revision.change_cause or "<none>"
+            )
+
+    def compose(self) -> ComposeResult:
+        w = self.workload
+        with Vertical():
+            yield Label(f"Rollout history of {w.kind}/{w.name}", classes="form-title")
+            yield self.table
+            yield Static(
+                "enter rolls back to the selected revision · esc cancels", classes="form-help"
+            )
+
+    def on_mount(self) -> None:
+        current = next((i for i, r in enumerate(self.revisions) if r.current), 0)
+        self.table.move_cursor(row=max(0, current - 1))
+        self.table.focus()
+
+    def action_pick(self) -> None:
+        row = self.table.cursor_row
+        if 0 <= row < len(self.revisions):
+            self.dismiss(self.revisions[row].number)
+
+
+class ConfirmAction(ModalScreen[bool]):
+    """What, where, current → new, the dry run's verdict; `y` confirms, anything else backs out."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Yes, apply", id="confirm.yes"),
+        Binding("escape,n", "dismiss(False)", "Cancel", id="confirm.no"),
+    ]
+
+    def __init__(self, preview: ActionPreview, *, context: str, read_only: bool) -> None:
+        super().__init__(classes="action-modal")
+        self.preview = preview
+        self.context = context
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        p, r = self.preview, self.preview.request
+        lines: list[Content] = [
+            Content.styled(r.describe().capitalize(), "bold"),
+            Content.assemble(("context   ", "bold"), self.context or "(current context)"),
+            Content.assemble(("namespace ", "bold"), r.namespace),
+            Content.assemble(("object    ", "bold"), f"{r.kind}.apps/{r.name}"),
+            Content.assemble(("same as   ", "bold"), (shlex.join(r.argv()), "$text-muted")),
+            Content(""),
+        ]
+        for what, current, new in p.changes:
+            lines.append(
+                Content.assemble((f"{what:<12}", "bold"), f"{current}  →  ", (new, "bold"))
+            )
+        for note in p.notes:
+            lines.append(Content.styled(note, "$text-muted"))
+        if p.message:
+            style = "$text-muted" if p.ok else "$error bold"
+            lines.append(Content.styled(("" if p.ok else "✗ ") + p.message, style))
+        lines.append(Content(""))
+        if self.read_only:
+            lines.append(
+                Content.styled(
+                    "READ-ONLY: this would be refused; nothing is sent.", "$warning bold"
+                )
+            )
+        if p.ok and p.changes:
+            lines.append(Content.styled("dry run passed · y applies · esc cancels", "bold"))
+        else:
+            lines.append(Content.styled("nothing to apply · esc closes", "bold"))
+        with Vertical():
+            yield Static(Content("\n").join(lines), id="confirm-body")
+
+    def action_confirm(self) -> None:
+        if self.preview.ok and self.preview.changes:
+            self.dismiss(True)

@@ -1,0 +1,169 @@
+"""Scale, restart and rollback from the keyboard, against the demo cluster: preview, confirm,
+read-only refusal, preconditions, and the record (intent before, outcome after)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from cockpit.action_plan import Workload, rollout_status
+from cockpit.app import CockpitApp
+from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
+from cockpit.sources.demo import GOOD_IMAGE, DemoWorld
+from cockpit.wiring import Runtime
+from tests.conftest import FakeClock
+from tests.screen_text import screen_text
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")
+
+
+def actions_recorded(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT json_extract(data, '$.phase'), text FROM events "
+            "WHERE kind = 'action' ORDER BY seq"
+        ).fetchall()
+    return [(phase, text) for phase, text in rows]
+
+
+async def started(pilot: Pilot[None], app: CockpitApp) -> DemoWorld:
+    await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+    world = app.source_set.world if app.source_set else None
+    assert isinstance(world, DemoWorld)
+    return world
+
+
+async def test_scale_previews_confirms_applies_and_records(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        world = await started(pilot, app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScaleForm))
+        app.screen.query_one(Input).value = "6"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        text = screen_text(app)
+        assert "Scale deployment/checkout to 6 replicas" in text
+        assert "replicas    4  →  6" in text
+        assert "--replicas=6 --current-replicas=4" in text
+        assert actions_recorded(db) == []  # a preview changes nothing and records nothing
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
+        assert world.replicas == 6
+        recorded = actions_recorded(db)
+        assert recorded[0][0] == "intent" and "scale deployment/checkout to 6" in recorded[0][1]
+        assert recorded[1] == ("outcome", "Done: deployment.apps/checkout scaled")
+        await wait_for(pilot, lambda: "rollout to finish" in screen_text(app))
+
+
+async def test_read_only_refuses_in_the_adapter_and_records_the_refusal(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db, read_only=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        world = await started(pilot, app)
+        revision = world.revision
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "READ-ONLY: this would be refused" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
+        assert world.revision == revision  # nothing reached the cluster
+        outcome = actions_recorded(db)[1]
+        assert outcome[0] == "outcome"
+        assert outcome[1].startswith("Failed: read-only mode: rollout restart")
+
+
+async def test_rollback_picks_from_history_and_fixes_the_incident(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(100, 30)) as pilot:
+        world = await started(pilot, app)
+        await pilot.press("U")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        text = screen_text(app)
+        assert "5 (current)" in text and "checkout:v1.9.0" in text
+        await pilot.press("enter")  # the previous revision is preselected
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "--to-revision=4" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
+        assert world.revisions[world.revision].image == GOOD_IMAGE
+        assert actions_recorded(db)[1][1] == "Done: deployment.apps/checkout rolled back"
+
+
+async def test_a_stale_replica_count_is_refused_before_anything_is_sent(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        world = await started(pilot, app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScaleForm))
+        world.scale(5)  # someone else scaled while the form was open
+        app.screen.query_one(Input).value = "8"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "Expected replicas to be 4, was 5" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction) and world.replicas == 5
+
+
+@pytest.mark.parametrize("key", ["s", "R", "U"])
+async def test_every_mutating_key_stops_at_a_confirmation(
+    key: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        world = await started(pilot, app)
+        before = (world.replicas, world.revision)
+        await pilot.press(key)
+        if key == "s":
+            await wait_for(pilot, lambda: isinstance(app.screen, ScaleForm))
+            app.screen.query_one(Input).value = "7"
+        if key == "U":
+            await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        if key in ("s", "U"):
+            await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmAction))
+        assert (world.replicas, world.revision) == before
+        assert actions_recorded(db) == []
+
+
+@pytest.mark.parametrize(
+    ("total", "updated", "available", "expected"),
+    [
+        (5, 1, 4, "1 out of 4 new replicas have been updated..."),
+        (6, 4, 4, "2 old replicas are pending termination..."),
+        (4, 4, 3, "3 of 4 updated replicas are available..."),
+        (4, 4, 4, 'deployment "web" successfully rolled out'),
+    ],
+)
+def test_rollout_status_follows_kubectl(
+    total: int, updated: int, available: int, expected: str
+) -> None:
+    workload = Workload("deployment", "web", "shop", 4, updated, available, available, total)
+    done, message = rollout_status(workload)
+    assert message.endswith(expected)
+    assert done == expected.endswith("rolled out")
