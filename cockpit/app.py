@@ -9,19 +9,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import Screen
 
 from cockpit.action_flow import ACTION_BINDINGS, ActionControls
 from cockpit.breaches import BreachTracker
 from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
+from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
@@ -33,6 +37,21 @@ from cockpit.wiring import Runtime, SourceSet, build_sources
 
 log = logging.getLogger(__name__)
 
+# Palette entries: actions worth finding by name (focus keys and quit are not).
+PALETTE_IDS = {
+    "refresh.pause",
+    "refresh.now",
+    "incident.note",
+    "incident.declare",
+    "incident.status",
+    "incident.timeline",
+    "action.scale",
+    "action.restart",
+    "action.rollback",
+    "app.presenter",
+    "app.theme",
+    "app.help",
+}
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
 # The measure people watch per panel: the trend line and the presenter's big number show it.
@@ -436,6 +455,20 @@ class CockpitApp(ActionControls, IncidentControls):
             self.notify("Refresh is paused; press p to resume.", severity="warning")
             return
         self.scheduler.refresh_now()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every cockpit key is also a palette command, named by what it does."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or binding.id not in PALETTE_IDS:
+                continue
+            title = BINDING_IDS[binding.id]
+            action = binding.action
+            yield SystemCommand(
+                title[:1].upper() + title[1:],
+                f"key: {self.get_key_display(binding)}",
+                partial(self.call_later, self.run_action, action),
+            )
 
     def action_presenter(self) -> None:
         if self.presenter.is_attached:

@@ -168,3 +168,25 @@ async def test_alerts_firing_and_resolving_are_recorded(clock: FakeClock, tmp_pa
 def _rows(db: Path, sql: str) -> list[tuple[str]]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
+
+
+async def test_cockpit_actions_are_in_the_command_palette(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    app = demo(clock, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.actions is not None)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for title in (
+            "Scale the Deployment (preview, confirm)",
+            "Rollout undo: pick a revision (preview, confirm)",
+            "Add a note to the incident",
+            "Presenter view (large numbers for a shared screen)",
+        ):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"rollout undo")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
