@@ -147,6 +147,46 @@ def incident_status(incident_id: str, status: str, db_path: Path | None, actor: 
     click.echo(f"{incident.short_id} {incident.title}: {incident.status.value}")
 
 
+@incident_group.command("role")
+@click.argument("incident_id", metavar="ID")
+@click.argument("role")
+@click.argument("person", required=False, default="")
+@db_option
+@actor_option
+def incident_role(
+    incident_id: str, role: str, person: str, db_path: Path | None, actor: str | None
+) -> None:
+    """Give ROLE (e.g. "incident commander", scribe, comms) to PERSON; no PERSON unassigns."""
+
+    async def work(store: Timeline) -> Any:
+        return await store.assign_role(
+            incident_id, role, person or None, actor or default_actor(), source="cli"
+        )
+
+    incident = _run(db_path, work)
+    roles = ", ".join(f"{r}: {p}" for r, p in sorted(incident.roles.items())) or "no roles"
+    click.echo(f"{incident.short_id} {incident.title}: {roles}")
+
+
+@incident_group.command("severity")
+@click.argument("incident_id", metavar="ID")
+@click.argument("severity", callback=_severity)
+@db_option
+@actor_option
+def incident_severity(
+    incident_id: str, severity: Severity, db_path: Path | None, actor: str | None
+) -> None:
+    """Change the severity of incident ID (1-4 or SEV1-SEV4)."""
+
+    async def work(store: Timeline) -> Any:
+        return await store.set_severity(
+            incident_id, severity, actor or default_actor(), source="cli"
+        )
+
+    incident = _run(db_path, work)
+    click.echo(f"{incident.short_id} {incident.title}: {incident.severity.value}")
+
+
 async def _pick_incident(store: Timeline, incident_id: str | None) -> Any:
     if incident_id:
         return await store.get_incident(incident_id)

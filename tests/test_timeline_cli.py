@@ -134,3 +134,19 @@ def test_usage_errors_exit_2(cli: click.Group, db: Path) -> None:
     assert run(cli, "incident", "status", "abc", "exploded", db=db).exit_code == 2
     assert run(cli, "export", "abc", "--format", "pdf", db=db).exit_code == 2
     assert run(cli, "note", db=db).exit_code == 2
+
+
+def test_roles_and_severity_are_changed_and_recorded(cli: click.Group, db: Path) -> None:
+    incident_id = ok(run(cli, "incident", "start", "DB failover", "--sev", "1", db=db)).strip()
+    short = incident_id[:8]
+    out = ok(run(cli, "incident", "role", short, "incident commander", "ana", db=db))
+    assert out.strip() == f"{short} DB failover: incident commander: ana"
+    out = ok(run(cli, "incident", "severity", short, "sev2", db=db))
+    assert out.strip() == f"{short} DB failover: SEV2"
+    out = ok(run(cli, "incident", "role", short, "incident commander", db=db))
+    assert out.strip() == f"{short} DB failover: no roles"
+    markdown = ok(run(cli, "export", short, db=db))
+    assert "incident commander: ana" in markdown
+    assert "Severity SEV1 → SEV2" in markdown
+    bad = run(cli, "incident", "severity", short, "7", db=db)
+    assert bad.exit_code == 2 and "unknown severity" in bad.output
