@@ -110,8 +110,25 @@ class PodRow:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkloadRow:
+    """A Deployment or StatefulSet the way `kubectl get deploy` shows it, plus rollout state."""
+
+    kind: str
+    name: str
+    desired: int
+    current: int
+    updated: int
+    available: int
+    revision: int = 0
+    image: str = ""
+    rolled_out: bool = True
+    rollout: str = ""  # kubectl rollout status' words while it is not done
+
+
+@dataclass(frozen=True, slots=True)
 class PodList:
     rows: tuple[PodRow, ...]
+    workloads: tuple[WorkloadRow, ...] = ()
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -159,6 +159,20 @@ def render_json(views: list[PanelView], runtime: Runtime) -> str:
                 }
                 for p in view.detail.rows
             ]
+            entry["workloads"] = [
+                {
+                    "kind": w.kind,
+                    "name": w.name,
+                    "desired": w.desired,
+                    "current": w.current,
+                    "up_to_date": w.updated,
+                    "available": w.available,
+                    "revision": w.revision,
+                    "rolled_out": w.rolled_out,
+                    "rollout": w.rollout or None,
+                }
+                for w in view.detail.workloads
+            ]
         if isinstance(view.detail, tuple):
             alerts = [a for a in view.detail if isinstance(a, FiringAlert)]
             checks = [c for c in view.detail if isinstance(c, HealthResult)]

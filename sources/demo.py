@@ -26,6 +26,7 @@ from cockpit.action_plan import (
     Revision,
     Verb,
     Workload,
+    rollout_status,
 )
 from cockpit.model import (
     BackupInfo,
@@ -36,6 +37,7 @@ from cockpit.model import (
     PodRow,
     Reading,
     Status,
+    WorkloadRow,
     evaluate,
 )
 from cockpit.sources.base import Clock, utc_now
@@ -479,10 +481,39 @@ class DemoQueue(DemoSource):
 
 
 class DemoPods(DemoSource):
+    def _workload(self, rows: tuple[PodRow, ...]) -> WorkloadRow:
+        w = self.world
+        status = w.deployment_status()
+        live = [r for r in rows if r.status != "Terminating"]
+        done, message = rollout_status(
+            Workload(
+                "deployment",
+                w.deployment,
+                w.namespace,
+                w.replicas,
+                status.updated,
+                status.ready,
+                status.available,
+                total=len(live),
+            )
+        )
+        return WorkloadRow(
+            "deployment",
+            w.deployment,
+            desired=w.replicas,
+            current=len(live),
+            updated=status.updated,
+            available=status.available,
+            revision=w.revision,
+            image=status.image.rsplit(":", 1)[-1],
+            rolled_out=done,
+            rollout="" if done else _rollout_words(message),
+        )
+
     async def read(self) -> Reading:
         now = self._now()
         rows = self.world.pod_rows(now)
-        pods = PodList(rows)
+        pods = PodList(rows, (self._workload(rows),))
         not_ready = sum(1 for r in rows if r.ready.startswith("0/") and r.status != "Terminating")
         restarts = sum(r.restarts for r in rows)
         values = {
@@ -494,6 +525,11 @@ class DemoPods(DemoSource):
 
     async def backfill(self) -> list[Reading]:
         return []
+
+
+def _rollout_words(message: str) -> str:
+    # 'Waiting for deployment "x" rollout to finish: 1 out of 4 ...' → '1 out of 4 ...'
+    return message.split("finish: ", 1)[-1].rstrip(".")
 
 
 class DemoBackup(DemoSource):

@@ -52,6 +52,9 @@ def test_snapshot_json_is_complete_for_scripts() -> None:
     assert panels["backup"]["status"] == "warn" and panels["backup"]["last_success"]
     assert all(p["age_seconds"] is not None for p in doc["panels"])
     assert len(panels["pods"]["pods"]) == 4
+    (deploy,) = panels["pods"]["workloads"]
+    assert deploy["name"] == "checkout" and deploy["desired"] == 4
+    assert deploy["rolled_out"] is False and "replicas are available" in deploy["rollout"]
 
 
 def test_snapshot_reports_unreachable_sources_without_failing(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from cockpit.model import PanelView, PodList, PodRow, Status
+from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
 from cockpit.units import short_age
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
@@ -73,6 +73,24 @@ def counts_line(pods: PodList) -> Content:
     return Content.assemble(*parts)
 
 
+def workload_line(w: WorkloadRow) -> Content:
+    """`kubectl get deploy` columns and the rollout state, in one line (state first: it is
+    what a narrow screen must not cut)."""
+    state = (
+        Content.styled(f"{Status.OK.symbol} rolled out", STATUS_STYLE[Status.OK])
+        if w.rolled_out
+        else Content.styled(f"{Status.STALE.symbol} rolling out", "$warning bold")
+    )
+    short = "deploy" if w.kind == "deployment" else "sts"
+    detail = f" ({w.rollout})" if w.rollout else ""
+    return Content.assemble(
+        (f"{short}/{w.name} ", "bold"),
+        state,
+        f"  {w.available}/{w.desired} available · {w.updated} up-to-date · {w.current} pods  ",
+        (f"rev {w.revision} {w.image}{detail}", "$text-muted"),
+    )
+
+
 class PodsTable(DataTable[str | Text]):
     def set_cell(self, row_key: str, column_key: str, value: str | Text) -> None:
         """Like `update_cell`, but repaints only that row. AGE and "(Ns ago)" change every
@@ -114,10 +132,13 @@ class PodsPanel(PanelFrame):
                 Content.styled("waiting for the first list…", "$text-muted") if err is None else ""
             )
             return
-        counts = counts_line(pods)
+        counts = Content("\n").join(
+            [counts_line(pods), *(workload_line(w) for w in pods.workloads)]
+        )
         if counts.plain != self._last_counts:
+            relayout = counts.plain.count("\n") != self._last_counts.count("\n")
             self._last_counts = counts.plain
-            self._counts.update(counts, layout=False)
+            self._counts.update(counts, layout=relayout)
         self._apply(pods, now)
 
     def _apply(self, pods: PodList, now: datetime) -> None:
