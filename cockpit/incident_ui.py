@@ -24,7 +24,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from cockpit.recorder import STATUS_EVERY, Recorder
-from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
+from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.timeline import PinToggled, TimelineQuery, TimelineScreen
 from cockpit.timeline_store import TimelineError
 
@@ -38,6 +38,7 @@ INCIDENT_BINDINGS = [
     Binding("D", "declare", "Declare", id="incident.declare"),
     Binding("u", "status_update", "Status update", id="incident.status"),
     Binding("t", "timeline", "Timeline", id="incident.timeline"),
+    Binding("i", "pick_incident", "Incidents", show=False, id="incident.pick"),
 ]
 
 
@@ -195,15 +196,15 @@ class IncidentControls(App[None]):
 
         self.push_screen(NoteForm(save, f"{incident.severity.value} {incident.title}"))
 
-    def action_declare(self, then_note: bool = False) -> None:
+    def action_declare(self, then_note: bool = False, another: bool = False) -> None:
         recorder = self._recorder_or_say()
         if recorder is None:
             return
-        if recorder.incident is not None and recorder.incident.is_open:
+        if recorder.incident is not None and recorder.incident.is_open and not another:
             incident = recorder.incident
             self.notify(
-                f"Already on {incident.severity.value} {incident.title!r}; resolve it with u "
-                "before declaring another."
+                f"Already on {incident.severity.value} {incident.title!r}: resolve it with u, "
+                "or press i to declare another alongside it."
             )
             return
 
@@ -221,6 +222,35 @@ class IncidentControls(App[None]):
 
         default_title, default_severity = self.incident_defaults()
         self.push_screen(DeclareForm(save, default_title, default_severity), after)
+
+    def action_pick_incident(self) -> None:
+        recorder = self._recorder_or_say()
+        if recorder is None:
+            return
+
+        async def pick() -> None:
+            try:
+                incidents = await recorder.timeline.open_incidents()
+            except TimelineError as error:
+                self.notify(str(error), severity="error")
+                return
+            incidents.sort(key=lambda i: i.started_at, reverse=True)
+            current = recorder.incident.id if recorder.incident else None
+            choice = await self.push_screen_wait(IncidentPicker(incidents, current))
+            if choice is None:
+                return
+            if choice == IncidentPicker.NEW:
+                self.action_declare(another=True)
+                return
+            try:
+                incident = await recorder.attach(choice)
+            except TimelineError as error:
+                self.notify(str(error), severity="error")
+                return
+            self.notify(f"Attached to {incident.severity.value} {incident.title}")
+            self.timeline_changed()
+
+        self.run_worker(pick(), group="incident-pick", exclusive=True)
 
     def incident_defaults(self) -> tuple[str, str]:
         return "", "SEV3"

@@ -19,6 +19,7 @@ BINDING_IDS: dict[str, str] = {
     "incident.declare": "declare an incident",
     "incident.status": "post a status update / change status",
     "incident.timeline": "open the timeline",
+    "incident.pick": "attach to another open incident (or declare one)",
     "action.scale": "scale the Deployment (preview, confirm)",
     "action.restart": "rollout restart the Deployment (preview, confirm)",
     "action.rollback": "rollout undo: pick a revision (preview, confirm)",

@@ -7,7 +7,7 @@ nothing typed at 3 a.m. is lost. The forms themselves do no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import ClassVar
 
 from textual import on
@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
 
-from cockpit.incident import IncidentStatus, Severity
+from cockpit.incident import Incident, IncidentStatus, Severity
 
 # The app's save callback returns None on success, or the message to show.
 Save = Callable[..., Awaitable[str | None]]
@@ -186,3 +187,36 @@ class StatusForm(_Form):
             self.error.update("write an update or pick a new status")
             return
         await self._submit(text, status)
+
+
+class IncidentPicker(ModalScreen[str | None]):
+    """Attach to one of the open incidents (newest first), or declare a new one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
+    ]
+    NEW = "__new__"
+
+    def __init__(self, incidents: Sequence[Incident], current: str | None) -> None:
+        super().__init__(classes="action-modal")
+        self.incidents = list(incidents)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(
+                f"{i.severity.value} {i.status.value:<9} {i.title}"
+                + ("  (attached)" if i.id == self.current else ""),
+                id=i.id,
+            )
+            for i in self.incidents
+        ]
+        options.append(Option("+ declare a new incident", id=self.NEW))
+        with Vertical():
+            yield Label("Open incidents", classes="form-title")
+            yield OptionList(*options, id="incident-options")
+            yield Static("enter attaches · esc cancels", classes="form-help")
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, message: OptionList.OptionSelected) -> None:
+        self.dismiss(message.option.id)

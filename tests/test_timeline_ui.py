@@ -14,12 +14,12 @@ from textual.widgets import Select
 from cockpit.app import CockpitApp
 from cockpit.config import Config
 from cockpit.notes_app import NotesApp
-from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
+from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.timeline import TimelineScreen
 from cockpit.timeline_store import Timeline, TimelineWriteError
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
-from tests.screen_text import screen_text
+from tests.screen_text import screen_lines, screen_text
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -197,3 +197,32 @@ async def test_notes_app_needs_no_config_and_opens_the_newest_open_incident(
         await wait_for(pilot, lambda: "scribe here" in screen_text(app))
         await asyncio.sleep(0)
     assert rows(db, "SELECT text FROM events WHERE kind='note'") == [("scribe here",)]
+
+
+async def test_attach_to_another_open_incident_or_declare_one(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "timeline.db"
+    async with await Timeline.open(db, clock=clock) as store:
+        older = await store.start_incident("payments timeouts", 2, "ana@laptop")
+        clock.advance(60)
+        await store.start_incident("search latency", 3, "ana@laptop")
+    app = quiet_app(db, clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: "search latency" in screen_text(app))
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentPicker))
+        text = screen_text(app)
+        assert text.index("search latency") < text.index("payments timeouts")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: "payments timeouts" in screen_lines(app)[0])
+        assert app.recorder is not None and app.recorder.incident is not None
+        assert app.recorder.incident.id == older.id
+        await pilot.press("n", *"timeouts from the card processor", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentPicker))
+        await pilot.press("down", "down", "enter")  # "+ declare a new incident"
+        await wait_for(pilot, lambda: isinstance(app.screen, DeclareForm))
+    notes = rows(db, "SELECT incident_id, text FROM events WHERE kind = 'note'")
+    assert notes == [(older.id, "timeouts from the card processor")]

@@ -16,7 +16,7 @@ from cockpit.keymap import BINDING_IDS
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
 from cockpit.screens.chart import ChartScreen
 from cockpit.screens.help import HelpScreen
-from cockpit.screens.incident_forms import DeclareForm, NoteForm, StatusForm
+from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.presenter import PresenterScreen
 from cockpit.screens.timeline import TimelineScreen
 from cockpit.sources.demo import DemoWorld
@@ -108,6 +108,7 @@ def test_every_binding_has_a_known_id() -> None:
         *NoteForm.BINDINGS,
         *DeclareForm.BINDINGS,
         *StatusForm.BINDINGS,
+        *IncidentPicker.BINDINGS,
         *HelpScreen.BINDINGS,
         *ChartScreen.BINDINGS,
         *ScaleForm.BINDINGS,
