@@ -110,6 +110,13 @@ class CockpitApp(ActionControls, IncidentControls):
         Binding("z", "presenter", "Presenter", id="app.presenter"),
         Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        # Textual's ctrl+p, plus the k9s habit of `:` for the command line. (Declaring this
+        # replaces Textual's own palette binding, so both keys are listed here.)
+        Binding(
+            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+        ),
+        # Not a priority binding: a `:` typed into a note must stay in the note.
+        Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
     ]
 
     def __init__(

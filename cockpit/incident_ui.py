@@ -23,9 +23,10 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
+from cockpit.incident import EventKind
 from cockpit.recorder import STATUS_EVERY, Recorder
 from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
-from cockpit.screens.timeline import PinToggled, TimelineQuery, TimelineScreen
+from cockpit.screens.timeline import EditRequested, PinToggled, TimelineQuery, TimelineScreen
 from cockpit.timeline_store import TimelineError
 
 log = logging.getLogger(__name__)
@@ -310,6 +311,45 @@ class IncidentControls(App[None]):
 
     def on_timeline_query(self, _message: TimelineQuery) -> None:
         self.refresh_timeline_view()
+
+    def on_edit_requested(self, message: EditRequested) -> None:
+        recorder = self.recorder
+        if recorder is None:
+            return
+        event = message.event
+        if event.kind is not EventKind.NOTE:
+            # The record of what the cockpit saw and did is not rewritten by hand; add a note.
+            self.notify("Only notes can be edited or deleted; add a note to correct the record.")
+            return
+
+        if message.delete:
+
+            async def delete(_: str) -> str | None:
+                try:
+                    await recorder.timeline.delete_event(event.uuid, recorder.actor)
+                except (TimelineError, ValueError) as error:
+                    return f"NOT DELETED: {error}"
+                self.timeline_changed()
+                return None
+
+            self.push_screen(
+                NoteForm(
+                    delete, "delete this note? (enter deletes; the history keeps it)", event.text
+                )
+            )
+            return
+
+        async def save(text: str) -> str | None:
+            try:
+                await recorder.timeline.edit_event(event.uuid, text, recorder.actor)
+            except (TimelineError, ValueError) as error:
+                return f"NOT SAVED: {error}"
+            self.timeline_changed()
+            return None
+
+        self.push_screen(
+            NoteForm(save, "edit note (the old version stays in the history)", event.text)
+        )
 
     def on_pin_toggled(self, message: PinToggled) -> None:
         recorder = self.recorder

@@ -41,6 +41,15 @@ class TimelineQuery(Message):
         self.search = search
 
 
+class EditRequested(Message):
+    """`e` or `x` on an event: the app asks for the new text (or confirms) and supersedes it."""
+
+    def __init__(self, event: Event, delete: bool) -> None:
+        super().__init__()
+        self.event = event
+        self.delete = delete
+
+
 class PinToggled(Message):
     def __init__(self, event: Event) -> None:
         super().__init__()
@@ -62,6 +71,8 @@ class TimelineScreen(Screen[None]):
         Binding("f", "next_filter", "Filter kind", id="timeline.filter"),
         Binding("slash", "search", "Search", id="timeline.search"),
         Binding("P", "pin", "Pin", id="timeline.pin"),
+        Binding("e", "edit", "Edit", id="timeline.edit"),
+        Binding("x", "delete", "Delete", id="timeline.delete"),
     ]
     DEFAULT_CSS = """
     TimelineScreen #timeline-title { height: 1; text-style: bold; padding: 0 1; }
@@ -151,6 +162,16 @@ class TimelineScreen(Screen[None]):
         if event is not None:
             self.post_message(PinToggled(event))
 
+    def action_edit(self) -> None:
+        event = self.selected_event()
+        if event is not None:
+            self.post_message(EditRequested(event, delete=False))
+
+    def action_delete(self) -> None:
+        event = self.selected_event()
+        if event is not None:
+            self.post_message(EditRequested(event, delete=True))
+
     @on(Input.Submitted, "#timeline-search")
     def _search_submitted(self, message: Input.Submitted) -> None:
         self.search = message.value.strip()
@@ -166,7 +187,7 @@ class TimelineScreen(Screen[None]):
         kind = self.kind.value if self.kind else "all kinds"
         search = f' · search "{self.search}"' if self.search else ""
         self.filter_line.update(
-            f"{kind}{search} · f filter · / search · P pin · n note · u status update"
+            f"{kind}{search} · f filter · / search · P pin · e edit · x delete · n note"
         )
 
 

@@ -226,3 +226,42 @@ async def test_attach_to_another_open_incident_or_declare_one(
         await wait_for(pilot, lambda: isinstance(app.screen, DeclareForm))
     notes = rows(db, "SELECT incident_id, text FROM events WHERE kind = 'note'")
     assert notes == [(older.id, "timeouts from the card processor")]
+
+
+async def test_notes_are_edited_and_deleted_by_new_events_history_kept(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "timeline.db"
+    async with await Timeline.open(db, clock=clock) as store:
+        incident = await store.start_incident("cache stampede", 2, "ana@laptop")
+        await store.add_note(incident.id, "restarted redis", "ana@laptop")
+    app = quiet_app(db, clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "restarted redis" in screen_text(app))
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteForm))
+        form = app.screen
+        assert isinstance(form, NoteForm) and form.text == "restarted redis"
+        await pilot.press("end", *" (the replica, not the primary: colon stays)", "enter")
+        await wait_for(
+            pilot,
+            lambda: "(edited) restarted redis (the replica, not the primary:" in screen_text(app),
+        )
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteForm))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "restarted redis" not in screen_text(app))
+        await pilot.press("up")  # the "Incident declared" status event: not editable by hand
+        await pilot.press("e")
+        await pilot.pause()
+        assert not isinstance(app.screen, NoteForm)
+    versions = rows(db, "SELECT text, deleted FROM events WHERE kind = 'note' ORDER BY seq")
+    assert versions == [
+        ("restarted redis", 0),
+        ("restarted redis (the replica, not the primary: colon stays)", 0),
+        ("", 1),
+    ]
