@@ -138,3 +138,25 @@ def _running(pid: int) -> bool:
     # A zombie has exited; only its parent has not collected it yet.
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split(") ")[-1][:1] != "Z"
+
+
+@pytest.mark.slow
+def test_scale_in_the_demo_from_the_keyboard(tmux: Tmux, tmp_path: Path) -> None:
+    command = (
+        f"env TERM=xterm-256color XDG_STATE_HOME={tmp_path} {COCKPIT} --demo "
+        f"--db {tmp_path / 't.db'}"
+    )
+    tmux("new-session", "-d", "-s", tmux.session, "-x", "80", "-y", "24", command)
+    tmux.wait_for(lambda s: "ACTIVE" in s and "4 pods" in s)
+    tmux("send-keys", "-t", tmux.session, "s")
+    tmux.wait_for(lambda s: "Scale deployment/checkout in shop" in s)
+    # The field starts with the current count, selected: typing replaces it.
+    tmux("send-keys", "-t", tmux.session, "6")
+    tmux.wait_for(lambda s: "▊6" in s.replace(" ", ""))
+    tmux("send-keys", "-t", tmux.session, "Enter")
+    screen = tmux.wait_for(lambda s: "dry run passed" in s)
+    assert "replicas    4  →  6" in screen and "--current-replicas=4" in screen
+    tmux("send-keys", "-t", tmux.session, "y")
+    tmux.wait_for(lambda s: "deployment.apps/checkout scaled" in s)
+    tmux.wait_for(lambda s: "/6 available" in s)
+    tmux("send-keys", "-t", tmux.session, "q")
