@@ -15,6 +15,7 @@ BINDING_IDS: dict[str, str] = {
     "refresh.now": "refresh every panel now",
     "focus.next": "focus the next panel",
     "focus.previous": "focus the previous panel",
+    "pods.filter": "filter the pods table (name, status, node)",
     "incident.note": "add a note to the incident",
     "incident.declare": "declare an incident",
     "incident.status": "post a status update / change status",

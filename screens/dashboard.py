@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.events import Resize
 from textual.screen import Screen
@@ -27,6 +29,10 @@ SHORT_ROWS = 32
 
 
 class DashboardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter_pods", "Filter pods", show=False, id="pods.filter"),
+    ]
+
     def __init__(self, panels: Sequence[tuple[str, str]]) -> None:
         """`panels`: (panel id, title) in display order."""
         super().__init__(id="dashboard")
@@ -60,6 +66,11 @@ class DashboardScreen(Screen[None]):
         self.set_class(event.size.width >= WIDE_COLUMNS and event.size.height >= WIDE_ROWS, "-wide")
         # Short screens fold alerts and health checks into one line each: rows go to pods.
         self.set_class(event.size.height < SHORT_ROWS, "-short")
+
+    def action_filter_pods(self) -> None:
+        pods = self.panels.get("pods")
+        if isinstance(pods, PodsPanel):
+            pods.open_filter()
 
     def show_rollout(self, message: str | None, done: bool) -> None:
         """Live `kubectl rollout status` of the last action; None hides the line."""

@@ -228,3 +228,20 @@ async def test_pods_table_keeps_the_cursor_on_its_pod(clock: FakeClock) -> None:
         keys = [row.key.value for row in table.ordered_rows]
         if chosen in keys:
             assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == chosen
+
+
+async def test_slash_filters_the_pods_table_and_esc_clears_it(clock: FakeClock) -> None:
+    app = CockpitApp(demo_runtime(clock))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            if screen_text(app).count("checkout-") >= 4:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("slash", *"running")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert 'filter "running": 1 of 4 pods (esc clears)' in text
+        assert text.count("checkout-") == 1 and "CrashLoopBackOff   3" not in text
+        await pilot.press("enter", "escape")
+        await pilot.pause(0.1)
+        assert screen_text(app).count("checkout-") == 4

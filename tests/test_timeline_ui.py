@@ -265,3 +265,44 @@ async def test_notes_are_edited_and_deleted_by_new_events_history_kept(
         ("restarted redis (the replica, not the primary: colon stays)", 0),
         ("", 1),
     ]
+
+
+async def test_declare_note_action_status_then_export_tells_the_story(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from cockpit.postmortem import export_markdown, panel_values_from_events
+    from cockpit.screens.actions import ConfirmAction, ScaleForm
+
+    db = tmp_path / "demo.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+        await wait_for(pilot, lambda: app.states["latency"].latest is not None)
+        await pilot.press("n", *"scaling out to drain the queue", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScaleForm))
+        await pilot.press("6", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: len(rows(db, "SELECT 1 FROM events WHERE kind='action'")) >= 2
+        )
+        clock.advance(300)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatusForm))
+        app.screen.query_one("#status", Select).value = "mitigated"
+        await pilot.press(*"queue draining; p95 recovering", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, StatusForm))
+        assert app.recorder is not None and app.recorder.incident is not None
+        incident = app.recorder.incident
+        events = await app.recorder.events(limit=10_000)
+    markdown = export_markdown(incident, events, panel_values_from_events(events))
+    assert "# Postmortem (draft): checkout: p95 and 5xx up after v1.9.0 rollout" in markdown
+    assert "[note] scaling out to drain the queue" in markdown
+    assert "Intent: scale deployment/checkout to 6 replicas (replicas 4 → 6)" in markdown
+    assert "Done: deployment.apps/checkout scaled" in markdown
+    assert "Status update: queue draining; p95 recovering" in markdown
+    assert "Time to mitigate" in markdown
+    values = panel_values_from_events(events)
+    assert "mitigated" in values and values["mitigated"]["Latency p95"].endswith("CRIT")

@@ -15,6 +15,7 @@ from cockpit.config import demo_config
 from cockpit.keymap import BINDING_IDS
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
 from cockpit.screens.chart import ChartScreen
+from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.presenter import PresenterScreen
@@ -115,6 +116,7 @@ def test_every_binding_has_a_known_id() -> None:
         *HistoryScreen.BINDINGS,
         *ConfirmAction.BINDINGS,
         *MetricPanel.BINDINGS,
+        *DashboardScreen.BINDINGS,
     ]
     ids = {b.id for b in bindings if isinstance(b, Binding)}
     assert None not in ids

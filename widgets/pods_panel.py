@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
@@ -102,8 +103,13 @@ class PodsTable(DataTable[str | Text]):
 
 
 class PodsPanel(PanelFrame):
+    """`/` filters the table k9s-style (name, status or node contains the text); esc clears."""
+
     def __init__(self, panel: str, title: str) -> None:
         super().__init__(panel, title)
+        self.filter_text = ""
+        self._filter = Input(placeholder="filter pods: name, status or node", id="pod-filter")
+        self._last_view: tuple[PanelView, datetime] | None = None
         self._counts = Static("", id="pod-counts")
         self._error = Static("", id="pod-error")
         self.table = PodsTable(cursor_type="row", zebra_stripes=False, id="pods-table")
@@ -113,14 +119,40 @@ class PodsPanel(PanelFrame):
     def compose(self) -> ComposeResult:
         yield self._counts
         yield self._error
+        yield self._filter
         yield self.table
 
     def on_mount(self) -> None:
         for label in COLUMNS:
             self.table.add_column(label, key=label, width=WIDTHS[label])
         self._error.display = False
+        self._filter.display = False
+
+    def open_filter(self) -> None:
+        self._filter.display = True
+        self._filter.value = self.filter_text
+        self._filter.focus()
+
+    @on(Input.Changed, "#pod-filter")
+    def _filter_changed(self, message: Input.Changed) -> None:
+        self.filter_text = message.value.strip()
+        if self._last_view is not None:
+            self.show(*self._last_view)
+
+    @on(Input.Submitted, "#pod-filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+        if not self.filter_text:
+            self._filter.display = False
+
+    def key_escape(self) -> None:
+        if self._filter.display:
+            self._filter.value = ""
+            self._filter.display = False
+            self.table.focus()
 
     def show(self, view: PanelView, now: datetime) -> None:
+        self._last_view = (view, now)
         self.show_frame(view)
         err = error_line(view)
         self._error.display = err is not None
@@ -132,9 +164,25 @@ class PodsPanel(PanelFrame):
                 Content.styled("waiting for the first list…", "$text-muted") if err is None else ""
             )
             return
-        counts = Content("\n").join(
-            [counts_line(pods), *(workload_line(w) for w in pods.workloads)]
-        )
+        lines = [counts_line(pods), *(workload_line(w) for w in pods.workloads)]
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            shown = tuple(
+                r
+                for r in pods.rows
+                if needle in r.name.lower()
+                or needle in r.status.lower()
+                or needle in r.node.lower()
+            )
+            lines.append(
+                Content.styled(
+                    f'filter "{self.filter_text}": {len(shown)} of {len(pods.rows)} pods '
+                    "(esc clears)",
+                    "$accent",
+                )
+            )
+            pods = PodList(shown, pods.workloads)
+        counts = Content("\n").join(lines)
         if counts.plain != self._last_counts:
             relayout = counts.plain.count("\n") != self._last_counts.count("\n")
             self._last_counts = counts.plain
