@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -160,3 +161,34 @@ def test_scale_in_the_demo_from_the_keyboard(tmux: Tmux, tmp_path: Path) -> None
     tmux.wait_for(lambda s: "deployment.apps/checkout scaled" in s)
     tmux.wait_for(lambda s: "/6 available" in s)
     tmux("send-keys", "-t", tmux.session, "q")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_notes_survive_sigterm_and_sigkill(tmux: Tmux, tmp_path: Path, signum: int) -> None:
+    db, pidfile = tmp_path / "timeline.db", tmp_path / "pid"
+    command = (
+        f"echo $$ > {pidfile}; exec env TERM=xterm-256color XDG_STATE_HOME={tmp_path} "
+        f"{COCKPIT} --demo --db {db}"
+    )
+    tmux("new-session", "-d", "-s", tmux.session, "-x", "80", "-y", "24", command)
+    tmux.wait_for(lambda s: "ACTIVE" in s and "CRIT" in s)
+    for text in ("first note", "second note"):
+        tmux("send-keys", "-t", tmux.session, "n")
+        tmux.wait_for(lambda s: "Note →" in s)
+        tmux("send-keys", "-t", tmux.session, "-l", text)
+        tmux("send-keys", "-t", tmux.session, "Enter")
+        tmux.wait_for(lambda s: "Note →" not in s)
+    pid = int(pidfile.read_text())
+    os.kill(pid, signum)
+    deadline = time.monotonic() + 30
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid), _state(pid)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        notes = conn.execute("SELECT text FROM events WHERE kind = 'note' ORDER BY seq").fetchall()
+    assert notes == [("first note",), ("second note",)]
+    if signum == signal.SIGTERM:
+        log = (tmp_path / "incident-cockpit" / "log" / "cockpit.log").read_text()
+        assert "received SIGTERM: exiting" in log
