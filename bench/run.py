@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import kube_bench
 import timeline_bench
 from ptyrun import PtyProcess
 from vtscreen import Screen
@@ -47,6 +48,7 @@ FIRST_PAINT = "first paint, cockpit --demo (layout, before data)"
 IDLE_OUTPUT = "idle output, cockpit --demo"
 IDLE_CPU = "idle CPU, cockpit --demo"
 TIMELINE = "timeline figures"
+KUBE = "10,000 pods figures"
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,25 @@ def timeline_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def kube_rows(quick: bool) -> list[Row]:
+    progress("pods on the fake Kubernetes API server (cockpit and kubectl)")
+    try:
+        figures = kube_bench.measure(quick)
+    except Exception as exc:
+        return [Row(KUBE, "-", error=_error_text(exc))]
+    return [
+        Row(
+            f["figure"],
+            f["unit"],
+            value=f["value"],
+            budget=f["budget"],
+            peer=f["peer"],
+            peer_name=f["peer_name"] or None,
+        )
+        for f in figures
+    ]
+
+
 # ---- reporting ----------------------------------------------------------------------------
 
 
@@ -437,7 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.for_mode(args.quick)
     started = time.monotonic()
     load_before = load_average()
-    rows = [*startup_rows(settings), *idle_rows(settings), *timeline_rows(args.quick)]
+    rows = [
+        *startup_rows(settings),
+        *idle_rows(settings),
+        *timeline_rows(args.quick),
+        *kube_rows(args.quick),
+    ]
     print(table(rows))
     note = repaint_note(rows)
     if note:

@@ -36,6 +36,8 @@ TIMELINE_PREFIXES = (
     "timeline search, rare word",
     "timeline search, common words",
 )
+# The pods figures too ("2,000 pods" in a quick run); kubectl is the peer where installed.
+KUBE_SUFFIXES = (": read + table shown", ": table fill (main thread)", ": peak RSS")
 
 
 @functools.cache
@@ -77,6 +79,10 @@ def test_quick_run_reports_every_figure(tmp_path: Path) -> None:
     for prefix in TIMELINE_PREFIXES:
         matches = [row for name, row in rows.items() if name.startswith(prefix)]
         assert len(matches) == 1, f"{prefix!r}: {sorted(rows)}"
+        assert _is_number(matches[0]["value"]), matches[0]
+    for suffix in KUBE_SUFFIXES:
+        matches = [row for name, row in rows.items() if name.endswith(suffix)]
+        assert len(matches) == 1, f"{suffix!r}: {sorted(rows)}"
         assert _is_number(matches[0]["value"]), matches[0]
     assert rows["first frame, cockpit --demo"]["budget"] == 1000.0
     assert rows["timeline note durable p99"]["budget"] == 20.0
