@@ -33,6 +33,7 @@ from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
 from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
 from cockpit.widgets.metric_panel import ChartRequested
+from cockpit.widgets.pods_panel import PodSelected
 from cockpit.wiring import Runtime, SourceSet, build_sources
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ PALETTE_IDS = {
     "app.theme",
     "app.help",
 }
+POD_FOLLOW_INTERVAL = 2.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
 # The measure people watch per panel: the trend line and the presenter's big number show it.
@@ -436,6 +438,38 @@ class CockpitApp(ActionControls, IncidentControls):
         task = asyncio.create_task(load())
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
+
+    # ---- pod detail ----------------------------------------------------------------------
+
+    def on_pod_selected(self, message: PodSelected) -> None:
+        from cockpit.screens.pod_detail import PodDetailScreen
+
+        source = self._source_for("pods")
+        fetch = getattr(source, "pod_detail", None)
+        screen = PodDetailScreen(message.name)
+        self.push_screen(screen)
+        if fetch is None:
+            screen.show_error("details are not available from this source")
+            return
+
+        async def follow() -> None:
+            # Like `kubectl logs -f`, but by polling the tail: nothing streams on the loop,
+            # and leaving the screen ends it.
+            while screen.is_attached:
+                try:
+                    async with asyncio.timeout(15):
+                        detail = await fetch(message.name)
+                except Exception as error:
+                    text = getattr(error, "message", None) or str(error) or type(error).__name__
+                    screen.show_error(text)
+                else:
+                    screen.show(detail)
+                await asyncio.sleep(POD_FOLLOW_INTERVAL)
+
+        # With the backfills: cancelled on quit, not awaited like timeline writes.
+        task = asyncio.create_task(follow())
+        self._backfills.add(task)
+        task.add_done_callback(self._backfills.discard)
 
     def _source_for(self, panel: str) -> object | None:
         if self.source_set is None:

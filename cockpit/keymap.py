@@ -37,6 +37,7 @@ BINDING_IDS: dict[str, str] = {
     "app.palette_colon": "command palette (k9s-style `:`)",
     "presenter.back": "leave the presenter view",
     "panel.chart": "chart of the focused metric panel",
+    "pod.back": "leave the pod details",
     "chart.back": "leave the chart",
     "chart.15m": "chart: last 15 minutes",
     "chart.1h": "chart: last hour",

@@ -40,7 +40,9 @@ from cockpit.model import (
     WorkloadRow,
     evaluate,
 )
+from cockpit.pod_detail import ContainerDetail, EventLine, PodDetail
 from cockpit.sources.base import Clock, utc_now
+from cockpit.units import short_age
 
 GOOD_IMAGE = "registry.example.com/shop/checkout:v1.8.2"
 BAD_IMAGE = "registry.example.com/shop/checkout:v1.9.0"
@@ -481,6 +483,75 @@ class DemoQueue(DemoSource):
 
 
 class DemoPods(DemoSource):
+    async def pod_detail(self, name: str) -> PodDetail:
+        """What `kubectl describe pod` and `kubectl logs` would show for a simulated pod."""
+        now = self._now()
+        w = self.world
+        pod = next((p for p in w.pods if p.name == name), None)
+        if pod is None:
+            raise LookupError(f'pods "{name}" not found')
+        row = next(r for r in w.pod_rows(now) if r.name == name)
+
+        def at(t: float | None) -> str:
+            return "?" if t is None else self.demo_clock.wall_time(t).strftime("%H:%M:%S")
+
+        oom = row.status == "OOMKilled"
+        last = ""
+        if pod.last_restart is not None:
+            reason, code = ("OOMKilled", 137) if oom else ("Error", 2)
+            last = f"Terminated: {reason} (exit code {code}) at {at(pod.last_restart)}"
+        if pod.phase == "running":
+            state = f"Running since {at(pod.ready_at)}"
+        elif pod.phase == "backoff":
+            state = "Waiting: CrashLoopBackOff (back-off restarting failed container)"
+        elif pod.phase == "creating":
+            state = "Waiting: ContainerCreating"
+        else:
+            state = "Terminated: Completed (exit code 0)"
+        container = ContainerDetail("checkout", pod.image, pod.ready, pod.restarts, state, last)
+        events = [
+            EventLine(
+                short_age(w.t - pod.created),
+                "Normal",
+                "Scheduled",
+                f"pod/{name}",
+                f"Successfully assigned {w.namespace}/{name} to {pod.node}",
+            )
+        ]
+        if pod.restarts and pod.bad:
+            events.insert(
+                0,
+                EventLine(
+                    short_age(w.t - (pod.last_restart or pod.created)),
+                    "Warning",
+                    "BackOff",
+                    f"pod/{name}",
+                    f"Back-off restarting failed container checkout in pod {name}",
+                    count=pod.restarts,
+                ),
+            )
+        if pod.bad:
+            logs = [
+                'level=info msg="checkout v1.9.0 starting" port=8080',
+                'level=info msg="connected to orders-db" pool=20',
+                "level=error msg=\"payment client: unknown field 'currency_code' in response\"",
+                "panic: runtime error: invalid memory address or nil pointer dereference",
+                "goroutine 1 [running]:",
+                "main.(*Checkout).Price(0x0, 0xc000123400)",
+            ]
+            if oom:
+                logs.append("fatal error: runtime: out of memory")
+        else:
+            logs = [
+                'level=info msg="checkout v1.8.2 starting" port=8080',
+                'level=info msg="connected to orders-db" pool=20',
+                'level=info msg="GET /checkout 200" duration_ms=84',
+                'level=info msg="POST /checkout 200" duration_ms=112',
+            ]
+        return PodDetail(
+            name, w.namespace, row.status, pod.node, (container,), tuple(events), tuple(logs)
+        )
+
     def _workload(self, rows: tuple[PodRow, ...]) -> WorkloadRow:
         w = self.world
         status = w.deployment_status()

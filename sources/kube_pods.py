@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.model import Measure, PodList, Reading, evaluate
+from cockpit.pod_detail import LOG_LINES, PodDetail
+from cockpit.pod_detail import from_json as pod_detail_from_json
 from cockpit.podstatus import is_completed, pod_row
 from cockpit.sources.base import Clock, utc_now
 
@@ -94,6 +96,11 @@ class KubernetesPods:
             # The message is ours and secret-free by construction, so it is safe to log.
             log.info("panel %s: %s", self.panel, exc.message)
             return Reading.failure(self.panel, now, exc.message)
+
+    async def pod_detail(self, name: str) -> PodDetail:
+        """`kubectl describe pod` + `kubectl logs --tail`: the pod, its events and last log
+        lines. Events and logs are best effort: what cannot be had is named in `problems`."""
+        return await asyncio.to_thread(self._detail_blocking, name, self.clock())
 
     async def aclose(self) -> None:
         client = self._api_client
@@ -205,6 +212,52 @@ class KubernetesPods:
         if not isinstance(items, list):
             raise KubeError(f"unexpected answer from {self.server}: no pod list")
         return [p for p in items if isinstance(p, dict)]
+
+    def _detail_blocking(self, name: str, now: datetime) -> PodDetail:
+        with self._lock:
+            core = self._client()
+        raw = self._call(
+            lambda: core.read_namespaced_pod(
+                name, self.namespace, _preload_content=False, _request_timeout=self.timeout
+            ),
+            verb="get",
+        )
+        try:
+            pod = json.loads(raw)
+        except ValueError:
+            raise KubeError(f"unexpected answer from {self.server}: not JSON") from None
+        problems: list[str] = []
+        events: list[Mapping[str, Any]] = []
+        try:
+            body = json.loads(
+                self._call(
+                    lambda: core.list_namespaced_event(
+                        self.namespace,
+                        field_selector=f"involvedObject.name={name}",
+                        _preload_content=False,
+                        _request_timeout=self.timeout,
+                    ),
+                    verb="list",
+                )
+            )
+            events = [e for e in body.get("items", []) if isinstance(e, dict)]
+        except (KubeError, ValueError, AttributeError) as exc:
+            problems.append(f"events: {getattr(exc, 'message', exc)}")
+        logs = ""
+        try:
+            logs = self._call(
+                lambda: core.read_namespaced_pod_log(
+                    name,
+                    self.namespace,
+                    tail_lines=LOG_LINES,
+                    _preload_content=False,
+                    _request_timeout=self.timeout,
+                ),
+                verb="get",
+            ).decode("utf-8", errors="replace")
+        except KubeError as exc:
+            problems.append(f"logs: {exc.message}")
+        return pod_detail_from_json(pod, events, logs, now, problems)
 
     def _check_namespace(self, core: Any) -> None:
         """An empty list may mean a misspelt namespace: the API server lists nothing rather than

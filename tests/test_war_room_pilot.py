@@ -18,6 +18,7 @@ from cockpit.screens.chart import ChartScreen
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
+from cockpit.screens.pod_detail import PodDetailScreen
 from cockpit.screens.presenter import PresenterScreen
 from cockpit.screens.timeline import TimelineScreen
 from cockpit.sources.demo import DemoWorld
@@ -117,6 +118,7 @@ def test_every_binding_has_a_known_id() -> None:
         *ConfirmAction.BINDINGS,
         *MetricPanel.BINDINGS,
         *DashboardScreen.BINDINGS,
+        *PodDetailScreen.BINDINGS,
     ]
     ids = {b.id for b in bindings if isinstance(b, Binding)}
     assert None not in ids

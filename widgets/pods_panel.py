@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -129,6 +130,14 @@ class PodsTable(DataTable[str | Text]):
         self.refresh_row(self.get_row_index(row_key))
 
 
+class PodSelected(Message):
+    """Enter on a pod row: the user wants its details."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
 class PodsPanel(PanelFrame):
     """`/` filters the table k9s-style (name, status or node contains the text); esc clears."""
 
@@ -171,6 +180,11 @@ class PodsPanel(PanelFrame):
         self.table.focus()
         if not self.filter_text:
             self._filter.display = False
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, message: DataTable.RowSelected) -> None:
+        if message.row_key.value:
+            self.post_message(PodSelected(message.row_key.value))
 
     def key_escape(self) -> None:
         if self._filter.display:
