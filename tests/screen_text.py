@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import App
+from textual.pilot import Pilot
 
 
 def screen_lines(app: App[object]) -> list[str]:
@@ -13,3 +16,12 @@ def screen_lines(app: App[object]) -> list[str]:
 
 def screen_text(app: App[object]) -> str:
     return "\n".join(screen_lines(app))
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], rounds: int = 500) -> None:
+    """Let the app run until `condition` holds; `rounds` bounds a hang, it asserts no speed."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")

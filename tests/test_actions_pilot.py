@@ -4,7 +4,6 @@ read-only refusal, preconditions, and the record (intent before, outcome after).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,7 @@ from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
 from cockpit.sources.demo import GOOD_IMAGE, DemoWorld
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
-from tests.screen_text import screen_text
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
+from tests.screen_text import screen_text, wait_for
 
 
 def actions_recorded(db: Path) -> list[tuple[str, str]]:

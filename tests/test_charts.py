@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-
-from textual.pilot import Pilot
 
 from cockpit.app import CockpitApp
 from cockpit.charts import build_chart, time_ticks
@@ -16,7 +13,7 @@ from cockpit.model import Measure, Reading, Status, Threshold
 from cockpit.screens.chart import ChartScreen
 from cockpit.wiring import Runtime
 from tests.conftest import T0, FakeClock
-from tests.screen_text import screen_text
+from tests.screen_text import screen_text, wait_for
 
 P50 = Measure("p50", "p50", "seconds", Threshold(crit=0.15))
 P95 = Measure("p95", "p95", "seconds", Threshold(crit=0.3))
@@ -59,13 +56,6 @@ def test_chart_data_is_in_display_units_with_slo_and_markers() -> None:
 def test_time_ticks_are_utc_wall_clock() -> None:
     assert time_ticks(T0, 3600, count=3) == ((-60.0, "13:02"), (-30.0, "13:32"), (0.0, "14:02"))
 
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def test_enter_on_a_metric_panel_opens_its_chart_with_the_incident_marked(

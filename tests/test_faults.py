@@ -4,12 +4,11 @@ recovers by itself when the fault clears."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from textual.pilot import Pilot
 
 from cockpit.app import CockpitApp
 from cockpit.config import Config
@@ -17,7 +16,7 @@ from cockpit.model import Status
 from cockpit.sources.prometheus import PrometheusClient, PrometheusValue
 from cockpit.wiring import Runtime
 from tests.faultproxy import FaultProxy
-from tests.screen_text import screen_lines, screen_text
+from tests.screen_text import screen_lines, screen_text, wait_for
 from tests.test_prometheus_source import ERRORS, P50, P95, RATIO, PromServer, prometheus
 
 pytestmark = pytest.mark.slow
@@ -70,13 +69,6 @@ async def test_a_slow_answer_within_the_timeout_is_still_a_good_reading(
     finally:
         await source.aclose()
 
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object], rounds: int = 500) -> None:
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def test_a_hung_prometheus_never_delays_a_key_and_the_panel_recovers(

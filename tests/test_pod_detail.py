@@ -3,11 +3,8 @@ server through the real client, and on screen for the demo."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-
-from textual.pilot import Pilot
 
 from cockpit.app import CockpitApp
 from cockpit.pod_detail import from_json
@@ -15,7 +12,7 @@ from cockpit.screens.pod_detail import PodDetailScreen
 from cockpit.wiring import Runtime
 from tests.conftest import T0, FakeClock
 from tests.fakekube import rfc3339
-from tests.screen_text import screen_text
+from tests.screen_text import screen_text, wait_for
 from tests.test_kube_pods import (  # the same fake cluster the pods tests use
     CREATED,
     SECRET,
@@ -98,13 +95,6 @@ async def test_detail_through_the_real_client_names_what_it_could_not_fetch(
     assert any(p.startswith("logs:") for p in detail.problems)
     assert all(SECRET not in p for p in detail.problems)
 
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 async def test_enter_on_a_pod_shows_why_it_crashes(clock: FakeClock, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ A changed snapshot is a visible change: look at the new SVG, and if it is right,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -17,17 +16,10 @@ from cockpit.app import CockpitApp
 from cockpit.screens.actions import ConfirmAction, ScaleForm
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
-from tests.screen_text import screen_text
+from tests.screen_text import screen_text, wait_for
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 def check(app: CockpitApp, name: str) -> None:

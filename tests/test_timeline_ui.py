@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Select
 
 from cockpit.app import CockpitApp
@@ -19,7 +17,7 @@ from cockpit.screens.timeline import TimelineScreen
 from cockpit.timeline_store import Timeline, TimelineWriteError
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
-from tests.screen_text import screen_lines, screen_text
+from tests.screen_text import screen_lines, screen_text, wait_for
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -27,13 +25,6 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
 
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 def quiet_app(db: Path, clock: FakeClock) -> CockpitApp:

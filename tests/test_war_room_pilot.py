@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.binding import Binding
-from textual.pilot import Pilot
 
 from cockpit.app import CockpitApp
 from cockpit.config import demo_config
@@ -25,15 +23,7 @@ from cockpit.sources.demo import DemoWorld
 from cockpit.widgets.metric_panel import MetricPanel
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
-from tests.screen_text import screen_lines, screen_text
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
+from tests.screen_text import screen_lines, screen_text, wait_for
 
 
 def demo(clock: FakeClock, tmp_path: Path, **flags: object) -> CockpitApp:
