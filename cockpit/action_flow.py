@@ -128,7 +128,12 @@ class ActionControls:
         app: Any = self
         preview = await actions.preview(request)
         confirmed = await app.push_screen_wait(
-            ConfirmAction(preview, context=app.runtime.context, read_only=actions.read_only)
+            ConfirmAction(
+                preview,
+                context=app.runtime.context,
+                read_only=actions.read_only,
+                production=app.runtime.production,
+            )
         )
         if not confirmed:
             return
@@ -157,9 +162,7 @@ class ActionControls:
             "argv": request.argv(),
         }
         if recorder is None or recorder.incident is None:
-            app.notify(
-                "Not recorded: no incident declared (D declares one).", severity="warning"
-            )
+            app.notify("Not recorded: no incident declared (D declares one).", severity="warning")
         if recorder is not None:
             try:
                 await recorder.record_action(

@@ -58,6 +58,11 @@ class CockpitSettings(_Strict):
     theme: str = "cockpit-dark"
     context: str = Field("", description="kubeconfig context; empty means current-context")
     namespace: str = "default"
+    production_contexts: list[str] = Field(
+        default_factory=list,
+        description='kubeconfig contexts (globs, e.g. "prod-*") where actions need the '
+        "object's name typed to confirm",
+    )
 
     @field_validator("theme")
     @classmethod

@@ -6,6 +6,7 @@ Source modules are imported here on demand, so a config without Kubernetes never
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,12 @@ class Runtime:
     # a file, keeps its incident in a throwaway file so it never mixes with real incidents.
     timeline_path: Path | None = None
     timeline_throwaway: bool = False
+
+    @property
+    def production(self) -> bool:
+        """Actions here need the object's name typed, not just `y`."""
+        patterns = self.config.cockpit.production_contexts
+        return any(fnmatch.fnmatchcase(self.context, p) for p in patterns)
 
     @classmethod
     def build(

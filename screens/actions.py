@@ -102,11 +102,15 @@ class ConfirmAction(ModalScreen[bool]):
         Binding("escape,n", "dismiss(False)", "Cancel", id="confirm.no"),
     ]
 
-    def __init__(self, preview: ActionPreview, *, context: str, read_only: bool) -> None:
+    def __init__(
+        self, preview: ActionPreview, *, context: str, read_only: bool, production: bool = False
+    ) -> None:
         super().__init__(classes="action-modal")
         self.preview = preview
         self.context = context
         self.read_only = read_only
+        # On a production context `y` is not enough: the object's name must be typed.
+        self.production = production
 
     def compose(self) -> ComposeResult:
         p, r = self.preview, self.preview.request
@@ -134,13 +138,31 @@ class ConfirmAction(ModalScreen[bool]):
                     "READ-ONLY: this would be refused; nothing is sent.", "$warning bold"
                 )
             )
-        if p.ok and p.changes:
+        applicable = p.ok and bool(p.changes)
+        if applicable and self.production:
+            lines.append(
+                Content.styled(
+                    f"PRODUCTION context: type {r.name} and press enter to apply · esc cancels",
+                    "$warning bold",
+                )
+            )
+        elif applicable:
             lines.append(Content.styled("dry run passed · y applies · esc cancels", "bold"))
         else:
             lines.append(Content.styled("nothing to apply · esc closes", "bold"))
         with Vertical():
             yield Static(Content("\n").join(lines), id="confirm-body")
+            if applicable and self.production:
+                yield Input(placeholder=r.name, id="confirm-name")
 
     def action_confirm(self) -> None:
-        if self.preview.ok and self.preview.changes:
+        if self.preview.ok and self.preview.changes and not self.production:
             self.dismiss(True)
+
+    @on(Input.Submitted, "#confirm-name")
+    def _typed(self, message: Input.Submitted) -> None:
+        if message.value.strip() == self.preview.request.name:
+            self.dismiss(True)
+        else:
+            message.input.value = ""
+            message.input.placeholder = f"that is not {self.preview.request.name}; try again"

@@ -158,3 +158,24 @@ def test_rollout_status_follows_kubectl(
     done, message = rollout_status(workload)
     assert message.endswith(expected)
     assert done == expected.endswith("rolled out")
+
+
+async def test_a_production_context_needs_the_name_typed(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    from cockpit.config import demo_config
+
+    config = demo_config()
+    config.cockpit.production_contexts.append("dem*")
+    app = CockpitApp(Runtime.build(config, demo=True, clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        world = await started(pilot, app)
+        revision = world.revision
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "PRODUCTION context: type checkout" in screen_text(app)
+        await pilot.press("y", "enter")  # `y` is just a letter here, and not the name
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction) and world.revision == revision
+        await pilot.press(*"checkout", "enter")
+        await wait_for(pilot, lambda: world.revision != revision)
