@@ -17,6 +17,7 @@ from typing import Any
 from textual.binding import Binding
 
 from cockpit.action_plan import (
+    ActionPreview,
     ActionRequest,
     ActionResult,
     ClusterActions,
@@ -116,6 +117,23 @@ class ActionControls:
 
     async def _rollback_flow(self, actions: ClusterActions, workload: Workload) -> None:
         app: Any = self
+        configured = next(
+            (
+                c
+                for c in app.runtime.config.actions.rollback_commands
+                if c.workload == f"{workload.kind}/{workload.name}"
+            ),
+            None,
+        )
+        if configured is not None:
+            request = self._request(Verb.ROLLBACK, workload, command=tuple(configured.argv))
+            preview = ActionPreview(
+                request,
+                (("command", "-", shlex.join(configured.argv)),),
+                notes=("configured for this workload; run as an argv list, without a shell",),
+            )
+            await self._confirm_and_apply(actions, request, preview)
+            return
         revisions = await actions.history(workload.kind, workload.name)
         revision = await app.push_screen_wait(HistoryScreen(workload, revisions))
         if revision is None:
@@ -124,9 +142,15 @@ class ActionControls:
             actions, self._request(Verb.ROLLBACK, workload, to_revision=revision)
         )
 
-    async def _confirm_and_apply(self, actions: ClusterActions, request: ActionRequest) -> None:
+    async def _confirm_and_apply(
+        self,
+        actions: ClusterActions,
+        request: ActionRequest,
+        preview: ActionPreview | None = None,
+    ) -> None:
         app: Any = self
-        preview = await actions.preview(request)
+        if preview is None:
+            preview = await actions.preview(request)
         confirmed = await app.push_screen_wait(
             ConfirmAction(
                 preview,
@@ -140,7 +164,7 @@ class ActionControls:
         result = await self.perform_action(actions, request, preview.changes)
         severity = "information" if result.ok else "error"
         app.notify(result.message, severity=severity, timeout=10)
-        if result.ok and request.verb in (Verb.RESTART, Verb.ROLLBACK, Verb.SCALE):
+        if result.ok and not request.command:
             self._track_rollout(actions, request)
 
     async def perform_action(
@@ -175,7 +199,22 @@ class ActionControls:
             except Exception as error:  # mitigation must not wait on the notebook
                 app.notify(f"intent not recorded: {error}", severity="warning")
         try:
-            result = await actions.apply(request)
+            if request.command:
+                from cockpit.sources.command_action import run_command
+
+                timeout = next(
+                    (
+                        c.timeout
+                        for c in app.runtime.config.actions.rollback_commands
+                        if list(c.argv) == list(request.command)
+                    ),
+                    120.0,
+                )
+                result = await run_command(
+                    request, request.command, time_limit=timeout, read_only=actions.read_only
+                )
+            else:
+                result = await actions.apply(request)
         except ReadOnlyError as error:
             result = ActionResult(request, False, str(error))
         except Exception as error:

@@ -8,6 +8,7 @@ guard lives there, where requests leave the process. Pure Python, no Textual.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,9 +80,13 @@ class ActionRequest:
     replicas: int | None = None  # scale: the new count
     current_replicas: int | None = None  # scale: precondition, like --current-replicas
     to_revision: int = 0  # rollback: 0 means the previous revision
+    # A configured command (e.g. helm rollback) instead of the Kubernetes API; an argv list.
+    command: tuple[str, ...] = ()
 
     def describe(self) -> str:
         target = f"{self.kind}/{self.name}"
+        if self.command:
+            return f"{self.verb.value} {target} with `{shlex.join(self.command)}`"
         if self.verb is Verb.SCALE:
             return f"scale {target} to {self.replicas} replicas"
         if self.verb is Verb.RESTART:
@@ -90,7 +95,10 @@ class ActionRequest:
         return f"rollout undo {target} to {where}"
 
     def argv(self) -> list[str]:
-        """The equivalent kubectl command, for the preview and the record (never executed)."""
+        """The equivalent kubectl command, for the preview and the record (never executed);
+        for a configured command, that command."""
+        if self.command:
+            return list(self.command)
         base = ["kubectl"]
         if self.context:
             base += ["--context", self.context]

@@ -381,11 +381,42 @@ class Panels(_Strict):
     health: HealthPanel | None = None
 
 
+class RollbackCommand(_Strict):
+    """Roll back a workload with a command instead of `rollout undo` (e.g. `helm rollback`).
+    An argv list, never a shell string: no quoting or injection surprises."""
+
+    workload: str = Field(description='"deployment/NAME" or "statefulset/NAME"')
+    argv: list[str] = Field(min_length=1, description='e.g. ["helm", "rollback", "checkout"]')
+    timeout: Duration = 120.0
+
+    @field_validator("workload")
+    @classmethod
+    def _workload(cls, v: str) -> str:
+        kind, _, name = v.partition("/")
+        if kind not in ("deployment", "statefulset") or not name:
+            raise ValueError(f'expected "deployment/NAME" or "statefulset/NAME", found {v!r}')
+        return v
+
+    @field_validator("argv")
+    @classmethod
+    def _no_shell(cls, v: list[str]) -> list[str]:
+        if len(v) == 1 and " " in v[0]:
+            raise ValueError(
+                f"argv is a list of words, not a shell string: write {v[0].split()!r}"
+            )
+        return v
+
+
+class ActionsSettings(_Strict):
+    rollback_commands: list[RollbackCommand] = Field(default_factory=list)
+
+
 class Config(_Strict):
     cockpit: CockpitSettings = CockpitSettings()
     incident: IncidentSettings = IncidentSettings()
     timeline: TimelineSettings = TimelineSettings()
     keys: Keys = Field(default_factory=dict, description="binding id = key(s), to rebind")
+    actions: ActionsSettings = ActionsSettings()
     prometheus: PrometheusSettings | None = None
     alertmanager: AlertmanagerSettings | None = None
     panels: Panels = Panels()

@@ -4,6 +4,7 @@ read-only refusal, preconditions, and the record (intent before, outcome after).
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,42 @@ async def test_a_production_context_needs_the_name_typed(
         assert isinstance(app.screen, ConfirmAction) and world.revision == revision
         await pilot.press(*"checkout", "enter")
         await wait_for(pilot, lambda: world.revision != revision)
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_a_configured_rollback_command_runs_as_argv_never_a_shell(
+    clock: FakeClock, tmp_path: Path, read_only: bool
+) -> None:
+    from cockpit.config import ActionsSettings, RollbackCommand, demo_config
+
+    db = tmp_path / "t.db"
+    marker = tmp_path / "ran"
+    # A release name with shell syntax in it stays one argument: nothing extra runs.
+    release = "checkout; touch " + str(tmp_path / "injected")
+    write = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
+    argv = [sys.executable, "-c", write, str(marker), release]
+    config = demo_config().model_copy(
+        update={
+            "actions": ActionsSettings(
+                rollback_commands=[RollbackCommand(workload="deployment/checkout", argv=argv)]
+            )
+        }
+    )
+    app = CockpitApp(
+        Runtime.build(config, demo=True, clock=clock, db=db, read_only=read_only)
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        world = await started(pilot, app)
+        revision = world.revision
+        await pilot.press("U")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "without a shell" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
+        outcome = actions_recorded(db)[1][1]
+    assert world.revision == revision  # the command replaced `rollout undo`
+    assert not (tmp_path / "injected").exists()
+    if read_only:
+        assert not marker.exists() and outcome.startswith("Failed: read-only mode")
+    else:
+        assert outcome.startswith("Done:") and marker.read_text() == release

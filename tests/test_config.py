@@ -299,6 +299,19 @@ def test_example_optional_panels_are_valid_when_uncommented(tmp_path: Path) -> N
     assert specs["health"].source == "health"
     # A panel's read outlasts the slowest of its checks (5s in the example).
     assert specs["health"].timeout > 5
+    (command,) = config.actions.rollback_commands
+    assert command.argv == ["helm", "rollback", "checkout"] and command.timeout == 120
+
+
+def test_a_rollback_command_must_be_an_argv_list(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, (
+            '[[actions.rollback_commands]]\nworkload = "deployment/checkout"\n'
+            'argv = ["helm rollback checkout"]\n'
+        )))
+    message = caught.value.render()
+    assert "actions.rollback_commands.0.argv" in message
+    assert "not a shell string: write ['helm', 'rollback', 'checkout']" in message
 
 
 def test_good_alerts_and_health_config(tmp_path: Path) -> None:
