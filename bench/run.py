@@ -16,8 +16,10 @@ import importlib.metadata
 import json
 import os
 import platform
+import socket
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -45,6 +47,7 @@ PANEL_TITLES = ("Latency", "Error rate", "Queue depth", "Backup freshness", "Pod
 
 FIRST_FRAME = "first frame, cockpit --demo"
 FIRST_PAINT = "first paint, cockpit --demo (layout, before data)"
+SILENT_FRAME = "first frame, real config, sources not answering"
 IDLE_OUTPUT = "idle output, cockpit --demo"
 IDLE_CPU = "idle CPU, cockpit --demo"
 TIMELINE = "timeline figures"
@@ -234,6 +237,55 @@ def startup_rows(settings: Settings) -> list[Row]:
         else:
             row.value = round(statistics.median(cockpit_runs[key]), 1)
     return [frame, paint]
+
+
+def silent_config_rows(settings: Settings) -> list[Row]:
+    """First frame with a real config whose Prometheus and Kubernetes API accept connections
+    and never answer: the dashboard must draw before any source does."""
+    row = Row(SILENT_FRAME, "ms", budget=FIRST_FRAME_BUDGET_MS)
+    silent = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+    try:
+        with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp:
+            prom_port, kube_port = (s.getsockname()[1] for s in silent)
+            config = Path(tmp) / "cockpit.toml"
+            config.write_text(
+                f'[prometheus]\nurl = "http://127.0.0.1:{prom_port}"\n'
+                "[panels.pods]\n"
+                '[panels.latency]\np95_query = "p95"\n'
+                '[panels.error_rate]\nquery = "errors"\n'
+                '[panels.queue]\nquery = "depth"\n'
+                '[panels.backup]\nquery = "last_success"\n'
+            )
+            kubeconfig = Path(tmp) / "kubeconfig"
+            kubeconfig.write_text(
+                "apiVersion: v1\nkind: Config\ncurrent-context: silent\n"
+                f"clusters: [{{name: silent, cluster: {{server: 'http://127.0.0.1:{kube_port}'}}}}]\n"
+                "users: [{name: u, user: {token: t}}]\n"
+                "contexts: [{name: silent, context: {cluster: silent, user: u}}]\n"
+            )
+            argv = [*cockpit_argv()[:-1], "--config", str(config)]
+            old = os.environ.get("KUBECONFIG")
+            os.environ["KUBECONFIG"] = str(kubeconfig)
+            try:
+                runs = []
+                for run in range(settings.runs + 1):
+                    progress(f"first frame, silent sources {run}/{settings.runs}")
+                    seconds = time_to_screens(argv, {"frame": layout_drawn})["frame"]
+                    if run:
+                        runs.append(seconds * 1000)
+            finally:
+                if old is None:
+                    os.environ.pop("KUBECONFIG", None)
+                else:
+                    os.environ["KUBECONFIG"] = old
+            row.value = round(statistics.median(runs), 1)
+            row.detail = {"runs_ms": [round(v, 1) for v in runs]}
+    except Exception as exc:
+        row.error = _error_text(exc)
+    finally:
+        for sock in silent:
+            sock.close()
+    return [row]
 
 
 def idle_rows(settings: Settings) -> list[Row]:
@@ -460,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     rows = [
         *startup_rows(settings),
+        *silent_config_rows(settings),
         *idle_rows(settings),
         *timeline_rows(args.quick),
         *kube_rows(args.quick),

@@ -21,6 +21,7 @@ PTY_FIGURES = (
     "first paint, cockpit --demo (layout, before data)",
     "idle output, cockpit --demo",
     "idle CPU, cockpit --demo",
+    "first frame, real config, sources not answering",
 )
 WITH_PEER = (
     "first frame, cockpit --demo",
