@@ -136,6 +136,7 @@ class KubernetesPods:
     def _client(self) -> Any:
         if self._core is not None:
             return self._core
+        import yaml
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
@@ -166,6 +167,13 @@ class KubernetesPods:
         except ConfigException as exc:
             where = f"context {self.context!r}" if self.context else "kubeconfig"
             raise KubeError(f"cannot load {where}: {_clip(str(exc))}") from None
+        except yaml.YAMLError as exc:
+            # A hand-edited kubeconfig with a typo: name the file and the place, in one line.
+            mark = getattr(exc, "problem_mark", None)
+            at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            files = ", ".join(str(p) for p in existing)
+            raise KubeError(f"kubeconfig {files} is not valid YAML: {problem}{at}") from None
         # Fail fast and let the scheduler's next poll be the retry: urllib3's own retries would
         # multiply the timeout and hide what happened.
         configuration.retries = False
