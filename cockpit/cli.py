@@ -148,10 +148,13 @@ def main(ctx: click.Context, **opts: Any) -> None:
       cockpit --demo                 a simulated incident, no network needed
       cockpit config example > c.toml && cockpit --config c.toml
       cockpit snapshot --json        every panel once, for a status update or a script
+      cockpit notes                  the incident timeline alone, offline
+      cockpit serve --demo           to a browser: read-only, with an access token
 
     \b
     Keys: q quit · p pause · r refresh · n note · D declare · u status update ·
-    t timeline · tab next panel · ? help
+    t timeline · s/R/U scale/restart/rollback · z presenter · enter details/chart ·
+    / filter pods · tab next panel · ? help
     """
     ctx.obj = {k: v for k, v in opts.items() if v is not None}
     if ctx.invoked_subcommand is not None:
