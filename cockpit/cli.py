@@ -148,6 +148,7 @@ def main(ctx: click.Context, **opts: Any) -> None:
       cockpit --demo                 a simulated incident, no network needed
       cockpit config example > c.toml && cockpit --config c.toml
       cockpit snapshot --json        every panel once, for a status update or a script
+      cockpit doctor                 check every source once (exit 0 only if all pass)
       cockpit notes                  the incident timeline alone, offline
       cockpit serve --demo           to a browser: read-only, with an access token
 
@@ -261,6 +262,23 @@ def notes(
     )
     app.run()
     sys.exit(app.return_code or 0)
+
+
+@main.command()
+@run_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool, **opts: Any) -> None:
+    """Check every configured source and the timeline once; exit 0 only if all pass."""
+    merged = _merge(ctx.parent, opts) if ctx.parent else opts
+    runtime = _runtime(merged)
+    from cockpit.doctor import render_json, render_table, run_checks
+    from cockpit.logs import setup_logging
+
+    setup_logging(debug=runtime.debug)
+    checks = asyncio.run(run_checks(runtime))
+    click.echo(render_json(checks) if as_json else render_table(checks))
+    sys.exit(0 if all(c.ok for c in checks) else 1)
 
 
 # Timeline commands need no config, cluster or network: only the timeline file.
