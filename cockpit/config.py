@@ -125,7 +125,22 @@ class PrometheusSettings(_Strict):
     url: str = "http://127.0.0.1:9090"
     timeout: Duration = 5.0
     bearer_token_env: str = Field("", description="name of an env var holding a bearer token")
+    bearer_token_file: str = Field("", description="file holding a bearer token (re-read)")
+    basic_auth_user: str = ""
+    basic_auth_password_env: str = Field("", description="env var holding the password")
+    ca_file: str = Field("", description="PEM file of the CA that signed the server's cert")
+    insecure_skip_verify: bool = Field(False, description="accept any TLS certificate")
     headers: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_way_each(self) -> PrometheusSettings:
+        if self.bearer_token_env and self.bearer_token_file:
+            raise ValueError("give bearer_token_env or bearer_token_file, not both")
+        if bool(self.basic_auth_user) != bool(self.basic_auth_password_env):
+            raise ValueError("basic auth needs both basic_auth_user and basic_auth_password_env")
+        if self.ca_file and self.insecure_skip_verify:
+            raise ValueError("ca_file has no effect with insecure_skip_verify = true; drop one")
+        return self
 
     @field_validator("url")
     @classmethod

@@ -7,6 +7,7 @@ Source modules are imported here on demand, so a config without Kubernetes never
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -172,11 +173,20 @@ def _prometheus_client(runtime: Runtime) -> object:
 
     settings = runtime.config.prometheus
     assert settings is not None
+    basic_auth = None
+    if settings.basic_auth_user:
+        # Read once here: the password never sits in the config file, only in the environment.
+        password = os.environ.get(settings.basic_auth_password_env, "")
+        basic_auth = (settings.basic_auth_user, password)
     return PrometheusClient(
         settings.url,
         timeout=settings.timeout,
         bearer_token_env=settings.bearer_token_env,
         headers=dict(settings.headers),
+        bearer_token_file=settings.bearer_token_file,
+        basic_auth=basic_auth,
+        ca_file=settings.ca_file,
+        insecure_skip_verify=settings.insecure_skip_verify,
     )
 
 

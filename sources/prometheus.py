@@ -22,6 +22,7 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -77,7 +78,12 @@ class RangeResult:
     infos: tuple[str, ...] = ()
 
 
+def _read_token(path: str) -> str:
+    return Path(os.path.expanduser(path)).read_text(encoding="utf-8")
+
+
 class PrometheusClient:
+    _setup_error = ""
     """One `httpx.AsyncClient` shared by every Prometheus panel (one connection pool).
 
     `url` may carry a path prefix (`http://host/prometheus`); API paths are appended to it.
@@ -91,6 +97,10 @@ class PrometheusClient:
         bearer_token_env: str = "",
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        bearer_token_file: str = "",
+        basic_auth: tuple[str, str] | None = None,
+        ca_file: str = "",
+        insecure_skip_verify: bool = False,
     ) -> None:
         parsed = httpx.URL(url)
         # Credentials in the URL become basic auth so the URL itself (shown in messages and
@@ -99,10 +109,24 @@ class PrometheusClient:
         if parsed.username or parsed.password:
             auth = httpx.BasicAuth(parsed.username, parsed.password)
             parsed = parsed.copy_with(username=None, password=None)
+        if basic_auth is not None:
+            auth = httpx.BasicAuth(*basic_auth)
         base = str(parsed).rstrip("/")
         self.url = base
         self.timeout = timeout
         self.bearer_token_env = bearer_token_env
+        # Read at every request, so a rotated token (a projected service-account token, a
+        # sidecar-refreshed file) is picked up without a restart.
+        self.bearer_token_file = bearer_token_file
+        verify: ssl.SSLContext | bool = True
+        if insecure_skip_verify:
+            verify = False
+        elif ca_file:
+            try:
+                verify = ssl.create_default_context(cafile=os.path.expanduser(ca_file))
+            except (OSError, ssl.SSLError) as exc:
+                self._setup_error = f"ca_file {ca_file}: {getattr(exc, 'strerror', None) or exc}"
+        self.tls_unverified = insecure_skip_verify
         self._header_names = tuple(sorted(headers or {}))
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         self.where = f"{parsed.host}:{port}"
@@ -113,6 +137,7 @@ class PrometheusClient:
             auth=auth,
             transport=transport,
             follow_redirects=False,
+            verify=verify,
         )
         self._users = 0
 
@@ -168,7 +193,19 @@ class PrometheusClient:
         # The server gives up slightly before we do, so a slow query reads "timed out on the
         # server" (503) with Prometheus' own words rather than our bare client timeout.
         params = {**params, "timeout": f"{max(int(self.timeout * 900), 100)}ms"}
+        if self._setup_error:
+            raise PrometheusError(self._setup_error)
         headers = {}
+        if self.bearer_token_file and not self.bearer_token_env:
+            try:
+                token = (await asyncio.to_thread(_read_token, self.bearer_token_file)).strip()
+            except OSError as exc:
+                raise PrometheusError(
+                    f"bearer_token_file {self.bearer_token_file}: {exc.strerror or exc}"
+                ) from None
+            if not token:
+                raise PrometheusError(f"bearer_token_file {self.bearer_token_file} is empty")
+            headers["Authorization"] = f"Bearer {token}"
         if self.bearer_token_env:
             token = os.environ.get(self.bearer_token_env, "").strip()
             if not token:
@@ -265,6 +302,10 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
             return "connection refused"
         if isinstance(err, socket.gaierror):
             return "host name not found (DNS)"
+        if isinstance(err, ssl.SSLCertVerificationError):
+            # The usual cause behind a private CA: say what to configure.
+            detail = err.verify_message or "not trusted"
+            return f"TLS certificate not trusted ({detail}); set ca_file in [prometheus]"
         if isinstance(err, ssl.SSLError):
             return "TLS handshake failed"
         if isinstance(err, OSError) and err.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):

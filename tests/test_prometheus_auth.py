@@ -1,0 +1,123 @@
+"""Connection settings for Prometheus-compatible servers: a bearer token from a file (re-read,
+so rotation works), basic auth, a private CA or skip-verify. Secrets never show up in messages.
+Served over real HTTPS on loopback with a throwaway CA."""
+
+from __future__ import annotations
+
+import base64
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cockpit.model import Measure, Status, Threshold
+from cockpit.sources.prometheus import PrometheusClient, PrometheusValue
+from tests.fakekube.server import tls_material
+
+DEPTH = (Measure("depth", "depth", "count", Threshold(crit=100, warn=80)),)
+ANSWER = {"status": "success", "data": {"resultType": "vector",
+          "result": [{"metric": {}, "value": [1700000000, "42"]}]}}  # fmt: skip
+
+
+class Server:
+    def __init__(self) -> None:
+        self.expected = ""  # the Authorization header value the server accepts
+
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                ok = self.headers.get("Authorization", "") == outer.expected
+                body = json.dumps(ANSWER if ok else {"status": "error"}).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        material = tls_material()
+        self.ca_file = material.cert_file.parent / "ca.crt"
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(material.cert_file, material.key_file)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    srv = Server()
+    yield srv
+    srv.close()
+
+
+async def read(client: PrometheusClient) -> Any:
+    source = PrometheusValue("queue", DEPTH, client, "depth", "depth")
+    try:
+        return await source.read()
+    finally:
+        await source.aclose()
+
+
+async def test_bearer_token_file_is_reread_so_rotation_works(
+    server: Server, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("first-secret-token\n")
+    server.expected = "Bearer first-secret-token"
+    client = PrometheusClient(
+        server.url, timeout=5, bearer_token_file=str(token_file), ca_file=str(server.ca_file)
+    )
+    source = PrometheusValue("queue", DEPTH, client, "depth", "depth")
+    try:
+        assert (await source.read()).values == {"depth": 42.0}
+        token_file.write_text("second-secret-token")
+        server.expected = "Bearer second-secret-token"
+        assert (await source.read()).values == {"depth": 42.0}
+        server.expected = "Bearer something-else"
+        refused = await source.read()
+    finally:
+        await source.aclose()
+    assert refused.status is Status.ERROR and "401 unauthorized" in (refused.error or "")
+    assert "second-secret-token" not in (refused.error or "") + repr(client)
+
+
+async def test_basic_auth(server: Server) -> None:
+    server.expected = "Basic " + base64.b64encode(b"oncall:pa55").decode()
+    client = PrometheusClient(
+        server.url, timeout=5, basic_auth=("oncall", "pa55"), ca_file=str(server.ca_file)
+    )
+    reading = await read(client)
+    assert reading.error is None and reading.values == {"depth": 42.0}
+
+
+async def test_private_ca_unknown_ca_and_skip_verify(server: Server) -> None:
+    server.expected = ""
+    trusted = await read(PrometheusClient(server.url, timeout=5, ca_file=str(server.ca_file)))
+    assert trusted.error is None
+    untrusted = await read(PrometheusClient(server.url, timeout=5))
+    assert untrusted.status is Status.ERROR
+    assert "certificate" in (untrusted.error or "").lower(), untrusted.error
+    skipped = await read(PrometheusClient(server.url, timeout=5, insecure_skip_verify=True))
+    assert skipped.error is None
+
+
+async def test_a_missing_ca_file_is_named(server: Server, tmp_path: Path) -> None:
+    reading = await read(
+        PrometheusClient(server.url, timeout=5, ca_file=str(tmp_path / "missing.pem"))
+    )
+    assert reading.status is Status.ERROR
+    assert "missing.pem" in (reading.error or "")
