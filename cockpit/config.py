@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from cockpit import promql
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import Measure, Threshold
 from cockpit.units import parse_duration
@@ -197,10 +198,58 @@ class PodsPanel(_Panel):
     max_not_ready: int = Field(0, ge=0, description="not-ready pods tolerated before CRIT")
 
 
-class LatencyPanel(_Panel):
+class _Preset(_Panel):
+    """A preset writes the PromQL from a metric name (cockpit.promql); `query` and friends may
+    then not be given too: two sources of truth for one number is a typo waiting to happen."""
+
+    preset: str = ""
+    metric: str = Field("", description="metric name for the preset")
+    selector: str = Field("", description='extra label matchers, e.g. job="checkout"')
+    window: str = Field("5m", description="rate window of the preset")
+    name: str = Field("", description="queue / cronjob / schedule / job name for the preset")
+    preset_namespace: str = Field("", description="namespace label for the cronjob preset")
+
+    _QUERIES: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("preset"):
+            return data
+        given = [q for q in cls._QUERIES.default if data.get(q)]  # type: ignore[attr-defined]
+        if given:
+            raise ValueError(f"give preset or {' / '.join(given)}, not both")
+        try:
+            return {**data, **cls._preset_queries(data)}
+        except ValueError as exc:
+            raise ValueError(f"preset {data['preset']!r}: {exc}") from None
+
+    @classmethod
+    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, str]:
+        raise ValueError("this panel has no presets")
+
+
+def _need(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"needs {key}")
+    return value
+
+
+class LatencyPanel(_Preset):
     source: Literal["demo", "prometheus"] = "prometheus"
     p50_query: str = ""
     p95_query: str = ""
+    _QUERIES = ("p50_query", "p95_query")
+
+    @classmethod
+    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, str]:
+        args = (data["preset"], _need(data, "metric"))
+        extra = {"selector": data.get("selector", ""), "window": data.get("window", "5m")}
+        return {
+            "p50_query": promql.latency(*args, 0.5, **extra),
+            "p95_query": promql.latency(*args, 0.95, **extra),
+        }
     p50_slo: Duration = 0.150
     p95_slo: Duration = 0.300
     warn_at: float = Field(0.8, gt=0, le=1, description="fraction of the SLO that warns")
@@ -214,9 +263,24 @@ class LatencyPanel(_Panel):
         return self
 
 
-class ErrorRatePanel(_Panel):
+class ErrorRatePanel(_Preset):
     source: Literal["demo", "prometheus"] = "prometheus"
     query: str = Field("", description="PromQL returning the 5xx share as a ratio (0..1)")
+    status_label: str = Field("code", description="label holding the HTTP status (http_5xx)")
+    _QUERIES = ("query",)
+
+    @classmethod
+    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, str]:
+        if data["preset"] not in promql.ERROR_PRESETS:
+            raise ValueError(f"unknown; use one of {', '.join(promql.ERROR_PRESETS)}")
+        return {
+            "query": promql.error_ratio(
+                _need(data, "metric"),
+                data.get("selector", ""),
+                data.get("status_label", "code"),
+                data.get("window", "5m"),
+            )
+        }
     slo_percent: float = Field(1.0, gt=0, le=100)
     warn_at: float = Field(0.8, gt=0, le=1)
 
@@ -227,9 +291,14 @@ class ErrorRatePanel(_Panel):
         return self
 
 
-class QueuePanel(_Panel):
+class QueuePanel(_Preset):
     source: Literal["demo", "prometheus"] = "prometheus"
     query: str = ""
+    _QUERIES = ("query",)
+
+    @classmethod
+    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, str]:
+        return {"query": promql.queue_depth(data["preset"], _need(data, "name"))}
     slo: float = Field(100, gt=0, description="depth at or above which the panel is CRIT")
     warn_at: float = Field(0.8, gt=0, le=1)
 
@@ -240,9 +309,17 @@ class QueuePanel(_Panel):
         return self
 
 
-class BackupPanel(_Panel):
+class BackupPanel(_Preset):
     source: Literal["demo", "prometheus", "file"] = "prometheus"
     query: str = Field("", description="PromQL returning the Unix time of the last success")
+    _QUERIES = ("query",)
+
+    @classmethod
+    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, str]:
+        query = promql.backup_last_success(
+            data["preset"], _need(data, "name"), data.get("preset_namespace", "")
+        )
+        return {"query": query}
     path: str = Field("", description='glob of backup files for source = "file"')
     warn_after: Duration = 12 * 3600.0
     crit_after: Duration = 36 * 3600.0

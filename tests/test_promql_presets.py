@@ -1,0 +1,94 @@
+"""Presets: a metric name in config, the right PromQL out (and, against a real Prometheus, the
+same numbers as the hand-written query)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cockpit import promql
+from cockpit.config import ConfigError, load_config
+from cockpit.model import Measure, Threshold
+from cockpit.sources.prometheus import PrometheusClient, PrometheusLatency
+from tests.test_prometheus_source import P95, PromServer, prometheus
+
+__all__ = ["prometheus"]
+
+
+@pytest.mark.parametrize(
+    ("built", "expected"),
+    [
+        (
+            promql.latency("histogram", "http_request_duration_seconds", 0.95, 'job="api"'),
+            "histogram_quantile(0.95, sum by (le) "
+            '(rate(http_request_duration_seconds_bucket{job="api"}[5m])))',
+        ),
+        (
+            promql.latency("histogram", "rpc_seconds_bucket", 0.5, window="1m"),
+            "histogram_quantile(0.5, sum by (le) (rate(rpc_seconds_bucket[1m])))",
+        ),
+        (
+            promql.latency("native_histogram", "rpc_seconds", 0.95),
+            "histogram_quantile(0.95, sum(rate(rpc_seconds[5m])))",
+        ),
+        (
+            promql.error_ratio("http_requests_total", 'job="api"', "status"),
+            'sum(rate(http_requests_total{job="api",status=~"5.."}[5m])) / '
+            'sum(rate(http_requests_total{job="api"}[5m]))',
+        ),
+        (promql.queue_depth("rabbitmq", "orders"),
+         'sum(rabbitmq_queue_messages_ready{queue="orders"})'),
+        (promql.queue_depth("kafka_lag", "billing"),
+         'sum(kafka_consumergroup_lag{consumergroup="billing"})'),
+        (promql.queue_depth("celery", "default"), 'sum(celery_queue_length{queue_name="default"})'),
+        (promql.queue_depth("redis_list", 'jobs"x'), 'sum(redis_key_size{key="jobs\\"x"})'),
+        (promql.backup_last_success("cronjob", "db-backup", "shop"),
+         'max(kube_cronjob_status_last_successful_time{cronjob="db-backup",namespace="shop"})'),
+        (promql.backup_last_success("velero", "nightly"),
+         'max(velero_backup_last_successful_timestamp{schedule="nightly"})'),
+        (promql.backup_last_success("pushgateway", "pg_dump"),
+         'max(push_time_seconds{job="pg_dump"})'),
+    ],
+)  # fmt: skip
+def test_presets_build_the_expected_promql(built: str, expected: str) -> None:
+    assert built == expected
+
+
+def test_config_errors_name_the_preset_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[prometheus]\nurl = "http://x:9090"\n'
+        '[panels.latency]\npreset = "histogram"\nmetric = "http-duration"\n'
+        '[panels.queue]\npreset = "rabbitmq"\nname = "orders"\nquery = "x"\n'
+        '[panels.backup]\npreset = "nightly"\nname = "db"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = caught.value.render()
+    assert "'http-duration' is not a Prometheus metric name" in text
+    assert "panels.queue: give preset or query, not both" in text
+    assert "unknown backup preset 'nightly'; use one of cronjob, velero, pushgateway" in text
+
+
+@pytest.mark.slow
+async def test_histogram_preset_equals_the_hand_written_query(
+    prometheus: PromServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[prometheus]\nurl = "{prometheus.url}"\n'
+        '[panels.latency]\npreset = "histogram"\nmetric = "http_request_duration_seconds"\n'
+        'window = "10s"\n'
+    )
+    config = load_config(path)
+    assert config.panels.latency is not None
+    assert config.panels.latency.p95_query == P95
+    measures = (Measure("p95", "p95", "seconds", Threshold(crit=0.3)),)
+    client = PrometheusClient(prometheus.url, timeout=10)
+    source = PrometheusLatency("latency", measures, client, "", config.panels.latency.p95_query)
+    try:
+        reading = await source.read()
+    finally:
+        await source.aclose()
+    assert reading.error is None and 0.25 < reading.values["p95"] <= 0.5
