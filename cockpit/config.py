@@ -267,20 +267,31 @@ class ErrorRatePanel(_Preset):
     source: Literal["demo", "prometheus"] = "prometheus"
     query: str = Field("", description="PromQL returning the 5xx share as a ratio (0..1)")
     status_label: str = Field("code", description="label holding the HTTP status (http_5xx)")
+    burn_rate: bool = Field(False, description="multiwindow burn rate: page / ticket / ok")
+    # Filled by the http_5xx preset when burn_rate is on: window → error-ratio query.
+    burn_queries: dict[str, str] = Field(default_factory=dict)
     _QUERIES = ("query",)
 
     @classmethod
-    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, str]:
+    def _preset_queries(cls, data: dict[str, Any]) -> dict[str, Any]:
         if data["preset"] not in promql.ERROR_PRESETS:
             raise ValueError(f"unknown; use one of {', '.join(promql.ERROR_PRESETS)}")
-        return {
-            "query": promql.error_ratio(
-                _need(data, "metric"),
-                data.get("selector", ""),
-                data.get("status_label", "code"),
-                data.get("window", "5m"),
-            )
+        metric = _need(data, "metric")
+        selector, label = data.get("selector", ""), data.get("status_label", "code")
+        filled: dict[str, Any] = {
+            "query": promql.error_ratio(metric, selector, label, data.get("window", "5m"))
         }
+        if data.get("burn_rate"):
+            filled["burn_queries"] = {
+                w: promql.error_ratio(metric, selector, label, w) for w in promql.BURN_WINDOWS
+            }
+        return filled
+
+    @model_validator(mode="after")
+    def _burn_needs_preset(self) -> ErrorRatePanel:
+        if self.burn_rate and not self.burn_queries and self.source == "prometheus":
+            raise ValueError('burn_rate needs preset = "http_5xx" (it queries four windows)')
+        return self
     slo_percent: float = Field(1.0, gt=0, le=100)
     warn_at: float = Field(0.8, gt=0, le=1)
 

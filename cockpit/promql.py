@@ -95,3 +95,19 @@ def backup_last_success(preset: str, name: str, namespace: str = "") -> str:
     if preset == "pushgateway":
         return f"max(push_time_seconds{{job={quote(name)}}})"
     raise ValueError(f"unknown backup preset {preset!r}; use one of {', '.join(BACKUP_PRESETS)}")
+
+
+# Multiwindow, multi-burn-rate alerting (the SRE workbook's numbers): page when the error budget
+# burns 14.4× too fast over both 1 h and 5 m; open a ticket at 6× over both 6 h and 30 m.
+BURN_WINDOWS = ("1h", "5m", "6h", "30m")
+PAGE_BURN = 14.4
+TICKET_BURN = 6.0
+
+
+def burn_verdict(burn: dict[str, float]) -> str:
+    """"page", "ticket" or "ok" from burn rates keyed by window."""
+    if burn.get("1h", 0) >= PAGE_BURN and burn.get("5m", 0) >= PAGE_BURN:
+        return "page"
+    if burn.get("6h", 0) >= TICKET_BURN and burn.get("30m", 0) >= TICKET_BURN:
+        return "ticket"
+    return "ok"

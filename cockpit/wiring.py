@@ -205,6 +205,18 @@ def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Sou
             clock=runtime.clock,
             interval=spec.interval,
         )
+    if spec.panel == "error_rate" and panels.error_rate and panels.error_rate.burn_queries:
+        return prom.PrometheusBurnRate(
+            spec.panel,
+            spec.measures,
+            client,
+            panels.error_rate.query,
+            "error_ratio",
+            clock=runtime.clock,
+            interval=spec.interval,
+            burn_queries=dict(panels.error_rate.burn_queries),
+            budget=panels.error_rate.slo_percent / 100,
+        )
     if spec.panel == "error_rate" and panels.error_rate is not None:
         return prom.PrometheusValue(
             spec.panel,

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import httpx
 
+from cockpit import promql
 from cockpit.model import BackupInfo, Measure, Reading, Status, evaluate
 from cockpit.sources.base import Clock, utc_now
 
@@ -583,6 +584,46 @@ class PrometheusValue(_PrometheusPanel):
             values = {self.key: value}
             readings.append(Reading(self.panel, _at(ts), values, evaluate(self.measures, values)))
         return readings
+
+
+@dataclass(eq=False, repr=False)
+class PrometheusBurnRate(PrometheusValue):
+    """The error ratio plus its multiwindow burn rate against the error budget: page (CRIT),
+    ticket (WARN) or ok, with the four burn rates in the note."""
+
+    burn_queries: Mapping[str, str] = field(default_factory=dict)
+    budget: float = 0.01  # the allowed error ratio (1 - SLO target)
+
+    async def _read(self, now: datetime) -> Reading:
+        base = await super()._read(now)
+        windows = list(self.burn_queries)
+        results = await asyncio.gather(
+            *(self.client.instant(self.burn_queries[w]) for w in windows)
+        )
+        burn: dict[str, float] = {}
+        for window, result in zip(windows, results, strict=True):
+            numbers = [s.value for s in result.samples if _finite(s.value)]
+            if numbers:
+                burn[window] = max(numbers) / self.budget
+        if not burn:
+            return base
+        verdict = promql.burn_verdict(burn)
+        shown = " ".join(f"{w} {burn[w]:.1f}×" for w in windows if w in burn)
+        note = f"burn {shown} → {verdict.upper()}"
+        status = base.status
+        if verdict == "page":
+            status = Status.CRIT
+        elif verdict == "ticket" and status.rank < Status.WARN.rank:
+            status = Status.WARN
+        values = {**base.values, **{f"burn_{w}": b for w, b in burn.items()}}
+        return Reading(
+            self.panel,
+            now,
+            values,
+            status,
+            warnings=base.warnings,
+            note=f"{note}; {base.note}" if base.note else note,
+        )
 
 
 @dataclass(eq=False, repr=False)

@@ -92,3 +92,51 @@ async def test_histogram_preset_equals_the_hand_written_query(
     finally:
         await source.aclose()
     assert reading.error is None and 0.25 < reading.values["p95"] <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("burn", "verdict"),
+    [
+        ({"1h": 20.0, "5m": 15.0, "6h": 7.0, "30m": 9.0}, "page"),
+        ({"1h": 20.0, "5m": 2.0, "6h": 7.0, "30m": 9.0}, "ticket"),  # the 5 m window cooled
+        ({"1h": 5.0, "5m": 5.0, "6h": 6.0, "30m": 5.9}, "ok"),
+        ({}, "ok"),
+    ],
+)
+def test_multiwindow_burn_verdict(burn: dict[str, float], verdict: str) -> None:
+    assert promql.burn_verdict(burn) == verdict
+
+
+def test_burn_rate_needs_the_preset(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[prometheus]\nurl = "http://x:9090"\n[panels.error_rate]\nquery = "q"\nburn_rate = true\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert 'burn_rate needs preset = "http_5xx"' in caught.value.render()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("slo_percent", "verdict"), [(1.0, "OK"), (0.1, "PAGE")])
+async def test_burn_rate_against_a_real_prometheus(
+    prometheus: PromServer, tmp_path: Path, slo_percent: float, verdict: str
+) -> None:
+    from cockpit.wiring import Runtime, build_sources
+
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[prometheus]\nurl = "{prometheus.url}"\n'
+        '[panels.error_rate]\npreset = "http_5xx"\nmetric = "http_requests_total"\n'
+        f'window = "10s"\nburn_rate = true\nslo_percent = {slo_percent}\n'
+    )
+    sources = build_sources(Runtime.build(load_config(path)))
+    ((source, _),) = sources.sources
+    try:
+        reading = await source.read()
+    finally:
+        await sources.aclose()
+    assert reading.error is None, reading.error
+    # 3 % of requests fail: 3× the budget at a 99 % SLO (ok), 30× at 99.9 % (page).
+    assert f"→ {verdict}" in reading.note
+    assert reading.values["burn_1h"] == pytest.approx(3.0 / slo_percent, rel=0.2)
