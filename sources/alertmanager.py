@@ -25,6 +25,7 @@ import httpx
 
 from cockpit.model import FiringAlert, Measure, Reading, Status, alert_changes
 from cockpit.sources.base import Clock, utc_now
+from cockpit.sources.http_base import split_base_url
 from cockpit.sources.prometheus import _connect_reason, _first_line, _transport_reason
 
 ALERTS_PATH = "api/v2/alerts"
@@ -93,20 +94,14 @@ class AlertmanagerClient:
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        parsed = httpx.URL(url)
-        # Credentials in the URL become basic auth so the URL itself (shown in messages and
-        # logged by httpx) never carries them.
-        auth = None
-        if parsed.username or parsed.password:
-            auth = httpx.BasicAuth(parsed.username, parsed.password)
-            parsed = parsed.copy_with(username=None, password=None)
-        base = str(parsed).rstrip("/")
+        split = split_base_url(url)
+        auth = split.auth
+        base = split.url
         self.url = base
         self.timeout = timeout
         self.bearer_token_env = bearer_token_env
         self._header_names = tuple(sorted(headers or {}))
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        self.where = f"{parsed.host}:{port}"
+        self.where = split.where
         self._http = httpx.AsyncClient(
             base_url=base + "/",
             timeout=httpx.Timeout(timeout),

@@ -30,6 +30,7 @@ import httpx
 from cockpit import promql
 from cockpit.model import BackupInfo, Measure, Reading, Status, evaluate
 from cockpit.sources.base import Clock, utc_now
+from cockpit.sources.http_base import split_base_url
 
 BACKFILL_WINDOW = timedelta(minutes=30)
 MIN_STEP = 15.0
@@ -103,16 +104,11 @@ class PrometheusClient:
         ca_file: str = "",
         insecure_skip_verify: bool = False,
     ) -> None:
-        parsed = httpx.URL(url)
-        # Credentials in the URL become basic auth so the URL itself (shown in messages and
-        # logged by httpx) never carries them.
-        auth = None
-        if parsed.username or parsed.password:
-            auth = httpx.BasicAuth(parsed.username, parsed.password)
-            parsed = parsed.copy_with(username=None, password=None)
+        split = split_base_url(url)
+        auth = split.auth
         if basic_auth is not None:
             auth = httpx.BasicAuth(*basic_auth)
-        base = str(parsed).rstrip("/")
+        base = split.url
         self.url = base
         self.timeout = timeout
         self.bearer_token_env = bearer_token_env
@@ -129,8 +125,7 @@ class PrometheusClient:
                 self._setup_error = f"ca_file {ca_file}: {getattr(exc, 'strerror', None) or exc}"
         self.tls_unverified = insecure_skip_verify
         self._header_names = tuple(sorted(headers or {}))
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        self.where = f"{parsed.host}:{port}"
+        self.where = split.where
         self._http = httpx.AsyncClient(
             base_url=base + "/",
             timeout=httpx.Timeout(timeout),
