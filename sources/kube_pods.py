@@ -29,7 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cockpit.model import Measure, PodList, Reading, evaluate
+from cockpit.action_plan import Workload, rollout_status
+from cockpit.model import Measure, PodList, Reading, WorkloadRow, evaluate
 from cockpit.pod_detail import LOG_LINES, PodDetail
 from cockpit.pod_detail import from_json as pod_detail_from_json
 from cockpit.podstatus import is_completed, pod_row
@@ -49,6 +50,49 @@ class KubeError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code  # the HTTP status when the API server answered, else 0
+
+
+def deployment_row(deployment: Mapping[str, Any]) -> WorkloadRow:
+    """A Deployment's `kubectl get deploy` columns and its rollout state by `kubectl rollout
+    status` rules (progress deadline included)."""
+    meta = deployment.get("metadata") or {}
+    spec = deployment.get("spec") or {}
+    status = deployment.get("status") or {}
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
+    image = str(containers[0].get("image", ""))
+    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
+    workload = Workload(
+        kind="deployment",
+        name=str(meta.get("name", "?")),
+        namespace=str(meta.get("namespace", "")),
+        replicas=int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1),
+        updated=int(status.get("updatedReplicas") or 0),
+        ready=int(status.get("readyReplicas") or 0),
+        available=int(status.get("availableReplicas") or 0),
+        total=int(status.get("replicas") or 0),
+        paused=bool(spec.get("paused")),
+        generation=int(meta.get("generation") or 0),
+        observed_generation=int(status.get("observedGeneration") or 0),
+    )
+    done, message = rollout_status(workload)
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Progressing" and (
+            condition.get("reason") == "ProgressDeadlineExceeded"
+        ):
+            done, message = False, f'deployment "{workload.name}" exceeded its progress deadline'
+    words = message.split("finish: ", 1)[-1].rstrip(".")
+    return WorkloadRow(
+        "deployment",
+        workload.name,
+        desired=workload.replicas,
+        current=workload.total,
+        updated=workload.updated,
+        available=workload.available,
+        revision=int(revision) if str(revision).isdigit() else 0,
+        image=image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else image,
+        rolled_out=done,
+        rollout="" if done else words,
+    )
 
 
 class KubernetesPods:
@@ -79,6 +123,7 @@ class KubernetesPods:
         self.server = ""  # the API server URL once the config is loaded; named in messages
         self._api_client: Any = None
         self._core: Any = None
+        self._apps_api: Any = None
         # The client is built in a worker thread; two overlapping reads must not build two.
         self._lock = threading.Lock()
 
@@ -104,7 +149,7 @@ class KubernetesPods:
 
     async def aclose(self) -> None:
         client = self._api_client
-        self._api_client = self._core = None
+        self._api_client = self._core = self._apps_api = None
         if client is not None:
             await asyncio.to_thread(client.close)
 
@@ -130,8 +175,39 @@ class KubernetesPods:
             "restarts": float(sum(r.restarts for r in rows)),
         }
         return Reading(
-            self.panel, now, values, evaluate(self.measures, values), detail=PodList(rows)
+            self.panel,
+            now,
+            values,
+            evaluate(self.measures, values),
+            detail=PodList(rows, self._workloads()),
         )
+
+    def _workloads(self) -> tuple[WorkloadRow, ...]:
+        """Deployments of the namespace as `kubectl get deploy` shows them, with rollout state.
+        Best effort: a user allowed to list pods but not deployments still gets the pods."""
+        try:
+            raw = self._call(
+                lambda: self._apps().list_namespaced_deployment(
+                    self.namespace,
+                    label_selector=self.selector or None,
+                    _preload_content=False,
+                    _request_timeout=self.timeout,
+                ),
+                verb="list",
+            )
+            items = json.loads(raw).get("items", [])
+        except (KubeError, ValueError, AttributeError) as exc:
+            log.info("deployments not listed: %s", getattr(exc, "message", exc))
+            return ()
+        rows = tuple(deployment_row(d) for d in items if isinstance(d, dict))
+        return tuple(sorted(rows, key=lambda r: r.name))
+
+    def _apps(self) -> Any:
+        if self._apps_api is None:
+            from kubernetes import client
+
+            self._apps_api = client.AppsV1Api(self._api_client)
+        return self._apps_api
 
     def _client(self) -> Any:
         if self._core is not None:

@@ -456,3 +456,51 @@ async def test_plain_http_to_a_tls_port_is_explained(
         f"connection to {plain} broke: the server closed the connection without answering "
         "(is the URL http:// where the server wants https://?)"
     )
+
+
+def deployment(name: str, *, replicas: int, updated: int, available: int, total: int,
+               deadline: bool = False) -> dict[str, object]:
+    conditions = []
+    if deadline:
+        conditions.append({"type": "Progressing", "status": "False",
+                           "reason": "ProgressDeadlineExceeded"})
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "shop", "generation": 3,
+                     "labels": {"app": "web"},
+                     "annotations": {"deployment.kubernetes.io/revision": "5"}},
+        "spec": {"replicas": replicas, "template": {"spec": {"containers": [
+            {"name": "app", "image": "registry.example.com/shop/web:v1.9.0"}]}}},
+        "status": {"observedGeneration": 3, "replicas": total, "updatedReplicas": updated,
+                   "readyReplicas": available, "availableReplicas": available,
+                   "conditions": conditions},
+    }  # fmt: skip
+
+
+async def test_deployments_come_with_kubectl_rollout_status(
+    kube: FakeKube, kubeconfig: Path, clock: FakeClock
+) -> None:
+    kube.add(
+        deployment("web", replicas=4, updated=1, available=3, total=5),
+        deployment("api", replicas=2, updated=2, available=2, total=2),
+        deployment("jobs", replicas=2, updated=1, available=1, total=2, deadline=True),
+    )
+    reading = await read(source(kubeconfig, clock))
+    assert isinstance(reading.detail, PodList)
+    rows = {w.name: w for w in reading.detail.workloads}
+    assert rows["api"].rolled_out and rows["api"].revision == 5 and rows["api"].image == "v1.9.0"
+    web = rows["web"]
+    assert (web.desired, web.current, web.updated, web.available) == (4, 5, 1, 3)
+    assert not web.rolled_out and web.rollout == "1 out of 4 new replicas have been updated"
+    assert rows["jobs"].rollout == 'deployment "jobs" exceeded its progress deadline'
+
+
+async def test_pods_still_show_when_deployments_are_forbidden(
+    kube: FakeKube, kubeconfig: Path, clock: FakeClock
+) -> None:
+    kube.add(deployment("web", replicas=1, updated=1, available=1, total=1))
+    kube.forbid("list", "deployments")
+    reading = await read(source(kubeconfig, clock))
+    assert reading.error is None and isinstance(reading.detail, PodList)
+    assert reading.detail.rows and reading.detail.workloads == ()
