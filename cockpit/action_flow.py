@@ -26,7 +26,7 @@ from cockpit.action_plan import (
     Workload,
     rollout_status,
 )
-from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
+from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm, WorkloadPicker
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,17 @@ class ActionControls:
     # ---- keys -----------------------------------------------------------------------
 
     def action_scale(self) -> None:
-        self._start(self._scale_flow)
+        self._start(self._scale_flow, "scale")
 
     def action_restart(self) -> None:
-        self._start(self._restart_flow)
+        self._start(self._restart_flow, "restart")
 
     def action_rollback(self) -> None:
-        self._start(self._rollback_flow)
+        self._start(self._rollback_flow, "roll back")
 
-    def _start(self, flow: Callable[[ClusterActions, Workload], Awaitable[None]]) -> None:
+    def _start(
+        self, flow: Callable[[ClusterActions, Workload], Awaitable[None]], verb: str = "act on"
+    ) -> None:
         app: Any = self
         actions = self.actions
         if actions is None:
@@ -78,7 +80,14 @@ class ActionControls:
                 if not workloads:
                     app.notify("No Deployment or StatefulSet found to act on.", severity="warning")
                     return
-                await flow(actions, workloads[0])
+                target = workloads[0]
+                if len(workloads) > 1:
+                    # Never a default target when there is a choice: the user names it.
+                    picked = await app.push_screen_wait(WorkloadPicker(verb, workloads))
+                    if picked is None:
+                        return
+                    target = picked
+                await flow(actions, target)
             except Exception as error:
                 log.warning("action flow failed: %s", error)
                 app.notify(f"action failed: {error}", severity="error", timeout=15)
@@ -135,6 +144,14 @@ class ActionControls:
             await self._confirm_and_apply(actions, request, preview)
             return
         revisions = await actions.history(workload.kind, workload.name)
+        if not revisions:
+            app.notify(
+                f"No rollout history to pick from for {workload.kind}/{workload.name} here; "
+                "configure [[actions.rollback_commands]] (e.g. helm rollback) to roll back.",
+                severity="warning",
+                timeout=15,
+            )
+            return
         revision = await app.push_screen_wait(HistoryScreen(workload, revisions))
         if revision is None:
             return

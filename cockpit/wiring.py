@@ -140,6 +140,13 @@ def build_sources(runtime: Runtime) -> SourceSet:
         else:  # config validation makes this unreachable; say so loudly if it is not
             raise ValueError(f"unknown source kind {kind!r} for panel {spec.panel}")
         result.sources.append((source, spec))
+    pods = next((src for src, spec in result.sources if spec.source == "kubernetes"), None)
+    if pods is not None:
+        from cockpit.sources.kube_actions import KubeActions
+        from cockpit.sources.kube_pods import KubernetesPods
+
+        assert isinstance(pods, KubernetesPods)
+        result.actions = KubeActions(pods, read_only=runtime.read_only)
     if result.world is not None:
         from cockpit.sources.demo import DemoActions, DemoWorld
 

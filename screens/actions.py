@@ -17,9 +17,41 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from cockpit.action_plan import ActionPreview, Revision, Workload
+
+
+class WorkloadPicker(ModalScreen[Workload | None]):
+    """Which Deployment the action is for, when the namespace has more than one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, verb: str, workloads: Sequence[Workload]) -> None:
+        super().__init__(classes="action-modal")
+        self.verb = verb
+        self.workloads = list(workloads)
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(
+                f"{w.kind}/{w.name}  {w.available}/{w.replicas} available"
+                + ("  (paused)" if w.paused else ""),
+                id=str(i),
+            )
+            for i, w in enumerate(self.workloads)
+        ]
+        with Vertical():
+            yield Label(f"{self.verb.capitalize()} which workload?", classes="form-title")
+            yield OptionList(*options, id="workload-options")
+            yield Static("enter picks · esc cancels", classes="form-help")
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, message: OptionList.OptionSelected) -> None:
+        self.dismiss(self.workloads[int(message.option.id or 0)])
 
 
 class ScaleForm(ModalScreen[int | None]):

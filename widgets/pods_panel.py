@@ -145,6 +145,8 @@ class PodsPanel(PanelFrame):
         super().__init__(panel, title)
         self.filter_text = ""
         self._filter = Input(placeholder="filter pods: name, status or node", id="pod-filter")
+        # Hidden until `/`: it must not take the focus (and the keys) while it is not shown.
+        self._filter.can_focus = False
         self._last_view: tuple[PanelView, datetime] | None = None
         self._counts = Static("", id="pod-counts")
         self._error = Static("", id="pod-error")
@@ -165,6 +167,7 @@ class PodsPanel(PanelFrame):
         self._filter.display = False
 
     def open_filter(self) -> None:
+        self._filter.can_focus = True
         self._filter.display = True
         self._filter.value = self.filter_text
         self._filter.focus()
@@ -179,7 +182,11 @@ class PodsPanel(PanelFrame):
     def _filter_done(self) -> None:
         self.table.focus()
         if not self.filter_text:
-            self._filter.display = False
+            self._close_filter()
+
+    def _close_filter(self) -> None:
+        self._filter.display = False
+        self._filter.can_focus = False
 
     @on(DataTable.RowSelected)
     def _row_selected(self, message: DataTable.RowSelected) -> None:
@@ -189,7 +196,7 @@ class PodsPanel(PanelFrame):
     def key_escape(self) -> None:
         if self._filter.display:
             self._filter.value = ""
-            self._filter.display = False
+            self._close_filter()
             self.table.focus()
 
     def show(self, view: PanelView, now: datetime) -> None:

@@ -1,0 +1,201 @@
+"""Scale and rollout restart of Deployments through the Kubernetes API, as kubectl does them.
+
+- scale: the `scale` subresource; with `current_replicas`, the current count is read first and
+  a mismatch refused in kubectl's words (`kubectl scale --current-replicas`), nothing sent.
+- restart: a strategic-merge patch of the pod template annotation
+  `kubectl.kubernetes.io/restartedAt` (RFC 3339), refused for a paused Deployment.
+- preview: the same request with `dryRun=All`, so the API server validates it and nothing is
+  stored. Dry runs are mutating verbs on the wire too, so read-only mode refuses them as well.
+
+The read-only guard is at the top of every mutating method: nothing leaves the process.
+Rollback (`rollout undo`) is not offered against a real cluster yet; the preview says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from cockpit.action_plan import (
+    ActionPreview,
+    ActionRequest,
+    ActionResult,
+    ReadOnlyError,
+    Revision,
+    Verb,
+    Workload,
+)
+from cockpit.sources.kube_pods import KubeError, KubernetesPods
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+
+
+class KubeActions:
+    """`ClusterActions` for the namespace the pods panel watches; shares its client."""
+
+    def __init__(self, pods: KubernetesPods, *, read_only: bool) -> None:
+        self.pods = pods
+        self.read_only = read_only
+
+    # ---- reads --------------------------------------------------------------------------
+
+    async def workloads(self) -> list[Workload]:
+        return await asyncio.to_thread(self._workloads)
+
+    def _workloads(self) -> list[Workload]:
+        body = self._json(
+            lambda apps: apps.list_namespaced_deployment(
+                self.pods.namespace,
+                label_selector=self.pods.selector or None,
+                _preload_content=False,
+                _request_timeout=self.pods.timeout,
+            ),
+            "list",
+        )
+        return sorted(
+            (_workload(d) for d in body.get("items", []) if isinstance(d, dict)),
+            key=lambda w: w.name,
+        )
+
+    async def history(self, kind: str, name: str) -> list[Revision]:
+        return []
+
+    # ---- previews and writes ------------------------------------------------------------------
+
+    async def preview(self, request: ActionRequest) -> ActionPreview:
+        if request.verb is Verb.ROLLBACK:
+            return ActionPreview(
+                request, (), ok=False, message="rollback is not available for a live cluster yet"
+            )
+        if self.read_only:
+            # A dry run is still a PATCH on the wire: read-only refuses it too.
+            return ActionPreview(
+                request, self._changes(request, None), ok=True,
+                notes=("read-only: no dry run was sent",),
+            )  # fmt: skip
+        try:
+            current = await asyncio.to_thread(self._deployment, request.name)
+            problem = self._refusal(request, current)
+            if problem:
+                return ActionPreview(request, (), ok=False, message=problem)
+            await asyncio.to_thread(self._send, request, True)
+        except KubeError as error:
+            return ActionPreview(request, (), ok=False, message=error.message)
+        return ActionPreview(
+            request, self._changes(request, current), notes=("server-side dry run passed",)
+        )
+
+    async def apply(self, request: ActionRequest) -> ActionResult:
+        if self.read_only:
+            raise ReadOnlyError(request.describe())
+        try:
+            before = await asyncio.to_thread(self._deployment, request.name)
+            problem = self._refusal(request, before)
+            if problem:
+                return ActionResult(request, False, problem)
+            await asyncio.to_thread(self._send, request, False)
+        except KubeError as error:
+            return ActionResult(request, False, error.message)
+        ref = f"deployment.apps/{request.name}"
+        word = "scaled" if request.verb is Verb.SCALE else "restarted"
+        replicas = (before.get("spec") or {}).get("replicas")
+        after = {"replicas": request.replicas} if request.verb is Verb.SCALE else {}
+        return ActionResult(request, True, f"{ref} {word}", {"replicas": replicas}, after)
+
+    # ---- the blocking part ----------------------------------------------------------------------
+
+    def _refusal(self, request: ActionRequest, current: Mapping[str, Any]) -> str:
+        spec = current.get("spec") or {}
+        if request.verb is Verb.SCALE and request.current_replicas is not None:
+            have = spec.get("replicas", 1)
+            if have != request.current_replicas:
+                return f"Expected replicas to be {request.current_replicas}, was {have}"
+        if request.verb is Verb.RESTART and spec.get("paused"):
+            return (
+                f'deployments.apps "{request.name}" can\'t restart paused deployment '
+                "(run rollout resume first)"
+            )
+        if request.verb is Verb.ROLLBACK:
+            return "rollback is not available for a live cluster yet"
+        return ""
+
+    def _changes(
+        self, request: ActionRequest, current: Mapping[str, Any] | None
+    ) -> tuple[tuple[str, str, str], ...]:
+        have = "?" if current is None else str((current.get("spec") or {}).get("replicas", 1))
+        if request.verb is Verb.SCALE:
+            return (("replicas", have, str(request.replicas)),)
+        return (("restartedAt", "-", "now (pod template annotation)"),)
+
+    def _deployment(self, name: str) -> Mapping[str, Any]:
+        return self._json(
+            lambda apps: apps.read_namespaced_deployment(
+                name, self.pods.namespace, _preload_content=False,
+                _request_timeout=self.pods.timeout,
+            ),
+            "get",
+        )  # fmt: skip
+
+    def _send(self, request: ActionRequest, dry_run: bool) -> None:
+        extra = {"dry_run": "All"} if dry_run else {}
+        if request.verb is Verb.SCALE:
+            self._json(
+                lambda apps: apps.patch_namespaced_deployment_scale(
+                    request.name,
+                    self.pods.namespace,
+                    {"spec": {"replicas": request.replicas}},
+                    _preload_content=False,
+                    _request_timeout=self.pods.timeout,
+                    **extra,
+                ),
+                "patch",
+            )
+            return
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
+        self._json(
+            lambda apps: apps.patch_namespaced_deployment(
+                request.name,
+                self.pods.namespace,
+                patch,
+                _preload_content=False,
+                _request_timeout=self.pods.timeout,
+                **extra,
+            ),
+            "patch",
+        )
+
+    def _json(self, call: Any, verb: str) -> Any:
+        with self.pods._lock:
+            self.pods._client()
+        raw = self.pods._call(lambda: call(self.pods._apps()), verb=verb)
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise KubeError(f"unexpected answer from {self.pods.server}: not JSON") from None
+
+
+def _workload(deployment: Mapping[str, Any]) -> Workload:
+    meta = deployment.get("metadata") or {}
+    spec = deployment.get("spec") or {}
+    status = deployment.get("status") or {}
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
+    return Workload(
+        kind="deployment",
+        name=str(meta.get("name", "?")),
+        namespace=str(meta.get("namespace", "")),
+        replicas=int(spec["replicas"]) if spec.get("replicas") is not None else 1,
+        updated=int(status.get("updatedReplicas") or 0),
+        ready=int(status.get("readyReplicas") or 0),
+        available=int(status.get("availableReplicas") or 0),
+        total=int(status.get("replicas") or 0),
+        revision=int(revision) if str(revision).isdigit() else 0,
+        images=tuple(str(c.get("image", "")) for c in containers),
+        paused=bool(spec.get("paused")),
+        generation=int(meta.get("generation") or 0),
+        observed_generation=int(status.get("observedGeneration") or 0),
+    )
