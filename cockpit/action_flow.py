@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shlex
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.binding import Binding
 
+from cockpit import action_steps
 from cockpit.action_plan import (
-    ActionPreview,
     ActionRequest,
     ActionResult,
     ClusterActions,
-    ReadOnlyError,
     Verb,
     Workload,
     rollout_status,
 )
+from cockpit.action_steps import with_configured_command
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm, WorkloadPicker
 
 log = logging.getLogger(__name__)
@@ -126,22 +125,11 @@ class ActionControls:
 
     async def _rollback_flow(self, actions: ClusterActions, workload: Workload) -> None:
         app: Any = self
-        configured = next(
-            (
-                c
-                for c in app.runtime.config.actions.rollback_commands
-                if c.workload == f"{workload.kind}/{workload.name}"
-            ),
-            None,
+        request = with_configured_command(
+            app.runtime.config, self._request(Verb.ROLLBACK, workload)
         )
-        if configured is not None:
-            request = self._request(Verb.ROLLBACK, workload, command=tuple(configured.argv))
-            preview = ActionPreview(
-                request,
-                (("command", "-", shlex.join(configured.argv)),),
-                notes=("configured for this workload; run as an argv list, without a shell",),
-            )
-            await self._confirm_and_apply(actions, request, preview)
+        if request.command:
+            await self._confirm_and_apply(actions, request)
             return
         revisions = await actions.history(workload.kind, workload.name)
         if not revisions:
@@ -159,15 +147,9 @@ class ActionControls:
             actions, self._request(Verb.ROLLBACK, workload, to_revision=revision)
         )
 
-    async def _confirm_and_apply(
-        self,
-        actions: ClusterActions,
-        request: ActionRequest,
-        preview: ActionPreview | None = None,
-    ) -> None:
+    async def _confirm_and_apply(self, actions: ClusterActions, request: ActionRequest) -> None:
         app: Any = self
-        if preview is None:
-            preview = await actions.preview(request)
+        preview = await action_steps.preview(actions, request)
         confirmed = await app.push_screen_wait(
             ConfirmAction(
                 preview,
@@ -190,69 +172,18 @@ class ActionControls:
         request: ActionRequest,
         changes: tuple[tuple[str, str, str], ...] = (),
     ) -> ActionResult:
-        """Intent → apply → outcome. Never raises: a refusal or an API error is a result."""
+        """Intent → apply → outcome (`action_steps.perform`), told to the user as notices."""
         app: Any = self
         recorder = app.recorder
-        change_text = "; ".join(f"{w} {c} → {n}" for w, c, n in changes)
-        argv = shlex.join(request.argv())
-        data = {
-            "verb": request.verb.value,
-            "object": f"{request.kind}/{request.name}",
-            "namespace": request.namespace,
-            "context": request.context,
-            "argv": request.argv(),
-        }
         if recorder is None or recorder.incident is None:
             app.notify("Not recorded: no incident declared (D declares one).", severity="warning")
-        if recorder is not None:
-            try:
-                await recorder.record_action(
-                    "intent",
-                    f"Intent: {request.describe()}"
-                    + (f" ({change_text})" if change_text else "")
-                    + f" — {argv}",
-                    {**data, "changes": [list(c) for c in changes]},
-                )
-            except Exception as error:  # mitigation must not wait on the notebook
-                app.notify(f"intent not recorded: {error}", severity="warning")
-        try:
-            if request.command:
-                from cockpit.sources.command_action import run_command
-
-                timeout = next(
-                    (
-                        c.timeout
-                        for c in app.runtime.config.actions.rollback_commands
-                        if list(c.argv) == list(request.command)
-                    ),
-                    120.0,
-                )
-                result = await run_command(
-                    request, request.command, time_limit=timeout, read_only=actions.read_only
-                )
-            else:
-                result = await actions.apply(request)
-        except ReadOnlyError as error:
-            result = ActionResult(request, False, str(error))
-        except Exception as error:
-            result = ActionResult(request, False, f"{type(error).__name__}: {error}")
-        if recorder is not None:
-            try:
-                word = "Done" if result.ok else "Failed"
-                await recorder.record_action(
-                    "outcome",
-                    f"{word}: {result.message}",
-                    {
-                        **data,
-                        "ok": result.ok,
-                        "before": dict(result.before),
-                        "after": dict(result.after),
-                    },
-                )
-            except Exception as error:
-                app.notify(f"outcome not recorded: {error}", severity="warning")
+        performed = await action_steps.perform(
+            actions, request, changes, recorder=recorder, config=app.runtime.config
+        )
+        for warning in performed.warnings:
+            app.notify(warning, severity="warning")
         app.timeline_changed()
-        return result
+        return performed.result
 
     # ---- rollout progress ---------------------------------------------------------------
 

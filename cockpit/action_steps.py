@@ -1,0 +1,133 @@
+"""The steps every action takes, wherever it was asked for (a key in the cockpit or a
+`cockpit scale …` command line): the preview, then intent recorded → apply → outcome recorded.
+
+One place, so the dashboard and the command line cannot drift apart in what they send, what the
+read-only guard refuses, or what the timeline says. Asking and confirming differ (a modal versus
+a prompt) and stay with each caller. No Textual here.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, replace
+
+from cockpit.action_plan import (
+    ActionPreview,
+    ActionRequest,
+    ActionResult,
+    ClusterActions,
+    ReadOnlyError,
+    Verb,
+)
+from cockpit.config import Config, RollbackCommand
+from cockpit.recorder import Recorder
+
+DEFAULT_COMMAND_LIMIT = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Performed:
+    """What happened, and what the record could not keep (worth telling the user)."""
+
+    result: ActionResult
+    warnings: tuple[str, ...] = ()
+
+
+def configured_rollback(config: Config, kind: str, name: str) -> RollbackCommand | None:
+    """The `[[actions.rollback_commands]]` entry that replaces `rollout undo` for this workload."""
+    target = f"{kind}/{name}"
+    return next((c for c in config.actions.rollback_commands if c.workload == target), None)
+
+
+def with_configured_command(config: Config, request: ActionRequest) -> ActionRequest:
+    """A rollback of a workload that has a configured command runs that command instead."""
+    if request.verb is not Verb.ROLLBACK or request.command:
+        return request
+    configured = configured_rollback(config, request.kind, request.name)
+    if configured is None:
+        return request
+    return replace(request, command=tuple(configured.argv))
+
+
+async def preview(actions: ClusterActions, request: ActionRequest) -> ActionPreview:
+    """The server-side dry run, or for a configured command what would be run: a command has
+    no dry run of its own, so it is shown and never started."""
+    if request.command:
+        return ActionPreview(
+            request,
+            (("command", "-", shlex.join(request.command)),),
+            notes=("configured for this workload; run as an argv list, without a shell",),
+        )
+    return await actions.preview(request)
+
+
+def intent_text(request: ActionRequest, changes: tuple[tuple[str, str, str], ...]) -> str:
+    change_text = "; ".join(f"{w} {c} → {n}" for w, c, n in changes)
+    return (
+        f"Intent: {request.describe()}"
+        + (f" ({change_text})" if change_text else "")
+        + f" — {shlex.join(request.argv())}"
+    )
+
+
+async def perform(
+    actions: ClusterActions,
+    request: ActionRequest,
+    changes: tuple[tuple[str, str, str], ...],
+    *,
+    recorder: Recorder | None,
+    config: Config,
+) -> Performed:
+    """Intent → apply → outcome. Never raises: a refusal or an API error is a result. The
+    intent is on disk before the request leaves, so a crash in between still shows the action."""
+    warnings: list[str] = []
+    data = {
+        "verb": request.verb.value,
+        "object": f"{request.kind}/{request.name}",
+        "namespace": request.namespace,
+        "context": request.context,
+        "argv": request.argv(),
+    }
+    if recorder is not None:
+        try:
+            await recorder.record_action(
+                "intent",
+                intent_text(request, changes),
+                {**data, "changes": [list(c) for c in changes]},
+            )
+        except Exception as error:  # mitigation must not wait on the notebook
+            warnings.append(f"intent not recorded: {error}")
+    result = await _apply(actions, request, config)
+    if recorder is not None:
+        try:
+            word = "Done" if result.ok else "Failed"
+            await recorder.record_action(
+                "outcome",
+                f"{word}: {result.message}",
+                {
+                    **data,
+                    "ok": result.ok,
+                    "before": dict(result.before),
+                    "after": dict(result.after),
+                },
+            )
+        except Exception as error:
+            warnings.append(f"outcome not recorded: {error}")
+    return Performed(result, tuple(warnings))
+
+
+async def _apply(actions: ClusterActions, request: ActionRequest, config: Config) -> ActionResult:
+    try:
+        if request.command:
+            from cockpit.sources.command_action import run_command
+
+            configured = configured_rollback(config, request.kind, request.name)
+            limit = configured.timeout if configured is not None else DEFAULT_COMMAND_LIMIT
+            return await run_command(
+                request, request.command, time_limit=limit, read_only=actions.read_only
+            )
+        return await actions.apply(request)
+    except ReadOnlyError as error:
+        return ActionResult(request, False, str(error))
+    except Exception as error:
+        return ActionResult(request, False, f"{type(error).__name__}: {error}")
