@@ -1,0 +1,276 @@
+"""Runbook commands that are the cockpit's own actions: `kubectl scale`, `kubectl rollout
+restart`, `kubectl rollout undo` become an `ActionRequest`; `helm rollback` an `ExternalCommand`
+run as an argv list. Anything not understood exactly stays a command to copy."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from cockpit.action_plan import ActionPreview, ActionRequest, Verb
+from cockpit.runbook_commands import SHELL_OPERATOR
+from cockpit.runbook_text import PLACEHOLDER, split_argv, wordset
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalCommand:
+    """A runbook command the cockpit offers as an action but runs as a program, not through
+    the Kubernetes API: `helm rollback`. The argv is rebuilt from what was understood, so only
+    options read and checked here can reach the program."""
+
+    argv: tuple[str, ...]
+    verb: Verb
+    release: str
+    namespace: str
+    context: str = ""
+    revision: int = 0  # 0: the previous release
+
+    def describe(self) -> str:
+        to = f"revision {self.revision}" if self.revision else "the previous revision"
+        return f"helm rollback {self.release} to {to} in {self.namespace or 'its namespace'}"
+
+    def as_request(self, kind: str = "deployment", name: str = "") -> ActionRequest:
+        """The same action in the cockpit's terms, run as this argv (never a shell)."""
+        return ActionRequest(
+            self.verb,
+            kind,
+            name or self.release,
+            self.namespace,
+            context=self.context,
+            to_revision=self.revision,
+            command=self.argv,
+        )
+
+    def preview(self, runbook: str = "") -> ActionPreview:
+        """What the confirmation shows; a program has no server-side dry run to ask."""
+        notes = ["run as an argv list, without a shell; no dry run is available for it"]
+        if runbook:
+            notes.insert(0, f"from runbook {runbook}")
+        return ActionPreview(
+            self.as_request(),
+            (("command", "-", shlex.join(self.argv)),),
+            notes=tuple(notes),
+        )
+
+
+_KINDS = {
+    "deployment": "deployment",
+    "deployments": "deployment",
+    "deploy": "deployment",
+    "statefulset": "statefulset",
+    "statefulsets": "statefulset",
+    "sts": "statefulset",
+}
+_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_HELM_FLAGS = wordset("--wait --wait-for-jobs --cleanup-on-fail --force --recreate-pods --no-hooks")
+_HELM_VALUE_FLAGS = frozenset(("--timeout", "--history-max"))
+
+
+def _kind(word: str) -> str | None:
+    base = word.lower().split(".", 1)
+    if len(base) == 2 and not base[1].startswith("apps"):
+        return None  # deployment.extensions and friends: not what the cockpit acts on
+    return _KINDS.get(base[0])
+
+
+def _flags(
+    words: Sequence[str], with_value: Mapping[str, str], booleans: frozenset[str] = frozenset()
+) -> tuple[dict[str, str], list[str]] | None:
+    """Split argv words into (flags, positionals); None on any flag not understood, because
+    an action must never silently drop part of what the runbook said."""
+    flags: dict[str, str] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            positional += words[i + 1 :]
+            break
+        if word.startswith("-") and len(word) > 1:
+            name, eq, value = word.partition("=")
+            if name in booleans and not eq:
+                flags[name] = ""
+                i += 1
+                continue
+            short = name[:2] if not name.startswith("--") and len(name) > 2 else ""
+            if short and short in with_value:  # -nshop
+                name, value, eq = short, word[2:], "="
+            canonical = with_value.get(name)
+            if canonical is None:
+                return None
+            if not eq:
+                if i + 1 >= len(words):
+                    return None
+                value = words[i + 1]
+                i += 1
+            if canonical in flags and flags[canonical] != value:
+                return None
+            flags[canonical] = value
+            i += 1
+            continue
+        positional.append(word)
+        i += 1
+    return flags, positional
+
+
+class _NotACount(ValueError):
+    pass
+
+
+def _count(text: str | None) -> int | None:
+    """A whole number ≥ 0 from a flag value, None when the flag is absent."""
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise _NotACount(text)
+    return int(text)
+
+
+def command_to_action(
+    argv: Sequence[str] | str, *, namespace: str = "default", context: str = ""
+) -> ActionRequest | ExternalCommand | None:
+    """The cockpit action a runbook command is, or None if it is none of them exactly.
+
+    `kubectl scale`, `kubectl rollout restart`, `kubectl rollout undo` (deployments and
+    statefulsets) become an `ActionRequest`, previewed and confirmed like the keys' own;
+    `helm rollback RELEASE [REVISION]` becomes an `ExternalCommand`. `namespace` and `context`
+    fill in what the command leaves out (the cockpit's own). Anything else — pipes, variables
+    still to fill in, unknown options, selectors, `--dry-run` — is not an action: it stays a
+    command to copy, so nothing runs that the runbook did not say exactly."""
+    words = list(split_argv(argv)) if isinstance(argv, str) else list(argv)
+    if words and words[0] == "$":
+        words = words[1:]
+    if not words or any(SHELL_OPERATOR.search(w) or PLACEHOLDER.search(w) for w in words):
+        return None
+    program = PurePosixPath(words[0]).name
+    if program == "kubectl":
+        return _kubectl(words[1:], namespace, context)
+    if program == "helm":
+        return _helm(words[1:], namespace, context)
+    return None
+
+
+def _kubectl(words: Sequence[str], namespace: str, context: str) -> ActionRequest | None:
+    parsed = _flags(
+        words,
+        {
+            "-n": "namespace",
+            "--namespace": "namespace",
+            "--context": "context",
+            "--replicas": "replicas",
+            "--current-replicas": "current_replicas",
+            "--to-revision": "to_revision",
+            "--timeout": "timeout",
+        },
+    )
+    if parsed is None:
+        return None
+    flags, positional = parsed
+    if positional[:2] == ["rollout", "restart"]:
+        verb, rest = Verb.RESTART, positional[2:]
+    elif positional[:2] == ["rollout", "undo"]:
+        verb, rest = Verb.ROLLBACK, positional[2:]
+    elif positional[:1] == ["scale"]:
+        verb, rest = Verb.SCALE, positional[1:]
+    else:
+        return None
+    if len(rest) == 1 and "/" in rest[0]:
+        kind_word, _, name = rest[0].partition("/")
+    elif len(rest) == 2 and "/" not in rest[0]:
+        kind_word, name = rest
+    else:
+        return None  # several objects, or none: not one action
+    kind = _kind(kind_word)
+    ns = flags.get("namespace", namespace)
+    if kind is None or not _DNS_NAME.match(name) or not _DNS_LABEL.match(ns or ""):
+        return None
+    allowed = {
+        Verb.SCALE: {"namespace", "context", "replicas", "current_replicas", "timeout"},
+        Verb.RESTART: {"namespace", "context"},
+        Verb.ROLLBACK: {"namespace", "context", "to_revision"},
+    }[verb]
+    if set(flags) - allowed:
+        return None
+    try:
+        replicas = _count(flags.get("replicas"))
+        current = _count(flags.get("current_replicas"))
+        revision = _count(flags.get("to_revision")) or 0
+    except _NotACount:
+        return None
+    if verb is Verb.SCALE and replicas is None:
+        return None
+    return ActionRequest(
+        verb,
+        kind,
+        name,
+        ns,
+        context=flags.get("context", context),
+        replicas=replicas,
+        current_replicas=current,
+        to_revision=revision,
+    )
+
+
+def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand | None:
+    parsed = _flags(
+        words,
+        {
+            "-n": "--namespace",
+            "--namespace": "--namespace",
+            "--kube-context": "--kube-context",
+            "--timeout": "--timeout",
+            "--history-max": "--history-max",
+        },
+        _HELM_FLAGS,
+    )
+    if parsed is None:
+        return None
+    flags, positional = parsed
+    if positional[:1] != ["rollback"] or len(positional) not in (2, 3):
+        return None
+    release = positional[1]
+    revision_text = positional[2] if len(positional) == 3 else "0"
+    ns = flags.get("--namespace", namespace)
+    ctx = flags.get("--kube-context", context)
+    if (
+        not _DNS_LABEL.match(release)
+        or not revision_text.isdigit()
+        or (ns and not _DNS_LABEL.match(ns))
+        or ("--history-max" in flags and not flags["--history-max"].isdigit())
+        or ("--timeout" in flags and not re.fullmatch(r"(\d+(ms|s|m|h))+", flags["--timeout"]))
+    ):
+        return None
+    revision = int(revision_text)
+    argv = ["helm", "rollback", release]
+    if revision:
+        argv.append(str(revision))
+    if ns:
+        argv += ["--namespace", ns]
+    if ctx:
+        argv += ["--kube-context", ctx]
+    for flag in sorted(flags):
+        if flag in _HELM_FLAGS:
+            argv.append(flag)
+        elif flag in _HELM_VALUE_FLAGS:
+            argv.append(f"{flag}={flags[flag]}")
+    return ExternalCommand(tuple(argv), Verb.ROLLBACK, release, ns, ctx, revision)
+
+
+def action_mismatch(request: ActionRequest, *, context: str, namespace: str) -> str | None:
+    """Why the cockpit cannot run a runbook's action where it is connected, or None. The
+    cockpit acts through one context; a runbook written for another must not reach this one."""
+    if request.context and context and request.context != context:
+        return (
+            f"the runbook says context {request.context!r}; this cockpit is on {context!r} "
+            "(restart it with --context to act there)"
+        )
+    if request.namespace != namespace:
+        return (
+            f"the runbook says namespace {request.namespace!r}; this cockpit acts in "
+            f"{namespace!r} (restart it with -n to act there)"
+        )
+    return None
