@@ -1,17 +1,20 @@
-"""The pods panel from a real cluster: a polled list of pods, summarised like `kubectl get pods`.
+"""The pods panel from a real cluster: pods and Deployments kept current by list + watch,
+summarised like `kubectl get pods` and `kubectl get deploy`.
 
 The `kubernetes` package is imported on first read, inside a worker thread: importing it takes
 longer than the cockpit's first-frame budget, and the UI must draw before any source answers.
-Blocking client calls run in `asyncio.to_thread` so a slow API server never stalls the UI.
 
-The pod list is fetched raw (`_preload_content=False`) and parsed with `json.loads`: building the
-client's model objects for 10,000 pods costs seconds, and `cockpit.podstatus` works on plain
-dicts anyway.
+Pods and Deployments are each listed once, then watched from the list's resourceVersion
+(`cockpit.sources.kube_watch.Reflector`, one daemon thread each): events are applied to a keyed
+copy off the UI thread, and `read()` only takes a snapshot of it, so a refresh costs no request
+however many pods there are. Lists and watch streams are read raw (`_preload_content=False`) and
+parsed with `json.loads`: building the client's model objects for 10,000 pods costs seconds, and
+`cockpit.podstatus` works on plain dicts anyway.
 
-Every way the read can fail becomes an error reading whose message says what to do about it and
-names the server or context involved. Bearer tokens and Authorization headers never appear in a
-message or a log line: messages are built from our own words plus the API server's `Status`
-message, never from `str()` of a client exception (which may quote request headers).
+Every way a list or watch can fail becomes an error reading whose message says what to do about
+it and names the server or context involved. Bearer tokens and Authorization headers never
+appear in a message or a log line: messages are built from our own words plus the API server's
+`Status` message, never from `str()` of a client exception (which may quote request headers).
 """
 
 from __future__ import annotations
@@ -24,17 +27,20 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cockpit.action_plan import Workload, rollout_status
-from cockpit.model import Measure, PodList, Reading, WorkloadRow, evaluate
+from cockpit.model import Measure, PodList, PodRow, Reading, WorkloadRow, evaluate
 from cockpit.pod_detail import LOG_LINES, PodDetail
 from cockpit.pod_detail import from_json as pod_detail_from_json
 from cockpit.podstatus import is_completed, pod_row
 from cockpit.sources.base import Clock, utc_now
+from cockpit.sources.kube_watch import Reflector, WatchFailure, WatchTiming
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +49,24 @@ DEFAULT_KUBECONFIG = "~/.kube/config"
 MESSAGE_LIMIT = 300
 
 
-class KubeError(Exception):
-    """A failure already worded for the panel."""
+class KubeError(WatchFailure):
+    """A failure already worded for the panel; `code` is the HTTP status when the API server
+    answered, else 0."""
 
-    def __init__(self, message: str, code: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code  # the HTTP status when the API server answered, else 0
+
+@dataclass(frozen=True, slots=True)
+class PodEntry:
+    """A pod as the panel keeps it between events: its row, computed once per change."""
+
+    row: PodRow
+    counts_as_not_ready: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Summary:
+    rows: tuple[PodRow, ...]
+    workloads: tuple[WorkloadRow, ...]
+    values: Mapping[str, float]
 
 
 def deployment_row(deployment: Mapping[str, Any]) -> WorkloadRow:
@@ -111,6 +128,7 @@ class KubernetesPods:
         kubeconfig: str | None = None,
         clock: Clock = utc_now,
         timeout: float = 10.0,
+        watch: WatchTiming | None = None,
     ) -> None:
         self.panel = panel
         self.measures = measures
@@ -120,12 +138,16 @@ class KubernetesPods:
         self.kubeconfig = kubeconfig
         self.clock = clock
         self.timeout = timeout
+        self.watch_timing = watch or WatchTiming()
         self.server = ""  # the API server URL once the config is loaded; named in messages
         self._api_client: Any = None
         self._core: Any = None
         self._apps_api: Any = None
         # The client is built in a worker thread; two overlapping reads must not build two.
         self._lock = threading.Lock()
+        self.pods_watch: Reflector[PodEntry] | None = None
+        self.deployments_watch: Reflector[WorkloadRow] | None = None
+        self._summary: tuple[tuple[int, int], _Summary] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -148,59 +170,124 @@ class KubernetesPods:
         return await asyncio.to_thread(self._detail_blocking, name, self.clock())
 
     async def aclose(self) -> None:
+        watches = [w for w in (self.pods_watch, self.deployments_watch) if w is not None]
+        self.pods_watch = self.deployments_watch = None
+        self._summary = None
         client = self._api_client
         self._api_client = self._core = self._apps_api = None
-        if client is not None:
-            await asyncio.to_thread(client.close)
+
+        def close() -> None:
+            for watch in watches:
+                watch.stop(timeout=2.0)
+            if client is not None:
+                client.close()
+
+        if watches or client is not None:
+            await asyncio.to_thread(close)
 
     # ---- the blocking part, run in a worker thread ------------------------------------------
 
     def _read_blocking(self, now: datetime) -> Reading:
-        with self._lock:
-            core = self._client()
-        pods = self._list(core)
-        pairs = [(pod, pod_row(pod, now)) for pod in pods]
-        if not pairs:
-            self._check_namespace(core)
-        # A finished Job pod is 0/1 by design; counting it would keep the panel red forever.
-        not_ready = sum(
-            1
-            for pod, row in pairs
-            if not (is_completed(pod) or row.status == "Completed") and not _full(row.ready)
-        )
-        rows = tuple(sorted((row for _, row in pairs), key=lambda r: r.name))
-        values = {
-            "pods": float(len(rows)),
-            "not_ready": float(not_ready),
-            "restarts": float(sum(r.restarts for r in rows)),
-        }
+        pods, deployments = self._watches()
+        first = pods.snapshot()
+        if not first.synced and first.error is None:
+            # The first read waits for the first list (bounded), so a panel that can answer at
+            # once does; later reads never wait.
+            pods.wait_first(self.timeout + 1.0)
+            deployments.wait_first(self.timeout + 1.0)
+        snap = pods.snapshot()
+        if snap.error is not None:
+            raise KubeError(snap.error)
+        if not snap.synced:
+            raise KubeError(f"no answer from {self.server} within {self.timeout:g}s")
+        workloads = deployments.snapshot()
+        key = (snap.version, workloads.version)
+        cached = self._summary
+        if cached is None or cached[0] != key:
+            summary = _summarise(snap.items, workloads.items)
+            self._summary = cached = (key, summary)
+        summary = cached[1]
         return Reading(
             self.panel,
             now,
-            values,
-            evaluate(self.measures, values),
-            detail=PodList(rows, self._workloads()),
+            summary.values,
+            evaluate(self.measures, summary.values),
+            detail=PodList(summary.rows, summary.workloads),
         )
 
-    def _workloads(self) -> tuple[WorkloadRow, ...]:
-        """Deployments of the namespace as `kubectl get deploy` shows them, with rollout state.
-        Best effort: a user allowed to list pods but not deployments still gets the pods."""
-        try:
-            raw = self._call(
-                lambda: self._apps().list_namespaced_deployment(
-                    self.namespace,
-                    label_selector=self.selector or None,
-                    _preload_content=False,
-                    _request_timeout=self.timeout,
-                ),
-                verb="list",
-            )
-            items = json.loads(raw).get("items", [])
-        except (KubeError, ValueError, AttributeError) as exc:
-            log.info("deployments not listed: %s", getattr(exc, "message", exc))
-            return ()
-        rows = tuple(deployment_row(d) for d in items if isinstance(d, dict))
-        return tuple(sorted(rows, key=lambda r: r.name))
+    def _watches(self) -> tuple[Reflector[PodEntry], Reflector[WorkloadRow]]:
+        with self._lock:
+            core = self._client()
+            if self.pods_watch is None or self.deployments_watch is None:
+                self.pods_watch = Reflector(
+                    "pods",
+                    lister=lambda: self._list_pods(core),
+                    watcher=lambda rv, seconds: self._watch(
+                        core.list_namespaced_pod, rv, seconds, "pods"
+                    ),
+                    convert=self._pod_entry,
+                    timing=self.watch_timing,
+                )
+                self.deployments_watch = Reflector(
+                    "deployments",
+                    lister=self._list_deployments,
+                    watcher=lambda rv, seconds: self._watch(
+                        self._apps().list_namespaced_deployment, rv, seconds, "deployments"
+                    ),
+                    convert=deployment_row,
+                    timing=self.watch_timing,
+                )
+                self.pods_watch.start()
+                self.deployments_watch.start()
+            return self.pods_watch, self.deployments_watch
+
+    def _pod_entry(self, pod: Mapping[str, Any]) -> PodEntry:
+        row = pod_row(pod, self.clock())
+        # A finished Job pod is 0/1 by design; counting it would keep the panel red forever.
+        done = is_completed(pod) or row.status == "Completed"
+        return PodEntry(row, not done and not _full(row.ready))
+
+    def _list_pods(self, core: Any) -> tuple[list[Mapping[str, Any]], str]:
+        pods, version = self._list(core)
+        if not pods:
+            self._check_namespace(core)
+        return pods, version
+
+    def _list_deployments(self) -> tuple[list[Mapping[str, Any]], str]:
+        """Deployments of the namespace. Best effort: a user allowed to list pods but not
+        deployments still gets the pods (the deployments reflector's error is only logged)."""
+        raw = self._call(
+            lambda: self._apps().list_namespaced_deployment(
+                self.namespace,
+                label_selector=self.selector or None,
+                _preload_content=False,
+                _request_timeout=self.timeout,
+            ),
+            verb="list",
+            what="deployments",
+        )
+        return self._items(raw, "deployment")
+
+    def _watch(
+        self, list_call: Callable[..., Any], version: str, seconds: int, what: str
+    ) -> _WatchStream:
+        response = self._open(
+            lambda: list_call(
+                self.namespace,
+                label_selector=self.selector or None,
+                watch=True,
+                resource_version=version,
+                allow_watch_bookmarks=True,
+                timeout_seconds=seconds,
+                _preload_content=False,
+                # The server ends the stream after `seconds`; a read that waits much longer
+                # than that means the connection is dead without having said so.
+                _request_timeout=(self.timeout, seconds + self.timeout),
+            ),
+            verb="watch",
+            what=what,
+        )
+        return _WatchStream(response, self)
 
     def _apps(self) -> Any:
         if self._apps_api is None:
@@ -263,6 +350,22 @@ class KubernetesPods:
         raw = self.kubeconfig or os.environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG
         return [Path(p).expanduser() for p in raw.split(os.pathsep) if p]
 
+    def context_name(self) -> str:
+        """The context requests go to: the one named, else the kubeconfig's current-context;
+        "" when no kubeconfig says. Blocking (reads the file); safety checks need the real name."""
+        if self.context:
+            return self.context
+        from kubernetes import config
+
+        existing = [str(p) for p in self._kubeconfig_paths() if p.is_file()]
+        if not existing:
+            return ""
+        try:
+            _, active = config.list_kube_config_contexts(os.pathsep.join(existing))
+        except Exception:
+            return ""  # the client will explain what is wrong with the file
+        return str((active or {}).get("name") or "")
+
     def _check_context(self, config: Any, config_file: str) -> None:
         if not self.context:
             return
@@ -278,7 +381,7 @@ class KubernetesPods:
                 f"(contexts: {known}); fix [cockpit].context or --context"
             )
 
-    def _list(self, core: Any) -> list[Mapping[str, Any]]:
+    def _list(self, core: Any) -> tuple[list[Mapping[str, Any]], str]:
         response = self._call(
             lambda: core.list_namespaced_pod(
                 self.namespace,
@@ -288,14 +391,18 @@ class KubernetesPods:
             ),
             verb="list",
         )
+        return self._items(response, "pod")
+
+    def _items(self, raw: bytes, kind: str) -> tuple[list[Mapping[str, Any]], str]:
         try:
-            body = json.loads(response)
+            body = json.loads(raw)
         except ValueError:
             raise KubeError(f"unexpected answer from {self.server}: not JSON") from None
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
-            raise KubeError(f"unexpected answer from {self.server}: no pod list")
-        return [p for p in items if isinstance(p, dict)]
+            raise KubeError(f"unexpected answer from {self.server}: no {kind} list")
+        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        return [p for p in items if isinstance(p, dict)], str(metadata.get("resourceVersion", ""))
 
     def _detail_blocking(self, name: str, now: datetime) -> PodDetail:
         with self._lock:
@@ -357,18 +464,10 @@ class KubernetesPods:
             if exc.code == 404:
                 raise
 
-    def _call(self, request: Any, *, verb: str) -> bytes:
-        from kubernetes.client.exceptions import ApiException
+    def _call(self, request: Any, *, verb: str, what: str = "pods") -> bytes:
         from urllib3.exceptions import HTTPError as Urllib3Error
 
-        try:
-            response = request()
-        except ApiException as exc:
-            raise KubeError(self._api_message(exc, verb), int(exc.status or 0)) from None
-        except Urllib3Error as exc:
-            raise KubeError(self._transport_message(exc)) from None
-        except OSError as exc:
-            raise KubeError(f"cannot reach {self.server}: {_os_reason(exc)}") from None
+        response = self._open(request, verb=verb, what=what)
         try:
             return bytes(response.data)
         except Urllib3Error as exc:
@@ -376,9 +475,23 @@ class KubernetesPods:
         finally:
             response.release_conn()
 
+    def _open(self, request: Any, *, verb: str, what: str = "pods") -> Any:
+        """Send a request; the response, whose body is not read yet, or a `KubeError`."""
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        try:
+            return request()
+        except ApiException as exc:
+            raise KubeError(self._api_message(exc, verb, what), int(exc.status or 0)) from None
+        except Urllib3Error as exc:
+            raise KubeError(self._transport_message(exc)) from None
+        except OSError as exc:
+            raise KubeError(f"cannot reach {self.server}: {_os_reason(exc)}") from None
+
     # ---- messages -------------------------------------------------------------------------------
 
-    def _api_message(self, exc: Any, verb: str) -> str:
+    def _api_message(self, exc: Any, verb: str, what: str = "pods") -> str:
         code = int(exc.status or 0)
         status = _status_body(exc.body)
         server_says = _clip(str(status.get("message") or exc.reason or ""))
@@ -394,16 +507,17 @@ class KubernetesPods:
             )
         if code == 403:
             # RBAC says no: name what we tried, then the server's own reason (user, verb, scope).
-            what = (
+            refused = (
                 f'cannot get namespace "{self.namespace}"'
                 if verb == "get"
-                else f'cannot list pods in namespace "{self.namespace}"'
+                else f"cannot {verb if verb == 'watch' else 'list'} {what} in namespace "
+                f'"{self.namespace}"'
             )
-            return f"forbidden: {what}" + (f" ({server_says})" if server_says else "")
+            return f"forbidden: {refused}" + (f" ({server_says})" if server_says else "")
         if code == 404:
             if verb == "get" or _status_kind(status) == "namespaces":
                 return f'namespace "{self.namespace}" not found on {where}'
-            return f"not found on {where}: {server_says or 'no pods API at this URL'}"
+            return f"not found on {where}: {server_says or f'no {what} API at this URL'}"
         answered = f"API server {where} answered {code} {exc.reason or ''}".rstrip()
         return answered + (f": {server_says}" if server_says else "")
 
@@ -437,6 +551,73 @@ class KubernetesPods:
             )
             return f"connection to {where} broke: {_protocol_reason(exc)}{hint}"
         return f"connection to {where} failed: {type(exc).__name__}"
+
+
+class _WatchStream:
+    """A watch response read line by line as JSON events; transport errors become `KubeError`s
+    in the panel's words. `close()` may come from another thread to end a blocked read."""
+
+    def __init__(self, response: Any, source: KubernetesPods) -> None:
+        self._response = response
+        self._source = source
+        self._closed = False
+        self._complete = False
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        server = self._source.server
+        try:
+            for line in self._response:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    raise KubeError(
+                        f"unexpected answer from {server}: a watch event that is not JSON"
+                    ) from None
+                if isinstance(event, dict):
+                    yield event
+        except Urllib3Error as exc:
+            if self._closed:
+                return
+            raise KubeError(self._source._transport_message(exc)) from None
+        except OSError as exc:
+            if self._closed:
+                return
+            raise KubeError(f"connection to {server} broke: {_os_reason(exc)}") from None
+        self._complete = True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        response = self._response
+        if self._complete:
+            # The server ended the stream properly: the connection can serve the next request.
+            with suppress(Exception):
+                response.release_conn()
+            return
+        # Shutting the socket down ends a read blocked in another thread; the connection is
+        # then closed rather than pooled, as it is mid-stream.
+        with suppress(Exception):
+            response.shutdown()
+        with suppress(Exception):
+            response.close()
+
+
+def _summarise(pods: Iterable[PodEntry], deployments: Iterable[WorkloadRow]) -> _Summary:
+    entries = sorted(pods, key=lambda e: e.row.name)
+    rows = tuple(e.row for e in entries)
+    values = {
+        "pods": float(len(rows)),
+        "not_ready": float(sum(1 for e in entries if e.counts_as_not_ready)),
+        "restarts": float(sum(r.restarts for r in rows)),
+    }
+    workloads = tuple(sorted(deployments, key=lambda w: w.name))
+    return _Summary(rows, workloads, values)
 
 
 def _full(ready: str) -> bool:

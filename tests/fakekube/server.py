@@ -37,7 +37,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -323,22 +325,77 @@ def _now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+Key = tuple[str, str, str, str]  # (group, plural, namespace, name)
+# kube-apiserver's watch cache keeps a bounded window of recent changes; a watch that asks to
+# resume from before the window gets 410 Expired and must list again.
+HISTORY_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One write as the watch cache remembers it: `old` lets a filtered watch tell an object
+    that left its selector (DELETED) from one that changed inside it (MODIFIED)."""
+
+    rv: int
+    type: str  # ADDED, MODIFIED, DELETED
+    key: Key
+    old: JSON | None
+    new: JSON
+
+
+class Expired(Exception):
+    """A watch asked for changes older than the history holds."""
+
+    def __init__(self, asked: int, oldest: int) -> None:
+        super().__init__(f"too old resource version: {asked} ({oldest})")
+
+
 @dataclass
 class Store:
     """Objects by (resource, namespace, name). Objects are replaced, never mutated in place, so a
-    reader holding one (while it is being encoded) never sees a half-made change."""
+    reader holding one (while it is being encoded) never sees a half-made change. Every write is
+    also a `Change` in a bounded history, and wakes the watches waiting on `changed`."""
 
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _rv: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
-    _objects: dict[tuple[str, str, str, str], JSON] = field(default_factory=dict)
+    _objects: dict[Key, JSON] = field(default_factory=dict)
     resource_version: int = 999
+    history_limit: int = HISTORY_LIMIT
+    _history: deque[Change] = field(default_factory=deque)
+    changed: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self._lock)
 
     def _bump(self) -> str:
         self.resource_version = next(self._rv)
         return str(self.resource_version)
 
+    def _record(self, kind: str, key: Key, old: JSON | None, new: JSON) -> None:
+        # Called with the lock held, right after the bump that `new` carries.
+        self._history.append(Change(self.resource_version, kind, key, old, new))
+        while len(self._history) > max(1, self.history_limit):
+            self._history.popleft()
+        self.changed.notify_all()
+
+    def changes_since(self, rv: int) -> tuple[list[Change], int]:
+        """Changes after `rv` and the store's resourceVersion now; `Expired` when the history no
+        longer reaches back to `rv` (the same rule as kube-apiserver's watch cache)."""
+        with self._lock:
+            oldest = self._history[0].rv if self._history else self.resource_version + 1
+            if rv < oldest - 1:
+                raise Expired(rv, oldest - 1)
+            found = [c for c in self._history if c.rv > rv] if rv < self.resource_version else []
+            return found, self.resource_version
+
+    def forget_history(self) -> None:
+        """Drop the change history (as an apiserver restart does): older watches get 410."""
+        with self._lock:
+            self._history.clear()
+            self._bump()
+
     @staticmethod
-    def _key(rt: ResourceType, namespace: str, name: str) -> tuple[str, str, str, str]:
+    def _key(rt: ResourceType, namespace: str, name: str) -> Key:
         return (rt.group, rt.plural, namespace if rt.namespaced else "", name)
 
     def put(self, obj: Mapping[str, Any]) -> JSON:
@@ -355,23 +412,26 @@ class Store:
             if not namespace:
                 raise ValueError(f"{rt.kind} {name} needs metadata.namespace")
             self.ensure_namespace(namespace)
+        key = self._key(rt, namespace, name)
         with self._lock:
-            old = self._objects.get(self._key(rt, namespace, name))
+            old = self._objects.get(key)
             if old is not None:
                 meta.setdefault("uid", old["metadata"]["uid"])
                 meta.setdefault("creationTimestamp", old["metadata"]["creationTimestamp"])
             meta.setdefault("uid", str(uuid.uuid4()))
             meta.setdefault("creationTimestamp", _now_rfc3339())
             meta["resourceVersion"] = self._bump()
-            self._objects[self._key(rt, namespace, name)] = stored
+            self._objects[key] = stored
+            self._record("ADDED" if old is None else "MODIFIED", key, old, stored)
         return stored
 
     def ensure_namespace(self, name: str) -> None:
         rt = RESOURCES[("", "namespaces")]
         with self._lock:
-            if self._key(rt, "", name) in self._objects:
+            key = self._key(rt, "", name)
+            if key in self._objects:
                 return
-            self._objects[self._key(rt, "", name)] = {
+            namespace: JSON = {
                 "kind": "Namespace",
                 "apiVersion": "v1",
                 "metadata": {
@@ -384,12 +444,17 @@ class Store:
                 "spec": {"finalizers": ["kubernetes"]},
                 "status": {"phase": "Active"},
             }
+            self._objects[key] = namespace
+            self._record("ADDED", key, None, namespace)
 
     def delete(self, rt: ResourceType, namespace: str, name: str) -> JSON | None:
+        key = self._key(rt, namespace, name)
         with self._lock:
-            gone = self._objects.pop(self._key(rt, namespace, name), None)
+            gone = self._objects.pop(key, None)
             if gone is not None:
-                self._bump()
+                # A DELETED event carries the object's last state at the deletion's version.
+                final = {**gone, "metadata": {**gone["metadata"], "resourceVersion": self._bump()}}
+                self._record("DELETED", key, gone, final)
             return gone
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> JSON | None:
@@ -487,15 +552,18 @@ class FakeKube:
         self.forbidden: list[Forbidden] = []
         self.requests: list[tuple[str, str]] = []  # (method, path?query) for assertions
         self.handlers: dict[tuple[str, str, str], Handler] = {}
+        # kube-apiserver sends a bookmark about once a minute to watches that allow them.
+        self.bookmark_interval = 60.0
         self._stall: threading.Event | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._port = 0  # kept across stop() so that start() again is the same server coming back
+        self._stopping = threading.Event()
         self.url = ""
-        self.handle("get", "pods", "", self._get_object)
-        self.handle("list", "pods", "", self._list_objects)
-        for plural in ("namespaces", "deployments", "replicasets"):
+        for plural in ("pods", "namespaces", "deployments", "replicasets"):
             self.handle("get", plural, "", self._get_object)
             self.handle("list", plural, "", self._list_objects)
+            self.handle("watch", plural, "", self._watch_objects)
 
     # ---- configuration used by tests ---------------------------------------------------------
 
@@ -508,6 +576,29 @@ class FakeKube:
 
     def add(self, *objects: Mapping[str, Any]) -> list[JSON]:
         return [self.store.put(obj) for obj in objects]
+
+    def remove(self, plural: str, namespace: str, name: str, group: str = "") -> JSON | None:
+        """Delete an object as a controller would (watches see DELETED)."""
+        return self.store.delete(RESOURCES[(group, plural)], namespace, name)
+
+    def list_requests(self, plural: str) -> list[str]:
+        """The paths of list (not watch) requests for `plural` so far."""
+        return [
+            path
+            for method, path in list(self.requests)
+            if method == "GET"
+            and path.split("?", 1)[0].endswith(f"/{plural}")
+            and "watch=" not in path
+        ]
+
+    def watch_requests(self, plural: str) -> list[str]:
+        return [
+            path
+            for method, path in list(self.requests)
+            if method == "GET"
+            and path.split("?", 1)[0].endswith(f"/{plural}")
+            and ("watch=1" in path or "watch=true" in path)
+        ]
 
     def stall(self) -> threading.Event:
         """Hold every API request until the returned event is set (or STALL_LIMIT passes)."""
@@ -524,8 +615,12 @@ class FakeKube:
         self.stop()
 
     def start(self) -> None:
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler, self)
+        """Serve; after a `stop()`, on the same port with the same objects, as an API server
+        that restarts (clients see connection refused in between)."""
+        self._stopping.clear()
+        self._httpd = _HTTPServer(("127.0.0.1", self._port), _Handler, self)
         host, port = self._httpd.server_address[:2]
+        self._port = port
         if self.tls:
             material = tls_material()
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -542,6 +637,9 @@ class FakeKube:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        with self.store.changed:
+            self.store.changed.notify_all()
         if self._stall is not None:
             self._stall.set()
         if self._httpd is not None:
@@ -717,6 +815,61 @@ class FakeKube:
             }
         )
 
+    def _watch_objects(self, request: ApiRequest) -> Response:
+        """`?watch=1`: a chunked stream of `{"type", "object"}` lines, one per change after
+        `resourceVersion` (none or "0": the current objects as ADDED first), filtered by the
+        label selector, with BOOKMARKs if allowed, until `timeoutSeconds` or the server stops.
+        A resourceVersion older than the history is an ERROR event with a 410 `Status`, sent
+        in a 200 stream as kube-apiserver's watch cache does."""
+        rt = request.resource
+        assert rt is not None
+        try:
+            requirements = parse_selector(request.query.get("labelSelector", ""))
+        except ValueError as exc:
+            raise ApiError(400, "BadRequest", str(exc)) from None
+        raw_rv = request.query.get("resourceVersion", "")
+        if raw_rv not in ("", "0") and not raw_rv.isdigit():
+            raise ApiError(400, "BadRequest", f"invalid resource version: {raw_rv}")
+        seconds = request.query.get("timeoutSeconds", "")
+        deadline = time.monotonic() + float(seconds) if seconds.isdigit() else None
+        bookmarks = request.query.get("allowWatchBookmarks") in ("true", "1")
+        scope = WatchScope(rt, request.namespace or None, requirements)
+        return Response(200, self._stream(scope, raw_rv, deadline, bookmarks))
+
+    def _stream(
+        self, scope: WatchScope, raw_rv: str, deadline: float | None, bookmarks: bool
+    ) -> Iterator[bytes]:
+        store = self.store
+        if raw_rv in ("", "0"):
+            items, current = store.list(scope.resource, scope.namespace, scope.requirements)
+            cursor = int(current)
+            for obj in items:
+                yield _event("ADDED", obj)
+        else:
+            cursor = int(raw_rv)
+        next_bookmark = time.monotonic() + self.bookmark_interval
+        while True:
+            try:
+                changes, current = store.changes_since(cursor)
+            except Expired as exc:
+                yield _event("ERROR", status_object(410, "Expired", str(exc)))
+                return
+            for change in changes:
+                kind = scope.event_type(change)
+                if kind is not None:
+                    yield _event(kind, change.new)
+            cursor = max(cursor, current)
+            now = time.monotonic()
+            if self._stopping.is_set() or (deadline is not None and now >= deadline):
+                return
+            if bookmarks and now >= next_bookmark:
+                yield _event("BOOKMARK", scope.bookmark(cursor))
+                next_bookmark = now + self.bookmark_interval
+            wake = min(next_bookmark if bookmarks else now + 1.0, deadline or now + 1.0)
+            with store.changed:
+                if store.resource_version == cursor and not self._stopping.is_set():
+                    store.changed.wait(max(0.0, min(wake - now, 1.0)))
+
     # ---- discovery ------------------------------------------------------------------------------
 
     def _discovery(self, path: str) -> JSON | None:
@@ -788,6 +941,51 @@ class FakeKube:
             "groupVersion": f"{group}/{version}" if group else version,
             "resources": resources,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class WatchScope:
+    """What one watch asked for: a resource type, a namespace or all, a label selector."""
+
+    resource: ResourceType
+    namespace: str | None
+    requirements: tuple[Requirement, ...]
+
+    def _matches(self, obj: JSON | None) -> bool:
+        if obj is None:
+            return False
+        meta = obj.get("metadata") or {}
+        if self.namespace is not None and meta.get("namespace", "") != self.namespace:
+            return False
+        return selector_matches(self.requirements, meta.get("labels") or {})
+
+    def event_type(self, change: Change) -> str | None:
+        """The event this watch sees for a change, or None. As in apiserver, an object whose
+        labels leave the selector is DELETED for this watch, one that enters it ADDED."""
+        group, plural = change.key[:2]
+        if (group, plural) != (self.resource.group, self.resource.plural):
+            return None
+        was = change.type != "ADDED" and self._matches(change.old)
+        now = change.type != "DELETED" and self._matches(change.new)
+        if change.type == "DELETED":
+            return "DELETED" if was else None
+        if was and now:
+            return "MODIFIED"
+        if now:
+            return "ADDED"
+        return "DELETED" if was else None
+
+    def bookmark(self, rv: int) -> JSON:
+        # A bookmark is an empty object of the watched kind that carries only the version.
+        return {
+            "kind": self.resource.kind,
+            "apiVersion": self.resource.api_version,
+            "metadata": {"resourceVersion": str(rv)},
+        }
+
+
+def _event(kind: str, obj: Mapping[str, Any]) -> bytes:
+    return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
 def _qs(query: Mapping[str, str]) -> str:
