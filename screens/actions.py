@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -21,6 +22,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.action_plan import ActionPreview, Revision, Workload
+from cockpit.units import short_age
 
 
 class WorkloadPicker(ModalScreen[Workload | None]):
@@ -89,12 +91,16 @@ class HistoryScreen(ModalScreen[int | None]):
         Binding("enter", "pick", "Roll back to this", id="history.pick", priority=True),
     ]
 
-    def __init__(self, workload: Workload, revisions: Sequence[Revision]) -> None:
+    def __init__(
+        self, workload: Workload, revisions: Sequence[Revision], now: datetime | None = None
+    ) -> None:
         super().__init__(classes="action-modal")
         self.workload = workload
         self.revisions = list(revisions)
+        now = now or datetime.now(UTC)
         self.table: DataTable[str | Text] = DataTable(cursor_type="row", id="history-table")
         self.table.add_column("REVISION", key="rev", width=12)
+        self.table.add_column("AGE", key="age", width=6)
         self.table.add_column("IMAGES", key="images")
         self.table.add_column("CHANGE-CAUSE", key="cause")
         for revision in self.revisions:
@@ -102,8 +108,10 @@ class HistoryScreen(ModalScreen[int | None]):
                 f"{revision.number}{' (current)' if revision.current else ''}",
                 style="bold" if revision.current else "",
             )
+            created = revision.created_at
+            age = short_age((now - created).total_seconds()) if created else "-"
             self.table.add_row(
-                number, ", ".join(revision.images), revision.change_cause or "<none>"
+                number, age, ", ".join(revision.images), revision.change_cause or "<none>"
             )
 
     def compose(self) -> ComposeResult:

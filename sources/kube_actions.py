@@ -1,14 +1,17 @@
-"""Scale and rollout restart of Deployments through the Kubernetes API, as kubectl does them.
+"""Scale, rollout restart and rollout undo of Deployments through the Kubernetes API, as
+kubectl does them.
 
 - scale: the `scale` subresource; with `current_replicas`, the current count is read first and
   a mismatch refused in kubectl's words (`kubectl scale --current-replicas`), nothing sent.
 - restart: a strategic-merge patch of the pod template annotation
   `kubectl.kubernetes.io/restartedAt` (RFC 3339), refused for a paused Deployment.
+- undo: the rules in `kube_rollback` (ReplicaSets the Deployment controls, their revision
+  annotations, one JSON patch of the template and annotations; skipped when already equal).
 - preview: the same request with `dryRun=All`, so the API server validates it and nothing is
-  stored. Dry runs are mutating verbs on the wire too, so read-only mode refuses them as well.
+  stored. Dry runs are mutating verbs on the wire too, so read-only mode refuses them as well
+  (the preview is then computed from reads alone).
 
 The read-only guard is at the top of every mutating method: nothing leaves the process.
-Rollback (`rollout undo`) is not offered against a real cluster yet; the preview says so.
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ from cockpit.action_plan import (
     Workload,
 )
 from cockpit.sources.kube_pods import KubeError, KubernetesPods
+from cockpit.sources.kube_rollback import (
+    RevisionEntry,
+    RollbackPlan,
+    RollbackRefused,
+    label_selector,
+    plan_rollback,
+    revision_of,
+)
+from cockpit.sources.kube_rollback import history as revision_history
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
@@ -61,15 +73,36 @@ class KubeActions:
         )
 
     async def history(self, kind: str, name: str) -> list[Revision]:
-        return []
+        """`kubectl rollout history`: oldest first, the Deployment's own revision marked."""
+        deployment, entries = await asyncio.to_thread(self._revisions, name)
+        current = revision_of(deployment)
+        return [
+            Revision(e.number, e.images, e.change_cause, e.created_at, e.number == current)
+            for e in entries
+        ]
+
+    def _revisions(self, name: str) -> tuple[Mapping[str, Any], list[RevisionEntry]]:
+        deployment = self._deployment(name)
+        selector = label_selector((deployment.get("spec") or {}).get("selector"))
+        body = self._json(
+            lambda apps: apps.list_namespaced_replica_set(
+                self.pods.namespace, label_selector=selector or None,
+                _preload_content=False, _request_timeout=self.pods.timeout,
+            ),
+            "list",
+        )  # fmt: skip
+        items = [rs for rs in body.get("items", []) if isinstance(rs, dict)]
+        return deployment, revision_history(deployment, items)
+
+    def _plan(self, request: ActionRequest) -> tuple[Mapping[str, Any], RollbackPlan]:
+        deployment, entries = self._revisions(request.name)
+        return deployment, plan_rollback(deployment, entries, request.to_revision)
 
     # ---- previews and writes ------------------------------------------------------------------
 
     async def preview(self, request: ActionRequest) -> ActionPreview:
         if request.verb is Verb.ROLLBACK:
-            return ActionPreview(
-                request, (), ok=False, message="rollback is not available for a live cluster yet"
-            )
+            return await self._preview_rollback(request)
         if self.read_only:
             # A dry run is still a PATCH on the wire: read-only refuses it too.
             return ActionPreview(
@@ -88,9 +121,29 @@ class KubeActions:
             request, self._changes(request, current), notes=("server-side dry run passed",)
         )
 
+    async def _preview_rollback(self, request: ActionRequest) -> ActionPreview:
+        try:
+            _, plan = await asyncio.to_thread(self._plan, request)
+            if plan.patch is None:
+                return ActionPreview(request, (), ok=False, message=plan.message)
+            changes = (
+                ("revision", str(plan.current_revision), str(plan.target.number)),
+                *plan.changes,
+            )
+            if self.read_only:
+                return ActionPreview(request, changes, notes=("read-only: no dry run was sent",))
+            await asyncio.to_thread(self._patch, request.name, plan.patch, True)
+        except RollbackRefused as refused:
+            return ActionPreview(request, (), ok=False, message=str(refused))
+        except KubeError as error:
+            return ActionPreview(request, (), ok=False, message=error.message)
+        return ActionPreview(request, changes, notes=("server-side dry run passed",))
+
     async def apply(self, request: ActionRequest) -> ActionResult:
         if self.read_only:
             raise ReadOnlyError(request.describe())
+        if request.verb is Verb.ROLLBACK:
+            return await asyncio.to_thread(self._rollback, request)
         try:
             before = await asyncio.to_thread(self._deployment, request.name)
             problem = self._refusal(request, before)
@@ -107,6 +160,34 @@ class KubeActions:
 
     # ---- the blocking part ----------------------------------------------------------------------
 
+    def _rollback(self, request: ActionRequest) -> ActionResult:
+        ref = f"deployment.apps/{request.name}"
+        try:
+            deployment, plan = self._plan(request)
+            before = {"revision": plan.current_revision, "images": list(_images(deployment))}
+            if plan.patch is None:
+                return ActionResult(request, True, f"{ref} {plan.message}", before, before)
+            self._patch(request.name, plan.patch, False)
+        except RollbackRefused as refused:
+            return ActionResult(request, False, f"error: {refused}")
+        except KubeError as error:
+            return ActionResult(
+                request, False, f"failed restoring revision {request.to_revision}: "
+                f"{error.message}",
+            )  # fmt: skip
+        after = {"revision": plan.target.number, "images": list(plan.target.images)}
+        return ActionResult(request, True, f"{ref} rolled back", before, after)
+
+    def _patch(self, name: str, patch: list[dict[str, Any]], dry_run: bool) -> None:
+        extra = {"dry_run": "All"} if dry_run else {}
+        self._json(
+            lambda apps: apps.patch_namespaced_deployment(
+                name, self.pods.namespace, patch, _preload_content=False,
+                _request_timeout=self.pods.timeout, **extra,
+            ),
+            "patch",
+        )  # fmt: skip
+
     def _refusal(self, request: ActionRequest, current: Mapping[str, Any]) -> str:
         spec = current.get("spec") or {}
         if request.verb is Verb.SCALE and request.current_replicas is not None:
@@ -118,8 +199,6 @@ class KubeActions:
                 f'deployments.apps "{request.name}" can\'t restart paused deployment '
                 "(run rollout resume first)"
             )
-        if request.verb is Verb.ROLLBACK:
-            return "rollback is not available for a live cluster yet"
         return ""
 
     def _changes(
@@ -199,3 +278,9 @@ def _workload(deployment: Mapping[str, Any]) -> Workload:
         generation=int(meta.get("generation") or 0),
         observed_generation=int(status.get("observedGeneration") or 0),
     )
+
+
+def _images(deployment: Mapping[str, Any]) -> tuple[str, ...]:
+    template = (deployment.get("spec") or {}).get("template") or {}
+    containers = (template.get("spec") or {}).get("containers") or []
+    return tuple(str(c.get("image", "")) for c in containers)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,10 @@ from cockpit.action_plan import ActionRequest, ReadOnlyError, Verb
 from cockpit.config import PodsPanel, panel_measures
 from cockpit.sources.kube_actions import RESTARTED_AT, KubeActions
 from cockpit.sources.kube_pods import KubernetesPods
+from cockpit.sources.kube_rollback import semantic
 from tests.conftest import require_tool
 from tests.fakekube import FakeKube
-from tests.fakekube.apps import install
+from tests.fakekube.apps import install, rollout
 from tests.fakekube.server import resource_for
 
 
@@ -196,14 +198,207 @@ async def test_from_the_keyboard_on_a_live_cluster_pick_preview_confirm(
         await wait_for(pilot, lambda: app.actions is not None and app.recorder is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, WorkloadPicker))
-        assert "deployment/api" in screen_text(app) and "deployment/web" in screen_text(app)
+        await wait_for(pilot, lambda: "deployment/web" in screen_text(app))
+        assert "deployment/api" in screen_text(app)
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ScaleForm))
         app.screen.query_one(Input).value = "4"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await wait_for(pilot, lambda: "dry run" in screen_text(app))
         text = screen_text(app)
         assert "server-side dry run passed" in text and "replicas    3  →  4" in text
         assert "kubectl --context fake -n shop scale deployment/web --replicas=4" in text
         await pilot.press("y")
         await wait_for(pilot, lambda: deployment(ours)["spec"]["replicas"] == 4)
+
+
+# ---- rollout undo: the Deployment and its ReplicaSets must end up as kubectl leaves them ----
+
+
+def versioned(image: str, cause: str, paused: bool = False) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop",
+                     "annotations": {"kubernetes.io/change-cause": cause}},
+        "spec": {
+            "replicas": 3,
+            "paused": paused,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                         "spec": {"containers": [{"name": "app", "image": image,
+                                                  "env": [{"name": "TIER", "value": image}]}]}},
+        },
+    }  # fmt: skip
+
+
+def deploy_history(server: FakeKube, versions: int, paused: bool = False) -> None:
+    for n in range(1, versions + 1):
+        rollout(server, versioned(f"web:v{n}", f"deploy v{n}", paused and n == versions))
+
+
+def cluster_state(server: FakeKube) -> dict[str, Any]:
+    """The Deployment and ReplicaSets minus what differs between any two servers (uids,
+    resourceVersions, timestamps) and Go's zero values (see `semantic`)."""
+
+    def clean(obj: dict[str, Any]) -> Any:
+        obj = copy.deepcopy(obj)
+        meta = obj["metadata"]
+        for key in ("uid", "resourceVersion", "creationTimestamp", "generation"):
+            meta.pop(key, None)
+        for ref in meta.get("ownerReferences", []):
+            ref.pop("uid", None)
+        return semantic(obj)
+
+    sets, _ = server.store.list(resource_for("replicasets", "apps"), "shop")
+    return {"deployment": clean(deployment(server)),
+            "replicasets": {rs["metadata"]["name"]: clean(rs) for rs in sets}}  # fmt: skip
+
+
+UNDO_CASES = [
+    pytest.param(3, 0, False, id="undo-to-previous"),
+    pytest.param(3, 1, False, id="undo-to-revision-1"),
+    pytest.param(3, 3, False, id="already-equal-skipped"),
+    pytest.param(3, 9, False, id="unknown-revision"),
+    pytest.param(1, 0, False, id="no-history"),
+    pytest.param(3, 0, True, id="paused"),
+]
+
+
+@pytest.mark.parametrize(("versions", "to_revision", "paused"), UNDO_CASES)
+async def test_rollout_undo_matches_kubectl(
+    servers: tuple[FakeKube, FakeKube, Path, Path], versions: int, to_revision: int, paused: bool
+) -> None:
+    ours, theirs, our_config, their_config = servers
+    for server in (ours, theirs):
+        deploy_history(server, versions, paused)
+    assert cluster_state(ours) == cluster_state(theirs)
+    adapter = actions(our_config)
+    try:
+        result = await adapter.apply(request(Verb.ROLLBACK, to_revision=to_revision))
+    finally:
+        await adapter.pods.aclose()
+    args = ["rollout", "undo", "deployment/web"]
+    done = kubectl(their_config, *args, *([f"--to-revision={to_revision}"] if to_revision else []))
+    assert result.ok == (done.returncode == 0), (result, done.stderr)
+    if result.ok:
+        assert result.message == done.stdout.strip()
+    else:
+        assert result.message in done.stderr
+    assert cluster_state(ours) == cluster_state(theirs)
+
+
+async def test_undo_brings_back_the_previous_template_with_the_next_revision(
+    servers: tuple[FakeKube, FakeKube, Path, Path],
+) -> None:
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 3)
+    adapter = actions(our_config)
+    try:
+        before = await adapter.history("deployment", "web")
+        result = await adapter.apply(request(Verb.ROLLBACK))
+        after = await adapter.history("deployment", "web")
+    finally:
+        await adapter.pods.aclose()
+    assert [(r.number, r.images, r.current) for r in before] == [
+        (1, ("web:v1",), False), (2, ("web:v2",), False), (3, ("web:v3",), True)]  # fmt: skip
+    assert result.before == {"revision": 3, "images": ["web:v3"]}
+    assert result.after == {"revision": 2, "images": ["web:v2"]}
+    # As on a real cluster, revision 2 becomes revision 4: the history loses 2 and gains 4.
+    assert [(r.number, r.images, r.change_cause, r.current) for r in after] == [
+        (1, ("web:v1",), "deploy v1", False), (3, ("web:v3",), "deploy v3", False),
+        (4, ("web:v2",), "deploy v2", True)]  # fmt: skip
+    spec = deployment(ours)["spec"]["template"]
+    assert "pod-template-hash" not in spec["metadata"]["labels"]
+
+
+async def test_history_lists_what_kubectl_rollout_history_lists(
+    servers: tuple[FakeKube, FakeKube, Path, Path],
+) -> None:
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 3)
+    adapter = actions(our_config)
+    try:
+        revisions = await adapter.history("deployment", "web")
+    finally:
+        await adapter.pods.aclose()
+    done = kubectl(our_config, "rollout", "history", "deployment/web")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split(None, 1) for line in done.stdout.splitlines()[2:] if line.strip()]
+    assert [(int(n), cause.strip()) for n, cause in rows] == [
+        (r.number, r.change_cause) for r in revisions
+    ]
+
+
+async def test_undo_preview_shows_the_image_change_and_is_a_dry_run(
+    servers: tuple[FakeKube, FakeKube, Path, Path],
+) -> None:
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 2)
+    version = deployment(ours)["metadata"]["resourceVersion"]
+    adapter = actions(our_config)
+    guarded = actions(our_config, read_only=True)
+    try:
+        preview = await adapter.preview(request(Verb.ROLLBACK))
+        ours.requests.clear()
+        quiet = await guarded.preview(request(Verb.ROLLBACK))
+        with pytest.raises(ReadOnlyError):
+            await guarded.apply(request(Verb.ROLLBACK))
+    finally:
+        await adapter.pods.aclose()
+        await guarded.pods.aclose()
+    assert preview.ok and "server-side dry run passed" in preview.notes
+    assert preview.changes[:2] == (("revision", "2", "1"), ("image (app)", "web:v2", "web:v1"))
+    assert ("spec.containers[app].env[TIER].value", "web:v2", "web:v1") in preview.changes
+    assert deployment(ours)["metadata"]["resourceVersion"] == version
+    assert quiet.ok and quiet.changes == preview.changes
+    assert [m for m, _ in ours.requests if m != "GET"] == []
+
+
+async def test_rollback_from_the_keyboard_picks_a_revision_and_records_it(
+    servers: tuple[FakeKube, FakeKube, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from cockpit.app import CockpitApp
+    from cockpit.config import Config
+    from cockpit.screens.actions import ConfirmAction, HistoryScreen
+    from cockpit.wiring import Runtime
+    from tests.screen_text import screen_text, wait_for
+
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 3)
+    monkeypatch.setenv("KUBECONFIG", str(our_config))
+    config = Config.model_validate({"panels": {"pods": {"namespace": "shop"}}})
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.build(config, context="fake", db=db))
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_for(pilot, lambda: app.actions is not None and app.recorder is not None)
+        assert app.recorder is not None
+        await app.recorder.declare("checkout errors", 2)
+        await pilot.press("U")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await wait_for(pilot, lambda: "deploy v3" in screen_text(app))
+        text = screen_text(app)
+        assert "deploy v1" in text and "deploy v3" in text and "3 (current)" in text
+        await pilot.press("enter")  # the cursor starts on the previous revision
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await wait_for(pilot, lambda: "dry run" in screen_text(app))
+        text = screen_text(app)
+        assert "web:v3  →  web:v2" in text and "server-side dry run passed" in text
+        assert "kubectl --context fake -n shop rollout undo deployment/web --to-revision=2" in text
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: deployment(ours)["spec"]["template"]["spec"]["containers"][0]["image"]
+            == "web:v2",
+        )
+
+        def recorded() -> list[str]:
+            with sqlite3.connect(db) as conn:
+                return [r[0] for r in conn.execute(
+                    "SELECT text FROM events WHERE kind = 'action' ORDER BY seq")]  # fmt: skip
+
+        await wait_for(pilot, lambda: len(recorded()) >= 2)
+    assert "rolled back" in recorded()[-1]

@@ -1,15 +1,36 @@
 """Write verbs for Deployments on the fake API server: the scale subresource (get, patch, put)
 and patches of the Deployment itself (strategic-merge and merge patches as deep merges of the
 fields the cockpit and kubectl send; JSON patch), with `dryRun=All` and resourceVersion
-preconditions answered like kube-apiserver (409 Conflict)."""
+preconditions answered like kube-apiserver (409 Conflict).
+
+`rollout()` plays the deployment controller's part that rollbacks depend on: a changed pod
+template gets a ReplicaSet (reused when one already holds that template, as after an undo) and
+the next revision number, with the annotations the controller copies."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from tests.fakekube.server import ApiError, ApiRequest, FakeKube, Response, not_found
+from cockpit.sources.kube_rollback import (
+    KEPT_ON_DEPLOYMENT,
+    REVISION,
+    history,
+    same_template,
+    semantic,
+    without_hash,
+)
+from tests.fakekube.server import (
+    ApiError,
+    ApiRequest,
+    FakeKube,
+    Response,
+    not_found,
+    resource_for,
+)
 
 JSON = dict[str, Any]
 
@@ -93,11 +114,11 @@ def install(kube: FakeKube) -> None:
             meta["generation"] = int(before["metadata"].get("generation", 1)) + 1
         if request.query.get("dryRun") == "All":
             return after
-        return kube.store.put(after)
+        return rollout(kube, after)
 
     def patched(request: ApiRequest, doc: JSON) -> JSON:
         body = request.json()
-        kind = request.headers.get("Content-Type", "").split(";")[0]
+        kind = request.headers.get("content-type", "").split(";")[0]
         if kind == "application/json-patch+json":
             return json_patch(doc, body)
         return merge(doc, body)
@@ -134,3 +155,93 @@ def install(kube: FakeKube) -> None:
     kube.handle("update", "deployments", "scale", put_scale)
     kube.handle("patch", "deployments", "", patch_deployment)
 
+
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"  # the controller's hash alphabet: no vowels, no look-alikes
+
+
+def _template_hash(template: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256(
+        json.dumps(semantic(without_hash(template)), sort_keys=True).encode()
+    ).digest()
+    return "".join(_SAFE[b % len(_SAFE)] for b in digest[:10])
+
+
+def rollout(kube: FakeKube, deployment: Mapping[str, Any]) -> JSON:
+    """Store `deployment` and, when its pod template is new, roll it out instantly: the
+    matching ReplicaSet (an old one after an undo, else a new one) gets the next revision and
+    all replicas; the others are scaled to zero."""
+    stored = kube.store.put(deployment)
+    rs_type = resource_for("replicasets", "apps")
+    meta = stored["metadata"]
+    spec = stored.get("spec") or {}
+    template = spec.get("template") or {}
+    owned = history(stored, kube.store.list(rs_type, meta["namespace"])[0])
+    if any(e.number == _revision(stored) and same_template(e.template, template) for e in owned):
+        return stored  # nothing new to roll out (a scale, a status write)
+    top = max((e.number for e in owned), default=0)
+    match = next((e for e in owned if same_template(e.template, template)), None)
+    carried = {
+        k: v for k, v in (meta.get("annotations") or {}).items() if k not in KEPT_ON_DEPLOYMENT
+    }
+    replicas = int(spec.get("replicas", 1))
+    if match is not None:
+        rs = copy.deepcopy(dict(match.replica_set))
+        notes = rs["metadata"].setdefault("annotations", {})
+        old = notes.get(REVISION, "")
+        previous = notes.get("deployment.kubernetes.io/revision-history", "")
+        notes["deployment.kubernetes.io/revision-history"] = ",".join(
+            p for p in (previous, old) if p
+        )
+    else:
+        pod_hash = _template_hash(template)
+        labels = dict((template.get("metadata") or {}).get("labels") or {}) | {
+            "pod-template-hash": pod_hash
+        }
+        rs_template = copy.deepcopy(dict(template))
+        rs_template.setdefault("metadata", {})["labels"] = labels
+        selector = copy.deepcopy(dict(spec.get("selector") or {}))
+        selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
+        rs = {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{meta['name']}-{pod_hash}",
+                "namespace": meta["namespace"],
+                "labels": labels,
+                "ownerReferences": [
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "name": meta["name"],
+                        "uid": meta["uid"],
+                        "controller": True,
+                        "blockOwnerDeletion": True,
+                    }
+                ],
+                "annotations": {},
+            },
+            "spec": {"replicas": replicas, "selector": selector, "template": rs_template},
+        }
+        notes = rs["metadata"]["annotations"]
+    notes.update(carried)
+    notes[REVISION] = str(top + 1)
+    notes["deployment.kubernetes.io/desired-replicas"] = str(replicas)
+    notes["deployment.kubernetes.io/max-replicas"] = str(replicas + 1)
+    rs["spec"]["replicas"] = replicas
+    rs["status"] = {"replicas": replicas, "readyReplicas": replicas,
+                    "availableReplicas": replicas, "observedGeneration": 1}  # fmt: skip
+    kube.store.put(rs)
+    for entry in owned:
+        if entry.replica_set["metadata"]["name"] != rs["metadata"]["name"]:
+            idle = copy.deepcopy(dict(entry.replica_set))
+            idle["spec"]["replicas"] = 0
+            idle["status"] = {"replicas": 0, "observedGeneration": 1}
+            kube.store.put(idle)
+    stored = copy.deepcopy(stored)
+    stored["metadata"].setdefault("annotations", {})[REVISION] = str(top + 1)
+    return kube.store.put(stored)
+
+
+def _revision(obj: Mapping[str, Any]) -> int:
+    text = str(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
+    return int(text) if text.isdigit() else 0
