@@ -135,7 +135,11 @@ class SourceRunner:
                 self.deliver(reading)
             except Exception:
                 log.exception("delivering a reading of %s failed", self.panel)
-            delay = backoff_delay(self.interval, self.stats.consecutive_failures, self.rng)
+            # A watched source reconnects with its own backoff and its read is only a snapshot:
+            # polling it at the plain interval costs nothing and shows its recovery at once.
+            watched = getattr(self.source, "watched", False)
+            failures = 0 if watched else self.stats.consecutive_failures
+            delay = backoff_delay(self.interval, failures, self.rng)
             self.stats.next_delay = delay
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

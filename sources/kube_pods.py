@@ -116,6 +116,8 @@ class KubernetesPods:
     """Source of the pods panel: `pods`, `not_ready` and `restarts`, with the rows as detail."""
 
     kind = "kubernetes"
+    # Kept current by watches that reconnect with their own backoff; see cockpit.scheduler.
+    watched = True
 
     def __init__(
         self,

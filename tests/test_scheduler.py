@@ -131,6 +131,22 @@ async def test_errors_become_readings_with_the_message_and_back_off() -> None:
     assert 0.01 * 2**n / 2 <= runner.stats.next_delay <= 0.01 * 2**n
 
 
+async def test_a_watched_source_is_polled_at_its_interval_while_it_fails() -> None:
+    # It retries its watch with its own backoff; the panel must show its recovery at once.
+    record = Recorder()
+    scheduler = Scheduler(record, seed=3)
+    source = Failing("pods")
+    source.watched = True  # type: ignore[attr-defined]
+    runner = scheduler.add(source, interval=0.01, timeout=1.0)
+    scheduler.start()
+    try:
+        await record.until(lambda: len(record.of("pods")) >= 4)
+    finally:
+        await scheduler.stop()
+    assert runner.stats.consecutive_failures >= 4
+    assert runner.stats.next_delay == 0.01
+
+
 def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
     rng = random.Random(42)
     assert backoff_delay(5, 0, rng) == 5
