@@ -19,6 +19,7 @@ from cockpit.config import (
     load_config,
     resolve_config_path,
 )
+from cockpit.runbook_cli import register as register_runbook_commands
 from cockpit.serve_cli import register as register_serve_command
 from cockpit.timeline_cli import register as register_timeline_commands
 
@@ -151,11 +152,13 @@ def main(ctx: click.Context, **opts: Any) -> None:
       cockpit doctor                 check every source once (exit 0 only if all pass)
       cockpit notes                  the incident timeline alone, offline
       cockpit serve --demo           to a browser: read-only, with an access token
+      cockpit runbook show FILE      a runbook's sections, steps and commands
+      cockpit runbook import FILE    propose config from a runbook, to review
 
     \b
     Keys: q quit · p pause · r refresh · n note · D declare · u status update ·
     t timeline · s/R/U scale/restart/rollback · z presenter · enter details/chart ·
-    / filter pods · tab next panel · ? help
+    / filter pods · b runbook · tab next panel · ? help
     """
     ctx.obj = {k: v for k, v in opts.items() if v is not None}
     if ctx.invoked_subcommand is not None:
@@ -284,6 +287,8 @@ def doctor(ctx: click.Context, as_json: bool, **opts: Any) -> None:
 # Timeline commands need no config, cluster or network: only the timeline file.
 register_timeline_commands(main)
 register_serve_command(main)
+# Runbooks need no config either: a file to read.
+register_runbook_commands(main)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from pydantic import (
 from cockpit import promql
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import Measure, Threshold
+from cockpit.phases import Phase
 from cockpit.units import parse_duration
 
 APP_NAME = "incident-cockpit"
@@ -177,10 +178,27 @@ class AlertmanagerSettings(_Strict):
         return _http_url(v).rstrip("/")
 
 
+def _runbook_ref(value: str) -> str:
+    """`file.md#section-slug` (or just `file.md`): a link the runbook key opens."""
+    file_part, _, section = value.partition("#")
+    if value and (not file_part.strip() or "#" in section or any(c.isspace() for c in value)):
+        raise ValueError(
+            'expected "FILE.md#section-slug" (the section\'s anchor, as `cockpit runbook show '
+            f'FILE` lists it), found {value!r}'
+        )
+    return value
+
+
+RunbookRef = Annotated[str, AfterValidator(_runbook_ref)]
+
+
 class _Panel(_Strict):
     enabled: bool = True
     interval: Duration | None = Field(None, description="defaults to [cockpit].refresh")
     timeout: Duration | None = Field(None, description="defaults to the interval, at most 10s")
+    runbook: RunbookRef = Field(
+        "", description='runbook section the runbook key opens, "FILE.md#section"; default: matched'
+    )
 
     @model_validator(mode="after")
     def _sane_timing(self) -> _Panel:
@@ -514,6 +532,36 @@ class ActionsSettings(_Strict):
     rollback_commands: list[RollbackCommand] = Field(default_factory=list)
 
 
+def _check_phases(boxes: dict[str, float]) -> dict[str, float]:
+    for name, seconds in boxes.items():
+        if Phase.parse(name) is None or Phase.parse(name) != name:
+            known = ", ".join(p.value for p in Phase)
+            hint = difflib.get_close_matches(name, [p.value for p in Phase], n=1)
+            maybe = f' (did you mean "{hint[0]}"?)' if hint else ""
+            raise ValueError(f"unknown phase {name!r}{maybe}; phases: {known}")
+        if seconds <= 0:
+            raise ValueError(f"{name}: a time box must be more than 0s")
+    return boxes
+
+
+PhaseBoxes = Annotated[dict[str, Duration], AfterValidator(_check_phases)]
+
+
+class RunbooksSettings(_Strict):
+    """Runbooks beside the dashboard: where they are, which section an alert opens, and the
+    incident phases' time boxes (these win over a runbook's own)."""
+
+    dirs: list[str] = Field(
+        default_factory=list, description="directories (or files) of Markdown / text runbooks"
+    )
+    alerts: dict[str, RunbookRef] = Field(
+        default_factory=dict, description='alertname = "FILE.md#section"'
+    )
+    phases: PhaseBoxes = Field(
+        default_factory=dict, description='time box per phase, e.g. triage = "10m"'
+    )
+
+
 class Config(_Strict):
     cockpit: CockpitSettings = CockpitSettings()
     incident: IncidentSettings = IncidentSettings()
@@ -523,6 +571,7 @@ class Config(_Strict):
     prometheus: PrometheusSettings | None = None
     alertmanager: AlertmanagerSettings | None = None
     panels: Panels = Panels()
+    runbooks: RunbooksSettings = RunbooksSettings()
 
     @model_validator(mode="after")
     def _prometheus_needed(self) -> Config:

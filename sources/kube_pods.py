@@ -509,12 +509,20 @@ class KubernetesPods:
             )
         if code == 403:
             # RBAC says no: name what we tried, then the server's own reason (user, verb, scope).
-            refused = (
-                f'cannot get namespace "{self.namespace}"'
-                if verb == "get"
-                else f"cannot {verb if verb == 'watch' else 'list'} {what} in namespace "
-                f'"{self.namespace}"'
-            )
+            if verb in ("get", "list", "watch"):
+                refused = (
+                    f'cannot get namespace "{self.namespace}"'
+                    if verb == "get"
+                    else f"cannot {verb if verb == 'watch' else 'list'} {what} in namespace "
+                    f'"{self.namespace}"'
+                )
+            else:
+                # A write: name the resource the server refused (e.g. deployments.apps).
+                details = status.get("details") or {}
+                kind = str(details.get("kind") or what)
+                group = str(details.get("group") or "")
+                resource = f"{kind}.{group}" if group else kind
+                refused = f'cannot {verb} {resource} in namespace "{self.namespace}"'
             return f"forbidden: {refused}" + (f" ({server_says})" if server_says else "")
         if code == 404:
             if verb == "get" or _status_kind(status) == "namespaces":
@@ -653,6 +661,9 @@ def _protocol_reason(exc: BaseException) -> str:
     for cause in _causes(exc):
         if type(cause).__name__ == "RemoteDisconnected":
             return "the server closed the connection without answering"
+    text = str(exc)
+    if "IncompleteRead" in text or "InvalidChunkLength" in text or "Response ended" in text:
+        return "the answer was cut off before its end"
     return _os_reason(exc)
 
 

@@ -402,3 +402,53 @@ async def test_rollback_from_the_keyboard_picks_a_revision_and_records_it(
 
         await wait_for(pilot, lambda: len(recorded()) >= 2)
     assert "rolled back" in recorded()[-1]
+
+
+EVERY_MUTATION = [
+    pytest.param(request(Verb.SCALE, replicas=5), id="scale"),
+    pytest.param(request(Verb.SCALE, replicas=5, current_replicas=3), id="scale-precondition"),
+    pytest.param(request(Verb.RESTART), id="restart"),
+    pytest.param(request(Verb.ROLLBACK), id="undo"),
+    pytest.param(request(Verb.ROLLBACK, to_revision=1), id="undo-to-revision"),
+]
+
+
+@pytest.mark.parametrize("mutation", EVERY_MUTATION)
+async def test_read_only_refuses_every_mutation_before_it_leaves(
+    servers: tuple[FakeKube, FakeKube, Path, Path], mutation: ActionRequest
+) -> None:
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 2)
+    before = cluster_state(ours)
+    ours.requests.clear()
+    guarded = actions(our_config, read_only=True)
+    try:
+        with pytest.raises(ReadOnlyError, match="read-only mode"):
+            await guarded.apply(mutation)
+        preview = await guarded.preview(mutation)
+    finally:
+        await guarded.pods.aclose()
+    assert "read-only: no dry run was sent" in preview.notes
+    assert [m for m, _ in ours.requests if m not in ("GET",)] == []
+    assert cluster_state(ours) == before
+
+
+@pytest.mark.parametrize("mutation", EVERY_MUTATION)
+async def test_forbidden_says_who_may_not_do_what_and_changes_nothing(
+    servers: tuple[FakeKube, FakeKube, Path, Path], mutation: ActionRequest
+) -> None:
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 2)
+    ours.forbid("patch", "deployments", "shop")
+    before = cluster_state(ours)
+    adapter = actions(our_config)
+    try:
+        preview = await adapter.preview(mutation)
+        result = await adapter.apply(mutation)
+    finally:
+        await adapter.pods.aclose()
+    for message in (preview.message, result.message):
+        assert 'cannot patch deployments.apps in namespace "shop"' in message
+        assert 'User "test-user"' in message
+    assert not preview.ok and not result.ok
+    assert cluster_state(ours) == before
