@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cockpit.action_plan import (
     ActionPreview,
@@ -81,16 +82,17 @@ async def perform(
     """Intent → apply → outcome. Never raises: a refusal or an API error is a result. The
     intent is on disk before the request leaves, so a crash in between still shows the action."""
     warnings: list[str] = []
-    data = {
+    data: dict[str, Any] = {
         "verb": request.verb.value,
         "object": f"{request.kind}/{request.name}",
         "namespace": request.namespace,
         "context": request.context,
         "argv": request.argv(),
     }
+    intent = None
     if recorder is not None:
         try:
-            await recorder.record_action(
+            intent = await recorder.record_action(
                 "intent",
                 intent_text(request, changes),
                 {**data, "changes": [list(c) for c in changes]},
@@ -99,18 +101,19 @@ async def perform(
             warnings.append(f"intent not recorded: {error}")
     result = await _apply(actions, request, config)
     if recorder is not None:
+        word = "Done" if result.ok else "Failed"
+        outcome: dict[str, Any] = {
+            **data,
+            "ok": result.ok,
+            "before": dict(result.before),
+            "after": dict(result.after),
+            # The postmortem pairs each outcome with its intent by these two (postmortem.py).
+            "result": f"{'succeeded' if result.ok else 'failed'}: {result.message}",
+        }
+        if intent is not None:
+            outcome["intent"] = intent.uuid
         try:
-            word = "Done" if result.ok else "Failed"
-            await recorder.record_action(
-                "outcome",
-                f"{word}: {result.message}",
-                {
-                    **data,
-                    "ok": result.ok,
-                    "before": dict(result.before),
-                    "after": dict(result.after),
-                },
-            )
+            await recorder.record_action("outcome", f"{word}: {result.message}", outcome)
         except Exception as error:
             warnings.append(f"outcome not recorded: {error}")
     return Performed(result, tuple(warnings))

@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from cockpit import __version__
+from cockpit.action_cli import register as register_action_commands
 from cockpit.config import (
     ENV_CONFIG,
     THEME_NAMES,
@@ -154,6 +155,8 @@ def main(ctx: click.Context, **opts: Any) -> None:
       cockpit serve --demo           to a browser: read-only, with an access token
       cockpit runbook show FILE      a runbook's sections, steps and commands
       cockpit runbook import FILE    propose config from a runbook, to review
+      cockpit scale deploy/web 5     the keys' actions for scripts (also restart, rollback):
+                                     dry run, prompt or --yes, recorded in the open incident
 
     \b
     Keys: q quit · p pause · r refresh · n note · D declare · u status update ·
@@ -289,6 +292,8 @@ register_timeline_commands(main)
 register_serve_command(main)
 # Runbooks need no config either: a file to read.
 register_runbook_commands(main)
+# Actions need a kubeconfig, not a config: the same steps, guard and record as the keys.
+register_action_commands(main)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,14 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.config import Config, PanelSpec, demo_config, panel_specs
 from cockpit.model import Reading
 from cockpit.sources.base import Clock, Source, utc_now
+
+if TYPE_CHECKING:
+    from cockpit.sources.kube_actions import KubeActions
 
 
 @dataclass
@@ -153,6 +156,25 @@ def build_sources(runtime: Runtime) -> SourceSet:
         assert isinstance(result.world, DemoWorld)
         result.actions = DemoActions(result.world, read_only=runtime.read_only)
     return result
+
+
+def build_cluster_actions(runtime: Runtime, namespace: str = "") -> KubeActions:
+    """Actions on the cluster without the panels (the command line): the same adapter the
+    pods panel's actions use, for `namespace` (else the pods panel's, else [cockpit]'s)."""
+    from cockpit.sources.kube_actions import KubeActions
+    from cockpit.sources.kube_pods import KubernetesPods
+
+    pods = runtime.config.panels.pods
+    spec = next((s for s in runtime.specs if s.panel == "pods"), None)
+    source = KubernetesPods(
+        "pods",
+        spec.measures if spec is not None else (),
+        namespace=namespace or (pods.namespace if pods else "") or runtime.namespace,
+        context=runtime.context,
+        clock=runtime.clock,
+        timeout=spec.timeout if spec is not None else 10.0,
+    )
+    return KubeActions(source, read_only=runtime.read_only)
 
 
 def _demo_source(spec: PanelSpec, runtime: Runtime, result: SourceSet) -> Source:

@@ -1,0 +1,434 @@
+"""`cockpit scale`, `cockpit restart`, `cockpit rollback`: the dashboard's actions for scripts
+and other terminals, with kubectl's words and the dashboard's guard and record.
+
+The steps are the dashboard's own (`action_steps`: server-side dry run, intent recorded, apply,
+outcome recorded in the open incident); only the asking differs: a prompt instead of a modal,
+`--yes` for scripts. Without a terminal to ask on and without `--yes`, nothing is sent: a script
+must never hang on a prompt nobody sees, nor act without having said so.
+
+Exit status: 0 done, 1 refused or failed (nothing or not everything happened), 2 usage or
+config error. Every failure is one line on stderr; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from cockpit import action_steps
+from cockpit.action_plan import ActionPreview, ActionRequest, Verb
+from cockpit.config import (
+    ENV_CONFIG,
+    Config,
+    ConfigError,
+    load_config,
+    resolve_config_path,
+)
+from cockpit.recorder import Recorder
+from cockpit.timeline_store import TimelineError
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+ENV_ACTOR = "COCKPIT_ACTOR"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# kubectl's spellings of the two workload kinds: singular, plural, short name, with the group
+# and with the group's version (`deployments.v1.apps`).
+_KIND_WORDS = {
+    "deployment": ("deployment", "deployments", "deploy"),
+    "statefulset": ("statefulset", "statefulsets", "sts"),
+}
+KINDS = {
+    spelling: kind
+    for kind, words in _KIND_WORDS.items()
+    for word in words
+    for spelling in (word, f"{word}.apps", f"{word}.v1.apps")
+}
+# What the live cluster adapter acts on; a StatefulSet only through a configured command.
+LIVE_KINDS = ("deployment",)
+PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled back"}
+
+
+def parse_target(text: str) -> tuple[str, str]:
+    """`deploy/web`, `deployments/web`, `deployment.apps/web` → ("deployment", "web")."""
+    kind_text, slash, name = text.partition("/")
+    kind = KINDS.get(kind_text.strip().lower())
+    if not slash or not name or "/" in name:
+        raise click.BadParameter(f"expected KIND/NAME like deployment/web, found {text!r}")
+    if kind is None:
+        raise click.BadParameter(
+            f"unknown kind {kind_text!r}: use deployment/NAME (or deploy/, deployments/, "
+            "deployment.apps/)"
+        )
+    return kind, name.strip()
+
+
+def _target(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, str]:
+    return parse_target(value)
+
+
+def action_options(func: F) -> F:
+    """The options every action command takes; also accepted before the subcommand
+    (`cockpit --context prod -n shop scale …`), where the subcommand's own win."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            metavar="FILE",
+            help=f"Config file (TOML). Default: ${ENV_CONFIG}, then the user config dir; "
+            "none is needed.",
+        ),
+        click.option(
+            "--context", default=None, metavar="NAME", help="kubeconfig context (like kubectl)."
+        ),
+        click.option(
+            "-n",
+            "--namespace",
+            default=None,
+            metavar="NS",
+            help="Namespace. Default: the config's pods panel, then [cockpit] namespace.",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            default=None,
+            help="Server-side dry run only: print the preview, change nothing, record nothing.",
+        ),
+        click.option(
+            "-y",
+            "--yes",
+            is_flag=True,
+            default=None,
+            help="Apply without asking (scripts). Without it a prompt asks, and with no "
+            "terminal to ask on nothing is sent.",
+        ),
+        click.option(
+            "--read-only",
+            is_flag=True,
+            default=None,
+            help="Refuse before anything leaves the process (exit 1).",
+        ),
+        click.option(
+            "--db",
+            "db_path",
+            metavar="PATH",
+            envvar="COCKPIT_DB",
+            default=None,
+            help="Timeline file where intent and outcome are recorded (the open incident's).",
+        ),
+        click.option(
+            "--actor",
+            metavar="WHO",
+            envvar=ENV_ACTOR,
+            default=None,
+            help=f"Who acts, for the record. Default: ${ENV_ACTOR}, [timeline] actor, $USER@host.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One action command's settings, from the group's options, its own and the config."""
+
+    runtime: Any  # cockpit.wiring.Runtime, imported late to keep `cockpit --help` fast
+    namespace: str
+    dry_run: bool
+    yes: bool
+    actor: str
+
+
+def _fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _config(explicit: str | None) -> tuple[Config, Path | None]:
+    """An action needs no config (a kubeconfig is enough), but a named one must be valid."""
+    path = resolve_config_path(explicit)
+    if explicit is None and not os.environ.get(ENV_CONFIG) and not path.exists():
+        return Config(), None
+    try:
+        return load_config(path), path
+    except ConfigError as error:
+        click.echo(error.render(), err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _invocation(ctx: click.Context, local: dict[str, Any]) -> Invocation:
+    group = dict(ctx.parent.obj or {}) if ctx.parent is not None else {}
+    if group.get("demo"):
+        _fail(
+            "the demo's cluster lives inside the running dashboard; "
+            "act on it there (cockpit --demo), or give a real cluster here",
+            EXIT_USAGE,
+        )
+    opts = {**group, **{k: v for k, v in local.items() if v is not None}}
+    config, path = _config(opts.get("config_path"))
+    from cockpit.wiring import Runtime
+
+    runtime = Runtime.build(
+        config,
+        config_path=path,
+        read_only=opts.get("read_only") or None,
+        context=opts.get("context"),
+        namespace=opts.get("namespace"),
+        db=opts.get("db_path"),
+    )
+    return Invocation(
+        runtime,
+        namespace=opts.get("namespace") or "",
+        dry_run=bool(opts.get("dry_run")),
+        yes=bool(opts.get("yes")),
+        actor=opts.get("actor") or config.timeline.actor,
+    )
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
+
+
+# ---- the commands -----------------------------------------------------------------------------
+
+
+@click.command("scale")
+@click.argument("target", metavar="KIND/NAME", callback=_target)
+@click.argument("replicas", type=click.IntRange(min=0))
+@click.option(
+    "--current-replicas",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Only if the count is N now (like kubectl): refused if someone scaled meanwhile.",
+)
+@action_options
+@click.pass_context
+def scale(
+    ctx: click.Context,
+    target: tuple[str, str],
+    replicas: int,
+    current_replicas: int | None,
+    **opts: Any,
+) -> None:
+    """Scale KIND/NAME to REPLICAS, like `kubectl scale --replicas`."""
+    inv = _invocation(ctx, opts)
+    _act(
+        inv,
+        _request(inv, Verb.SCALE, target, replicas=replicas, current_replicas=current_replicas),
+    )
+
+
+@click.command("restart")
+@click.argument("target", metavar="KIND/NAME", callback=_target)
+@action_options
+@click.pass_context
+def restart(ctx: click.Context, target: tuple[str, str], **opts: Any) -> None:
+    """Restart KIND/NAME's pods, like `kubectl rollout restart`."""
+    inv = _invocation(ctx, opts)
+    _act(inv, _request(inv, Verb.RESTART, target))
+
+
+@click.command("rollback")
+@click.argument("target", metavar="KIND/NAME", callback=_target)
+@click.option(
+    "--to-revision",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Revision to go back to (like kubectl rollout undo); default: the previous one.",
+)
+@action_options
+@click.pass_context
+def rollback(ctx: click.Context, target: tuple[str, str], to_revision: int, **opts: Any) -> None:
+    """Roll KIND/NAME back, like `kubectl rollout undo`, or with its configured command
+    ([[actions.rollback_commands]], e.g. helm rollback)."""
+    inv = _invocation(ctx, opts)
+    request = action_steps.with_configured_command(
+        inv.runtime.config, _request(inv, Verb.ROLLBACK, target, to_revision=to_revision)
+    )
+    if request.command and to_revision:
+        _fail(
+            f"--to-revision does not apply: {request.kind}/{request.name} rolls back with "
+            f"`{shlex.join(request.command)}` (configured in [[actions.rollback_commands]])",
+            EXIT_USAGE,
+        )
+    _act(inv, request)
+
+
+def register(main: click.Group) -> None:
+    """Add the action commands to the `cockpit` group."""
+    for command in (scale, restart, rollback):
+        main.add_command(command)
+
+
+# ---- the steps ----------------------------------------------------------------------------------
+
+
+def _request(inv: Invocation, verb: Verb, target: tuple[str, str], **extra: Any) -> ActionRequest:
+    kind, name = target
+    # The namespace is settled by the adapter (flag, then the pods panel, then [cockpit]).
+    return ActionRequest(verb, kind, name, "", context=inv.runtime.context, **extra)
+
+
+def _act(inv: Invocation, request: ActionRequest) -> None:
+    if request.kind not in LIVE_KINDS and not request.command:
+        _fail(
+            f"{request.kind}/{request.name}: only Deployments can be acted on here "
+            "(a StatefulSet can be rolled back with a configured command)"
+        )
+    from cockpit.logs import setup_logging
+    from cockpit.wiring import build_cluster_actions
+
+    setup_logging(debug=inv.runtime.debug)
+    actions = build_cluster_actions(inv.runtime, inv.namespace)
+    request = replace(request, namespace=actions.pods.namespace)
+    # Production is judged by the context the requests really go to, named or current.
+    context = actions.pods.context_name()
+    production = replace(inv.runtime, context=context).production if context else False
+    try:
+        code = asyncio.run(_steps(inv, actions, request, context, production))
+    except KeyboardInterrupt:
+        code = EXIT_REFUSED
+        click.echo("\ninterrupted", err=True)
+    sys.exit(code)
+
+
+async def _steps(
+    inv: Invocation, actions: Any, request: ActionRequest, context: str, production: bool
+) -> int:
+    try:
+        try:
+            preview = await action_steps.preview(actions, request)
+        except Exception as error:  # an adapter bug must still be one line, not a traceback
+            preview = ActionPreview(
+                request, (), ok=False, message=f"{type(error).__name__}: {error}"
+            )
+        out = click.echo if inv.dry_run else _to_stderr
+        out(render_preview(preview, context, production))
+        if not preview.ok or not preview.changes:
+            click.echo(f"error: {preview.message or 'nothing to apply'}", err=True)
+            return EXIT_REFUSED
+        if inv.dry_run:
+            if actions.read_only:
+                click.echo("error: read-only mode: no dry run was sent", err=True)
+                return EXIT_REFUSED
+            click.echo(_dry_run_words(request))
+            return 0
+        if not actions.read_only and not inv.yes and not _confirmed(request, context, production):
+            return EXIT_REFUSED
+        return await _perform(inv, actions, request, preview)
+    finally:
+        await actions.pods.aclose()
+
+
+async def _perform(
+    inv: Invocation, actions: Any, request: ActionRequest, preview: ActionPreview
+) -> int:
+    recorder = await _open_record(inv)
+    try:
+        performed = await action_steps.perform(
+            actions, request, preview.changes, recorder=recorder, config=inv.runtime.config
+        )
+    finally:
+        if recorder is not None:
+            await recorder.close()
+    for warning in performed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    result = performed.result
+    if not result.ok:
+        click.echo(f"error: {result.message}", err=True)
+        return EXIT_REFUSED
+    click.echo(result.message)
+    return 0
+
+
+async def _open_record(inv: Invocation) -> Recorder | None:
+    """The open incident's timeline, as the dashboard would attach to it. A timeline that
+    cannot be opened costs the record, never the mitigation."""
+    settings = inv.runtime.config.timeline
+    try:
+        recorder = await Recorder.open(
+            inv.runtime.timeline_path,
+            actor=inv.actor,
+            status_every=settings.status_every,
+            clock=inv.runtime.clock,
+        )
+    except TimelineError as error:
+        click.echo(f"warning: not recorded: timeline unavailable: {error}", err=True)
+        return None
+    recorder.source = "cli"
+    if recorder.incident is None:
+        click.echo(
+            'warning: not recorded: no open incident (cockpit incident start "title" declares one)',
+            err=True,
+        )
+    return recorder
+
+
+def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
+    if not _stdin_is_terminal():
+        click.echo(
+            "error: not confirmed: no terminal to ask on; nothing was sent "
+            "(pass --yes to apply without a prompt)",
+            err=True,
+        )
+        return False
+    if production:
+        typed = click.prompt(
+            f"PRODUCTION context {context}: type {request.name} to apply",
+            default="",
+            show_default=False,
+            err=True,
+        )
+        if typed.strip() == request.name:
+            return True
+        click.echo(
+            f"error: not confirmed: {typed.strip()!r} is not {request.name!r}; nothing was sent",
+            err=True,
+        )
+        return False
+    if click.confirm("Apply?", default=False, err=True):
+        return True
+    click.echo("error: not confirmed; nothing was sent", err=True)
+    return False
+
+
+def render_preview(preview: ActionPreview, context: str, production: bool) -> str:
+    """What the dashboard's confirmation shows, as lines."""
+    r = preview.request
+    lines = [
+        r.describe().capitalize(),
+        f"  context    {context or '(current context)'}{'  PRODUCTION' if production else ''}",
+        f"  namespace  {r.namespace}",
+        f"  object     {r.kind}.apps/{r.name}",
+        f"  same as    {shlex.join(r.argv())}",
+    ]
+    lines += [f"  {what:<10} {current} → {new}" for what, current, new in preview.changes]
+    lines += [f"  {note}" for note in preview.notes]
+    if preview.message and preview.ok:
+        lines.append(f"  {preview.message}")
+    return "\n".join(lines)
+
+
+def _dry_run_words(request: ActionRequest) -> str:
+    if request.command:
+        return f"`{shlex.join(request.command)}` not run (dry run)"
+    return f"{request.kind}.apps/{request.name} {PAST[request.verb]} (server dry run)"
+
+
+def _to_stderr(text: str) -> None:
+    click.echo(text, err=True)
