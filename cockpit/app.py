@@ -27,6 +27,7 @@ from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
+from cockpit.runbook_ui import RUNBOOK_BINDINGS, RunbookControls
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
@@ -49,6 +50,7 @@ PALETTE_IDS = {
     "action.scale",
     "action.restart",
     "action.rollback",
+    "runbook.open",
     "app.presenter",
     "app.theme",
     "app.help",
@@ -96,7 +98,7 @@ class CrashNotice(Exception):
         )
 
 
-class CockpitApp(ActionControls, IncidentControls):
+class CockpitApp(ActionControls, RunbookControls, IncidentControls):
     TITLE = "incident-cockpit"
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
@@ -109,6 +111,7 @@ class CockpitApp(ActionControls, IncidentControls):
         Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
         *INCIDENT_BINDINGS,
         *ACTION_BINDINGS,
+        *RUNBOOK_BINDINGS,
         Binding("z", "presenter", "Presenter", id="app.presenter"),
         Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -177,6 +180,8 @@ class CockpitApp(ActionControls, IncidentControls):
         # The timeline file is opened after the first frame too, in a thread: a slow disk or a
         # locked file never delays the dashboard.
         self.call_after_refresh(self._start_timeline)
+        # Runbooks are read in a thread after the first frame as well.
+        self.call_after_refresh(self.start_runbooks)
 
     def _start_timeline(self) -> None:
         task = asyncio.create_task(self._open_timeline())

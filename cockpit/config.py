@@ -700,8 +700,15 @@ def panel_specs(config: Config, refresh_override: float | None = None) -> list[P
     return specs
 
 
+def demo_runbook_dirs() -> list[str]:
+    """The example runbooks, for the demo's runbook key: beside the package in a checkout."""
+    examples = Path(__file__).resolve().parent.parent / "examples" / "runbooks"
+    return [str(examples)] if examples.is_dir() else []
+
+
 def demo_config() -> Config:
     return Config(
+        runbooks=RunbooksSettings(dirs=demo_runbook_dirs()),
         cockpit=CockpitSettings(refresh=1.0, namespace="shop", context="demo"),
         incident=IncidentSettings(
             title="checkout: p95 and 5xx up after v1.9.0 rollout", severity="SEV2"

@@ -18,6 +18,7 @@ from cockpit.screens.help import HelpScreen
 from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.pod_detail import PodDetailScreen
 from cockpit.screens.presenter import PresenterScreen
+from cockpit.screens.runbook import RunbookScreen
 from cockpit.screens.timeline import TimelineScreen
 from cockpit.sources.demo import DemoWorld
 from cockpit.widgets.metric_panel import MetricPanel
@@ -109,6 +110,7 @@ def test_every_binding_has_a_known_id() -> None:
         *MetricPanel.BINDINGS,
         *DashboardScreen.BINDINGS,
         *PodDetailScreen.BINDINGS,
+        *RunbookScreen.BINDINGS,
     ]
     ids = {b.id for b in bindings if isinstance(b, Binding)}
     assert None not in ids

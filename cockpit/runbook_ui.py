@@ -1,0 +1,276 @@
+"""Runbooks in the cockpit: the key that opens the section for the panel in trouble, ticks
+recorded in the timeline, and runbook commands offered as the cockpit's own actions.
+
+A mixin for `CockpitApp`. Runbooks are read in a thread after the first frame, never on the
+way to it. Which panel: the focused one, else the worst breaching one. Which section: the
+panel's `runbook = "FILE#section"` (or `[runbooks.alerts]` for a firing alert), else the best
+match. A command runs only as an `ActionRequest` through the keys' own preview → confirm →
+apply flow, and only in the namespace and context this cockpit acts in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from textual.binding import Binding
+
+from cockpit.action_plan import ActionRequest, Verb
+from cockpit.action_steps import with_configured_command
+from cockpit.incident import EventKind
+from cockpit.model import FiringAlert, Status
+from cockpit.runbook_actions import ExternalCommand, action_mismatch, command_to_action
+from cockpit.runbook_checklist import step_entry, ticked_steps
+from cockpit.runbook_match import SectionMatch, find_section, resolve_section
+from cockpit.runbook_model import Command, Runbook
+from cockpit.runbook_parse import load_runbooks
+from cockpit.screens.runbook import CommandOffer, RunbookCommandChosen, RunbookScreen, StepToggled
+
+log = logging.getLogger(__name__)
+
+RUNBOOK_BINDINGS = [Binding("b", "open_runbook", "Runbook", id="runbook.open")]
+# Panels a runbook is most likely written for come first when several breach at once.
+BREACHING = (Status.CRIT, Status.WARN)
+
+
+def runbook_dirs(dirs: Sequence[str], config_path: Path | None) -> list[Path]:
+    """Relative directories are read from the config file's directory, like `--config`
+    users expect, not from wherever the cockpit was started."""
+    base = config_path.parent if config_path is not None else Path.cwd()
+    out = []
+    for text in dirs:
+        path = Path(text).expanduser()
+        out.append(path if path.is_absolute() else base / path)
+    return out
+
+
+class RunbookControls:
+    """Needs from the host app: `runtime`, `states`, `recorder`, `actions`, `notify`,
+    `push_screen`, `run_worker`, `_confirm_and_apply` (ActionControls), `timeline_changed`."""
+
+    runbooks: list[Runbook] | None = None  # None while they are being read
+    runbook_problems: tuple[str, ...] = ()
+    runbook_screen: RunbookScreen | None = None
+    _runbook_match: SectionMatch | None = None
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def start_runbooks(self) -> None:
+        app: Any = self
+        runtime = app.runtime
+        dirs = runbook_dirs(runtime.config.runbooks.dirs, runtime.config_path)
+        if not dirs:
+            self.runbooks = []
+            return
+
+        async def load() -> None:
+            books, problems = await asyncio.to_thread(load_runbooks, dirs)
+            self.runbooks = books
+            self.runbook_problems = tuple(problems)
+            for problem in problems:
+                log.warning("runbook: %s", problem)
+            self.runbook_loaded()
+
+        task = asyncio.create_task(load())
+        app._writes.add(task)
+        task.add_done_callback(app._writes.discard)
+
+    def runbook_loaded(self) -> None:
+        """Hook for the app: runbooks are in (phase boxes may have changed)."""
+
+    # ---- the key ------------------------------------------------------------------------
+
+    def action_open_runbook(self) -> None:
+        app: Any = self
+        if self.runbooks is None:
+            app.notify("Runbooks are still being read; try again in a moment.")
+            return
+        if not self.runbooks:
+            why = "; ".join(self.runbook_problems[:2]) or "none configured"
+            app.notify(
+                f"No runbooks ({why}). Add directories in [runbooks] dirs = [...].",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        panel = self._runbook_panel()
+        if panel is None:
+            app.notify("No panel is breaching; focus one with tab, then b.")
+            return
+        match = self._runbook_section(panel)
+        title = app.states[panel].title
+        if match is None:
+            app.notify(
+                f"No runbook section matches {title}; link one with "
+                f'runbook = "FILE.md#section" in [panels.{panel}].',
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self._open_section(match)
+
+    def _runbook_panel(self) -> str | None:
+        app: Any = self
+        node = app.focused
+        while node is not None:
+            panel = getattr(node, "panel", None)
+            if isinstance(panel, str) and panel in app.states:
+                return panel
+            node = node.parent
+        now = app.now()
+        views = [state.view(now) for state in app.states.values()]
+        for status in BREACHING:
+            for view in views:
+                if view.status is status:
+                    return str(view.panel)
+        return None
+
+    def _runbook_section(self, panel: str) -> SectionMatch | None:
+        app: Any = self
+        books = self.runbooks or []
+        config = app.runtime.config
+        keywords: list[str] = []
+        if panel == "alerts":
+            for alert in self._firing_alerts():
+                link = config.runbooks.alerts.get(alert.name)
+                if link:
+                    found = find_section(books, link)
+                    if found is not None:
+                        return found
+                keywords += [alert.name, *alert.labels.values()]
+        settings = getattr(config.panels, panel, None)
+        link = getattr(settings, "runbook", "") if settings is not None else ""
+        return resolve_section(books, panel, link=link, keywords=keywords)
+
+    def _firing_alerts(self) -> list[FiringAlert]:
+        app: Any = self
+        state = app.states.get("alerts")
+        latest = state.latest if state is not None else None
+        detail = getattr(latest, "detail", None)
+        if not isinstance(detail, tuple):
+            return []
+        return [a for a in detail if isinstance(a, FiringAlert)]
+
+    def _open_section(self, match: SectionMatch) -> None:
+        app: Any = self
+        runtime = app.runtime
+        offers = [
+            self._offer(command, runtime.namespace, runtime.context)
+            for command in match.section.commands
+        ]
+        screen = RunbookScreen(match.runbook.name, match.section, match.why, offers)
+        self.runbook_screen = screen
+        self._runbook_match = match
+        app.push_screen(screen)
+        recorder = app.recorder
+        if recorder is None or recorder.incident is None:
+            return
+
+        async def read_ticks() -> None:
+            try:
+                events = await recorder.events(kinds=[EventKind.NOTE], limit=5000)
+            except Exception as error:  # the checklist still works; it just starts empty
+                log.info("runbook ticks: %s", error)
+                return
+            if screen.is_attached:
+                screen.set_ticked(ticked_steps(events, match.runbook.name))
+
+        task = asyncio.create_task(read_ticks())
+        app._writes.add(task)
+        task.add_done_callback(app._writes.discard)
+
+    @staticmethod
+    def _offer(command: Command, namespace: str, context: str) -> CommandOffer:
+        if not command.argv:
+            return CommandOffer(command)
+        action = command_to_action(command.argv, namespace=namespace, context=context)
+        if action is None:
+            return CommandOffer(command)
+        request = action.as_request() if isinstance(action, ExternalCommand) else action
+        refusal = action_mismatch(request, context=context, namespace=namespace) or ""
+        description = action.describe() if isinstance(action, ExternalCommand) else ""
+        return CommandOffer(command, description or request.describe(), refusal)
+
+    # ---- what the pane posts --------------------------------------------------------------
+
+    def on_step_toggled(self, message: StepToggled) -> None:
+        app: Any = self
+        match = self._runbook_match
+        recorder = app.recorder
+        if match is None:
+            return
+        if recorder is None or recorder.incident is None:
+            app.notify(
+                "Ticked here only: no incident declared (D declares one), so it is not recorded.",
+                severity="warning",
+            )
+            return
+        entry = step_entry(match.runbook, match.section, message.step, message.ticked)
+        app.write_in_background(
+            recorder.record(entry.kind, entry.text, entry.source, entry.data), "a runbook step"
+        )
+
+    def on_runbook_command_chosen(self, message: RunbookCommandChosen) -> None:
+        app: Any = self
+        command = message.offer.command
+        runtime = app.runtime
+        action = command_to_action(
+            command.argv, namespace=runtime.namespace, context=runtime.context
+        )
+        if action is None or message.offer.refusal:
+            return
+        actions = app.actions
+        if actions is None:
+            app.notify(
+                "No cluster actions here: the cluster is still connecting, or none is configured.",
+                severity="warning",
+            )
+            return
+        if app._action_busy:
+            app.notify("An action is already in progress.", severity="warning")
+            return
+        request = action.as_request() if isinstance(action, ExternalCommand) else action
+
+        async def run() -> None:
+            app._action_busy = True
+            try:
+                ready = await self._runbook_request(actions, request)
+                if ready is not None:
+                    await app._confirm_and_apply(actions, ready)
+            except Exception as error:
+                log.warning("runbook action failed: %s", error)
+                app.notify(f"action failed: {error}", severity="error", timeout=15)
+            finally:
+                app._action_busy = False
+
+        app.run_worker(run(), group="actions", exclusive=True)
+
+    async def _runbook_request(self, actions: Any, request: ActionRequest) -> ActionRequest | None:
+        """The request as the keys would make it: the workload must be one this cockpit acts
+        on, a scale carries the replica count the user saw as its precondition, and a plain
+        rollback uses the workload's configured command if it has one."""
+        app: Any = self
+        if request.command:
+            return request
+        workloads = await actions.workloads()
+        workload = next(
+            (w for w in workloads if w.kind == request.kind and w.name == request.name), None
+        )
+        if workload is None:
+            known = ", ".join(f"{w.kind}/{w.name}" for w in workloads) or "none"
+            app.notify(
+                f"Not run: {request.kind}/{request.name} is not among the workloads this cockpit "
+                f"acts on in {request.namespace} ({known}).",
+                severity="error",
+                timeout=15,
+            )
+            return None
+        if request.verb is Verb.SCALE and request.current_replicas is None:
+            request = replace(request, current_replicas=workload.replicas)
+        if request.verb is Verb.ROLLBACK and not request.to_revision:
+            request = with_configured_command(app.runtime.config, request)
+        return request

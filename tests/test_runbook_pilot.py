@@ -1,0 +1,135 @@
+"""The runbook key in the demo: breach → the panel's section beside the dashboard → tick a
+step (recorded in the timeline, read back) → a runbook command as the cockpit's own action,
+previewed and confirmed like the keys; commands for another namespace are refused."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from cockpit.app import CockpitApp
+from cockpit.model import Status
+from cockpit.screens.actions import ConfirmAction
+from cockpit.screens.runbook import RunbookScreen
+from cockpit.sources.demo import DemoWorld
+from cockpit.wiring import Runtime
+from tests.conftest import FakeClock
+from tests.screen_text import screen_text, wait_for
+
+
+def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT kind, text, data FROM events WHERE source LIKE 'runbook:%' ORDER BY seq"
+        ).fetchall()
+    return [(kind, text, json.loads(data)) for kind, text, data in rows]
+
+
+async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
+    await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+    await wait_for(pilot, lambda: app.runbooks)
+    await wait_for(pilot, lambda: app.states[panel].view(app.now()).status is Status.CRIT)
+
+
+def highlight(screen: RunbookScreen, text: str) -> None:
+    index = next(i for i, o in enumerate(screen.offers) if o.command.text == text)
+    screen.items.highlighted = screen.items.get_option_index(f"c{index}")
+
+
+async def test_breach_section_tick_timeline_and_action_preview(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "latency")
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        text = screen_text(app)
+        assert "api-service.md › High latency (p95 > 300ms)" in text
+        assert "[ ] 1. Check whether a rollout is in progress" in text
+        # Beside the dashboard: the pane takes the right, the panels stay under the left.
+        assert app.screen_stack[-2] is app.dashboard
+        assert app.screen.query_one("#runbook-pane").region.x >= 40
+        await pilot.press("space")  # the first step is highlighted
+        await wait_for(pilot, lambda: runbook_events(db))
+        kind, recorded, data = runbook_events(db)[0]
+        assert kind == "note"
+        assert recorded.startswith("Runbook step done: Check whether a rollout is in progress")
+        assert data["runbook"] == "api-service.md" and data["ticked"] is True
+        await wait_for(pilot, lambda: "[x] 1. Check whether" in screen_text(app))
+        # The scale command in step 3 is offered as the cockpit's scale, with its preview.
+        screen = app.screen
+        assert isinstance(screen, RunbookScreen)
+        highlight(screen, "kubectl scale deployment/checkout --replicas=8 -n shop")
+        assert "enter: scale deployment/checkout to 8 replicas" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        preview = screen_text(app)
+        assert "Scale deployment/checkout to 8 replicas" in preview
+        # The count on screen is the precondition, as with the `s` key.
+        assert "--current-replicas=4" in preview and "replicas    4  →  8" in preview
+        await pilot.press("y")
+        world = app.source_set.world if app.source_set else None
+        assert isinstance(world, DemoWorld)
+        await wait_for(pilot, lambda: world.replicas == 8)
+
+
+async def test_ticks_are_read_back_when_the_section_opens_again(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "latency")
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await pilot.press("down", "space")
+        await wait_for(pilot, lambda: runbook_events(db))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RunbookScreen))
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: "[x] 2. Look at the pods panel" in screen_text(app))
+        assert "[ ] 1. Check whether" in screen_text(app)
+
+
+async def test_a_command_for_another_namespace_is_refused_and_nothing_is_previewed(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "queue")
+        app.dashboard.panels["queue"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        screen = app.screen
+        assert isinstance(screen, RunbookScreen)
+        assert "queue-consumer.md › When the queue backs up" in screen_text(app)
+        restart = "kubectl -n jobs rollout restart deployment orders-worker"
+        highlight(screen, restart)
+        await pilot.pause()
+        assert "not here: the runbook says namespace 'jobs'" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunbookScreen)  # no preview, nothing sent
+        assert app.source_set is not None
+
+
+async def test_copy_puts_the_command_on_the_clipboard(clock: FakeClock, tmp_path: Path) -> None:
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "latency")
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        screen = app.screen
+        assert isinstance(screen, RunbookScreen)
+        highlight(screen, "curl -fsS https://payments.internal.example.com/healthz")
+        await pilot.press("c")
+        assert app.clipboard == "curl -fsS https://payments.internal.example.com/healthz"
