@@ -202,17 +202,19 @@ class ActionControls:
                     workload = next((w for w in workloads if w.name == request.name), None)
                     if workload is None:
                         return
-                    done, message = rollout_status(workload)
-                    if message != last:
-                        app.dashboard.show_rollout(message, done)
-                        last = message
-                    if done:
+                    status = rollout_status(workload)
+                    if status.message != last:
+                        app.dashboard.show_rollout(status.message, status.done, status.failed)
+                        last = status.message
+                    if status.done:
                         if app.recorder is not None:
                             await app.recorder.record_action(
                                 "rollout",
-                                f"Rollout: {message}",
-                                {"object": f"{request.kind}/{request.name}"},
-                            )
+                                f"Rollout {'failed' if status.failed else 'done'}: "
+                                f"{status.message}",
+                                {"object": f"{request.kind}/{request.name}",
+                                 "failed": status.failed},
+                            )  # fmt: skip
                             app.timeline_changed()
                         await asyncio.sleep(5)
                         return

@@ -54,6 +54,15 @@ class Workload:
     paused: bool = False
     generation: int = 0
     observed_generation: int = 0
+    # Deployment: the Progressing condition says ProgressDeadlineExceeded.
+    deadline_exceeded: bool = False
+    # StatefulSet: update strategy; `partition` is None when spec.updateStrategy.rollingUpdate
+    # is absent (kubectl's rules differ then); revisions are ControllerRevision names.
+    strategy: str = "RollingUpdate"
+    partition: int | None = None
+    current_revision: str = ""
+    update_revision: str = ""
+    current_replicas: int = 0
 
     @property
     def ref(self) -> str:
@@ -150,24 +159,72 @@ class ClusterActions(Protocol):
     async def apply(self, request: ActionRequest) -> ActionResult: ...
 
 
-def rollout_status(workload: Workload) -> tuple[bool, str]:
-    """(done, message) by `kubectl rollout status` rules for a Deployment."""
+@dataclass(frozen=True, slots=True)
+class RolloutStatus:
+    done: bool  # nothing more to wait for: complete, or failed
+    message: str
+    failed: bool = False
+
+
+def rollout_status(workload: Workload) -> RolloutStatus:
+    """`kubectl rollout status` for a Deployment or a StatefulSet, in kubectl's words."""
+    if workload.kind == "statefulset":
+        return _statefulset_status(workload)
     name = workload.name
     if workload.observed_generation < workload.generation:
-        return False, "Waiting for deployment spec update to be observed..."
+        return RolloutStatus(False, "Waiting for deployment spec update to be observed...")
+    if workload.deadline_exceeded:
+        return RolloutStatus(True, f'deployment "{name}" exceeded its progress deadline', True)
+    waiting = f'Waiting for deployment "{name}" rollout to finish: '
     if workload.updated < workload.replicas:
-        return False, (
-            f'Waiting for deployment "{name}" rollout to finish: {workload.updated} out of '
-            f"{workload.replicas} new replicas have been updated..."
+        return RolloutStatus(
+            False,
+            f"{waiting}{workload.updated} out of {workload.replicas} new replicas have been "
+            "updated...",
         )
     if workload.total > workload.updated:
-        return False, (
-            f'Waiting for deployment "{name}" rollout to finish: '
-            f"{workload.total - workload.updated} old replicas are pending termination..."
+        return RolloutStatus(
+            False,
+            f"{waiting}{workload.total - workload.updated} old replicas are pending "
+            "termination...",
         )
     if workload.available < workload.updated:
-        return False, (
-            f'Waiting for deployment "{name}" rollout to finish: {workload.available} of '
-            f"{workload.updated} updated replicas are available..."
+        return RolloutStatus(
+            False,
+            f"{waiting}{workload.available} of {workload.updated} updated replicas are "
+            "available...",
         )
-    return True, f'deployment "{name}" successfully rolled out'
+    return RolloutStatus(True, f'deployment "{name}" successfully rolled out')
+
+
+def _statefulset_status(sts: Workload) -> RolloutStatus:
+    if sts.strategy != "RollingUpdate":
+        return RolloutStatus(
+            True, "rollout status is only available for RollingUpdate strategy type", True
+        )
+    if sts.observed_generation == 0 or sts.generation > sts.observed_generation:
+        return RolloutStatus(False, "Waiting for statefulset spec update to be observed...")
+    if sts.ready < sts.replicas:
+        return RolloutStatus(False, f"Waiting for {sts.replicas - sts.ready} pods to be ready...")
+    if sts.partition is not None:
+        # The API server defaults rollingUpdate.partition to 0, so this is the usual path.
+        if sts.updated < sts.replicas - sts.partition:
+            return RolloutStatus(
+                False,
+                f"Waiting for partitioned roll out to finish: {sts.updated} out of "
+                f"{sts.replicas - sts.partition} new pods have been updated...",
+            )
+        return RolloutStatus(
+            True, f"partitioned roll out complete: {sts.updated} new pods have been updated..."
+        )
+    if sts.update_revision != sts.current_revision:
+        return RolloutStatus(
+            False,
+            f"waiting for statefulset rolling update to complete {sts.updated} pods at "
+            f"revision {sts.update_revision}...",
+        )
+    return RolloutStatus(
+        True,
+        f"statefulset rolling update complete {sts.current_replicas} pods at revision "
+        f"{sts.current_revision}...",
+    )

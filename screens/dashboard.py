@@ -72,12 +72,12 @@ class DashboardScreen(Screen[None]):
         if isinstance(pods, PodsPanel):
             pods.open_filter()
 
-    def show_rollout(self, message: str | None, done: bool) -> None:
+    def show_rollout(self, message: str | None, done: bool, failed: bool = False) -> None:
         """Live `kubectl rollout status` of the last action; None hides the line."""
         if message is None:
             self.rollout.remove_class("-active")
             return
-        mark = "✓" if done else "◌"
+        mark = "✗" if failed else "✓" if done else "◌"
         self.rollout.update(f"{mark} {message}")
         self.rollout.add_class("-active")
 

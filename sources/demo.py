@@ -556,7 +556,7 @@ class DemoPods(DemoSource):
         w = self.world
         status = w.deployment_status()
         live = [r for r in rows if r.status != "Terminating"]
-        done, message = rollout_status(
+        rollout = rollout_status(
             Workload(
                 "deployment",
                 w.deployment,
@@ -577,8 +577,8 @@ class DemoPods(DemoSource):
             available=status.available,
             revision=w.revision,
             image=status.image.rsplit(":", 1)[-1],
-            rolled_out=done,
-            rollout="" if done else _rollout_words(message),
+            rolled_out=rollout.done,
+            rollout="" if rollout.done else _rollout_words(rollout.message),
         )
 
     async def read(self) -> Reading:

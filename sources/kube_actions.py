@@ -41,8 +41,11 @@ from cockpit.sources.kube_rollback import (
     revision_of,
 )
 from cockpit.sources.kube_rollback import history as revision_history
+from cockpit.sources.kube_workload import workload_of
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+# The generated client's method suffix per kind (read_namespaced_<x>, patch_namespaced_<x>).
+_API = {"deployment": "deployment", "statefulset": "stateful_set"}
 
 
 class KubeActions:
@@ -58,22 +61,40 @@ class KubeActions:
         return await asyncio.to_thread(self._workloads)
 
     def _workloads(self) -> list[Workload]:
-        body = self._json(
-            lambda apps: apps.list_namespaced_deployment(
+        found = [workload_of(d) for d in self._items("deployments")]
+        try:
+            found += [workload_of(s) for s in self._items("statefulsets")]
+        except KubeError as error:
+            # Many roles may touch Deployments but not StatefulSets: offer what is allowed.
+            if error.code != 403:
+                raise
+        return sorted(found, key=lambda w: (w.name, w.kind))
+
+    def _items(self, plural: str) -> list[dict[str, Any]]:
+        def call(apps: Any) -> Any:
+            lister = (
+                apps.list_namespaced_deployment
+                if plural == "deployments"
+                else apps.list_namespaced_stateful_set
+            )
+            return lister(
                 self.pods.namespace,
                 label_selector=self.pods.selector or None,
                 _preload_content=False,
                 _request_timeout=self.pods.timeout,
-            ),
-            "list",
-        )
-        return sorted(
-            (_workload(d) for d in body.get("items", []) if isinstance(d, dict)),
-            key=lambda w: w.name,
-        )
+            )
+
+        body = self._json(call, "list")
+        items = [item for item in body.get("items", []) if isinstance(item, dict)]
+        kind = "Deployment" if plural == "deployments" else "StatefulSet"
+        for item in items:
+            item.setdefault("kind", kind)  # list items carry no kind on the wire
+        return items
 
     async def history(self, kind: str, name: str) -> list[Revision]:
         """`kubectl rollout history`: oldest first, the Deployment's own revision marked."""
+        if kind != "deployment":
+            return []
         deployment, entries = await asyncio.to_thread(self._revisions, name)
         current = revision_of(deployment)
         return [
@@ -82,7 +103,7 @@ class KubeActions:
         ]
 
     def _revisions(self, name: str) -> tuple[Mapping[str, Any], list[RevisionEntry]]:
-        deployment = self._deployment(name)
+        deployment = self._object("deployment", name)
         selector = label_selector((deployment.get("spec") or {}).get("selector"))
         body = self._json(
             lambda apps: apps.list_namespaced_replica_set(
@@ -95,6 +116,12 @@ class KubeActions:
         return deployment, revision_history(deployment, items)
 
     def _plan(self, request: ActionRequest) -> tuple[Mapping[str, Any], RollbackPlan]:
+        if request.kind != "deployment":
+            # A StatefulSet's history lives in ControllerRevisions, not offered here yet.
+            raise RollbackRefused(
+                f"rollback of a {request.kind} is not offered by the cockpit; use "
+                f"kubectl rollout undo {request.kind}/{request.name}"
+            )
         deployment, entries = self._revisions(request.name)
         return deployment, plan_rollback(deployment, entries, request.to_revision)
 
@@ -110,7 +137,7 @@ class KubeActions:
                 notes=("read-only: no dry run was sent",),
             )  # fmt: skip
         try:
-            current = await asyncio.to_thread(self._deployment, request.name)
+            current = await asyncio.to_thread(self._object, request.kind, request.name)
             problem = self._refusal(request, current)
             if problem:
                 return ActionPreview(request, (), ok=False, message=problem)
@@ -145,14 +172,14 @@ class KubeActions:
         if request.verb is Verb.ROLLBACK:
             return await asyncio.to_thread(self._rollback, request)
         try:
-            before = await asyncio.to_thread(self._deployment, request.name)
+            before = await asyncio.to_thread(self._object, request.kind, request.name)
             problem = self._refusal(request, before)
             if problem:
                 return ActionResult(request, False, problem)
             await asyncio.to_thread(self._send, request, False)
         except KubeError as error:
             return ActionResult(request, False, error.message)
-        ref = f"deployment.apps/{request.name}"
+        ref = f"{request.kind}.apps/{request.name}"
         word = "scaled" if request.verb is Verb.SCALE else "restarted"
         replicas = (before.get("spec") or {}).get("replicas")
         after = {"replicas": request.replicas} if request.verb is Verb.SCALE else {}
@@ -209,9 +236,9 @@ class KubeActions:
             return (("replicas", have, str(request.replicas)),)
         return (("restartedAt", "-", "now (pod template annotation)"),)
 
-    def _deployment(self, name: str) -> Mapping[str, Any]:
+    def _object(self, kind: str, name: str) -> Mapping[str, Any]:
         return self._json(
-            lambda apps: apps.read_namespaced_deployment(
+            lambda apps: getattr(apps, f"read_namespaced_{_API[kind]}")(
                 name, self.pods.namespace, _preload_content=False,
                 _request_timeout=self.pods.timeout,
             ),
@@ -222,7 +249,7 @@ class KubeActions:
         extra = {"dry_run": "All"} if dry_run else {}
         if request.verb is Verb.SCALE:
             self._json(
-                lambda apps: apps.patch_namespaced_deployment_scale(
+                lambda apps: getattr(apps, f"patch_namespaced_{_API[request.kind]}_scale")(
                     request.name,
                     self.pods.namespace,
                     {"spec": {"replicas": request.replicas}},
@@ -236,7 +263,7 @@ class KubeActions:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
         self._json(
-            lambda apps: apps.patch_namespaced_deployment(
+            lambda apps: getattr(apps, f"patch_namespaced_{_API[request.kind]}")(
                 request.name,
                 self.pods.namespace,
                 patch,
@@ -255,29 +282,6 @@ class KubeActions:
             return json.loads(raw)
         except ValueError:
             raise KubeError(f"unexpected answer from {self.pods.server}: not JSON") from None
-
-
-def _workload(deployment: Mapping[str, Any]) -> Workload:
-    meta = deployment.get("metadata") or {}
-    spec = deployment.get("spec") or {}
-    status = deployment.get("status") or {}
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
-    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
-    return Workload(
-        kind="deployment",
-        name=str(meta.get("name", "?")),
-        namespace=str(meta.get("namespace", "")),
-        replicas=int(spec["replicas"]) if spec.get("replicas") is not None else 1,
-        updated=int(status.get("updatedReplicas") or 0),
-        ready=int(status.get("readyReplicas") or 0),
-        available=int(status.get("availableReplicas") or 0),
-        total=int(status.get("replicas") or 0),
-        revision=int(revision) if str(revision).isdigit() else 0,
-        images=tuple(str(c.get("image", "")) for c in containers),
-        paused=bool(spec.get("paused")),
-        generation=int(meta.get("generation") or 0),
-        observed_generation=int(status.get("observedGeneration") or 0),
-    )
 
 
 def _images(deployment: Mapping[str, Any]) -> tuple[str, ...]:

@@ -34,13 +34,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cockpit.action_plan import Workload, rollout_status
+from cockpit.action_plan import rollout_status
 from cockpit.model import Measure, PodList, PodRow, Reading, WorkloadRow, evaluate
 from cockpit.pod_detail import LOG_LINES, PodDetail
 from cockpit.pod_detail import from_json as pod_detail_from_json
 from cockpit.podstatus import is_completed, pod_row
 from cockpit.sources.base import Clock, utc_now
 from cockpit.sources.kube_watch import Reflector, WatchFailure, WatchTiming
+from cockpit.sources.kube_workload import workload_of
 
 log = logging.getLogger(__name__)
 
@@ -70,45 +71,23 @@ class _Summary:
 
 
 def deployment_row(deployment: Mapping[str, Any]) -> WorkloadRow:
-    """A Deployment's `kubectl get deploy` columns and its rollout state by `kubectl rollout
-    status` rules (progress deadline included)."""
-    meta = deployment.get("metadata") or {}
-    spec = deployment.get("spec") or {}
-    status = deployment.get("status") or {}
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
-    image = str(containers[0].get("image", ""))
-    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", "0")
-    workload = Workload(
-        kind="deployment",
-        name=str(meta.get("name", "?")),
-        namespace=str(meta.get("namespace", "")),
-        replicas=int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1),
-        updated=int(status.get("updatedReplicas") or 0),
-        ready=int(status.get("readyReplicas") or 0),
-        available=int(status.get("availableReplicas") or 0),
-        total=int(status.get("replicas") or 0),
-        paused=bool(spec.get("paused")),
-        generation=int(meta.get("generation") or 0),
-        observed_generation=int(status.get("observedGeneration") or 0),
-    )
-    done, message = rollout_status(workload)
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "Progressing" and (
-            condition.get("reason") == "ProgressDeadlineExceeded"
-        ):
-            done, message = False, f'deployment "{workload.name}" exceeded its progress deadline'
-    words = message.split("finish: ", 1)[-1].rstrip(".")
+    """A Deployment's (or StatefulSet's) `kubectl get` columns and its rollout state by
+    `kubectl rollout status` rules (progress deadline included)."""
+    workload = workload_of(deployment)
+    status = rollout_status(workload)
+    image = workload.images[0] if workload.images else ""
+    words = status.message.split("finish: ", 1)[-1].rstrip(".")
     return WorkloadRow(
-        "deployment",
+        workload.kind,
         workload.name,
         desired=workload.replicas,
         current=workload.total,
         updated=workload.updated,
         available=workload.available,
-        revision=int(revision) if str(revision).isdigit() else 0,
+        revision=workload.revision,
         image=image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else image,
-        rolled_out=done,
-        rollout="" if done else words,
+        rolled_out=status.done and not status.failed,
+        rollout="" if status.done and not status.failed else words,
     )
 
 

@@ -156,9 +156,9 @@ def test_rollout_status_follows_kubectl(
     total: int, updated: int, available: int, expected: str
 ) -> None:
     workload = Workload("deployment", "web", "shop", 4, updated, available, available, total)
-    done, message = rollout_status(workload)
-    assert message.endswith(expected)
-    assert done == expected.endswith("rolled out")
+    status = rollout_status(workload)
+    assert status.message.endswith(expected)
+    assert status.done == expected.endswith("rolled out") and not status.failed
 
 
 async def test_a_production_context_needs_the_name_typed(

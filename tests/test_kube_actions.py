@@ -452,3 +452,86 @@ async def test_forbidden_says_who_may_not_do_what_and_changes_nothing(
         assert 'User "test-user"' in message
     assert not preview.ok and not result.ok
     assert cluster_state(ours) == before
+
+
+# ---- StatefulSets: scale and restart as kubectl does them ----------------------------------
+
+
+def database(replicas: int = 3) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "shop", "generation": 1},
+        "spec": {
+            "replicas": replicas,
+            "serviceName": "db",
+            "selector": {"matchLabels": {"app": "db"}},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+            "template": {"metadata": {"labels": {"app": "db"}},
+                         "spec": {"containers": [{"name": "pg", "image": "postgres:16"}]}},
+        },
+        "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas,
+                   "currentReplicas": replicas, "updatedReplicas": replicas,
+                   "currentRevision": "db-7d9f", "updateRevision": "db-7d9f"},
+    }  # fmt: skip
+
+
+def statefulset(server: FakeKube) -> dict[str, Any]:
+    obj = server.store.get(resource_for("statefulsets", "apps"), "shop", "db")
+    assert obj is not None
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("args", "mutation"),
+    [
+        pytest.param(["scale", "statefulset/db", "--replicas=5", "--current-replicas=3"],
+                     ActionRequest(Verb.SCALE, "statefulset", "db", "shop", replicas=5,
+                                   current_replicas=3), id="scale"),
+        pytest.param(["scale", "statefulset/db", "--replicas=5", "--current-replicas=2"],
+                     ActionRequest(Verb.SCALE, "statefulset", "db", "shop", replicas=5,
+                                   current_replicas=2), id="scale-stale"),
+        pytest.param(["rollout", "restart", "statefulset/db"],
+                     ActionRequest(Verb.RESTART, "statefulset", "db", "shop"), id="restart"),
+    ],
+)
+async def test_statefulset_actions_match_kubectl(
+    servers: tuple[FakeKube, FakeKube, Path, Path], args: list[str], mutation: ActionRequest
+) -> None:
+    ours, theirs, our_config, their_config = servers
+    ours.add(database())
+    theirs.add(database())
+    adapter = actions(our_config)
+    try:
+        result = await adapter.apply(mutation)
+    finally:
+        await adapter.pods.aclose()
+    done = kubectl(their_config, *args)
+    assert result.ok == (done.returncode == 0), (result, done.stderr)
+    if result.ok:
+        assert result.message == done.stdout.strip()
+    else:
+        assert result.message in done.stderr
+    mine, kubectls = statefulset(ours)["spec"], statefulset(theirs)["spec"]
+    for spec in (mine, kubectls):
+        (spec["template"]["metadata"].get("annotations") or {}).pop(RESTARTED_AT, None)
+    assert mine == kubectls
+
+
+async def test_workloads_offer_statefulsets_and_rollback_says_use_kubectl(
+    servers: tuple[FakeKube, FakeKube, Path, Path],
+) -> None:
+    ours, _, our_config, _ = servers
+    ours.add(database(), web(2))
+    adapter = actions(our_config)
+    try:
+        found = await adapter.workloads()
+        refused = await adapter.apply(ActionRequest(Verb.ROLLBACK, "statefulset", "db", "shop"))
+        revisions = await adapter.history("statefulset", "db")
+    finally:
+        await adapter.pods.aclose()
+    assert [(w.kind, w.name) for w in found] == [("statefulset", "db"), ("deployment", "web")]
+    db = found[0]
+    assert (db.replicas, db.ready, db.partition, db.current_revision) == (3, 3, 0, "db-7d9f")
+    assert not refused.ok and "kubectl rollout undo statefulset/db" in refused.message
+    assert revisions == []

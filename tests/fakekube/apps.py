@@ -100,12 +100,14 @@ def install(kube: FakeKube) -> None:
         return copy.deepcopy(obj)
 
     def save(request: ApiRequest, before: JSON, after: JSON) -> JSON:
+        plural = request.resource.plural if request.resource else "deployments"
         wanted_rv = (after.get("metadata") or {}).get("resourceVersion")
         if wanted_rv and wanted_rv != before["metadata"]["resourceVersion"]:
             raise ApiError(
                 409,
                 "Conflict",
-                f'Operation cannot be fulfilled on deployments.apps "{request.name}": the '
+                f"Operation cannot be fulfilled on {plural}.apps "
+                f'"{request.name}": the '
                 "object has been modified; please apply your changes to the latest version "
                 "and try again",
             )
@@ -114,7 +116,9 @@ def install(kube: FakeKube) -> None:
             meta["generation"] = int(before["metadata"].get("generation", 1)) + 1
         if request.query.get("dryRun") == "All":
             return after
-        return rollout(kube, after)
+        if after.get("kind") == "Deployment":
+            return rollout(kube, after)
+        return kube.store.put(after)
 
     def patched(request: ApiRequest, doc: JSON) -> JSON:
         body = request.json()
@@ -150,10 +154,11 @@ def install(kube: FakeKube) -> None:
         before = current(request)
         return Response.of(save(request, before, patched(request, before)))
 
-    kube.handle("get", "deployments", "scale", get_scale)
-    kube.handle("patch", "deployments", "scale", patch_scale)
-    kube.handle("update", "deployments", "scale", put_scale)
-    kube.handle("patch", "deployments", "", patch_deployment)
+    for plural in ("deployments", "statefulsets"):
+        kube.handle("get", plural, "scale", get_scale)
+        kube.handle("patch", plural, "scale", patch_scale)
+        kube.handle("update", plural, "scale", put_scale)
+        kube.handle("patch", plural, "", patch_deployment)
 
 
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"  # the controller's hash alphabet: no vowels, no look-alikes

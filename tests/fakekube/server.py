@@ -198,6 +198,17 @@ RESOURCES: dict[tuple[str, str], ResourceType] = {
             categories=("all",),
             subresources=("status", "scale"),
         ),
+        ResourceType(
+            "apps",
+            "v1",
+            "statefulsets",
+            "StatefulSet",
+            "statefulset",
+            True,
+            short_names=("sts",),
+            categories=("all",),
+            subresources=("status", "scale"),
+        ),
     )
 }
 
@@ -560,7 +571,7 @@ class FakeKube:
         self._port = 0  # kept across stop() so that start() again is the same server coming back
         self._stopping = threading.Event()
         self.url = ""
-        for plural in ("pods", "namespaces", "deployments", "replicasets"):
+        for plural in ("pods", "namespaces", "deployments", "replicasets", "statefulsets"):
             self.handle("get", plural, "", self._get_object)
             self.handle("list", plural, "", self._list_objects)
             self.handle("watch", plural, "", self._watch_objects)
@@ -599,6 +610,12 @@ class FakeKube:
             and path.split("?", 1)[0].endswith(f"/{plural}")
             and ("watch=1" in path or "watch=true" in path)
         ]
+
+    def drop_connections(self) -> None:
+        """Close every open connection, watch streams included, as a load balancer that
+        times out long requests does; the server itself stays up."""
+        if self._httpd is not None:
+            self._httpd.close_connections()
 
     def stall(self) -> threading.Event:
         """Hold every API request until the returned event is set (or STALL_LIMIT passes)."""
