@@ -170,12 +170,10 @@ class KubernetesPods:
 
     def _read_blocking(self, now: datetime) -> Reading:
         pods, deployments = self._watches()
-        first = pods.snapshot()
-        if not first.synced and first.error is None:
-            # The first read waits for the first list (bounded), so a panel that can answer at
-            # once does; later reads never wait.
-            pods.wait_first(self.timeout + 1.0)
-            deployments.wait_first(self.timeout + 1.0)
+        # The first read waits for the first lists (bounded), so a panel that can answer at once
+        # does; once they are done, these return at once and a read never waits.
+        pods.wait_first(self.timeout + 1.0)
+        deployments.wait_first(self.timeout + 1.0)
         snap = pods.snapshot()
         if snap.error is not None:
             raise KubeError(snap.error)
