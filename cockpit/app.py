@@ -27,6 +27,7 @@ from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
+from cockpit.phase_ui import PhaseControls
 from cockpit.runbook_ui import RUNBOOK_BINDINGS, RunbookControls
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
@@ -98,7 +99,7 @@ class CrashNotice(Exception):
         )
 
 
-class CockpitApp(ActionControls, RunbookControls, IncidentControls):
+class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControls):
     TITLE = "incident-cockpit"
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
@@ -340,6 +341,8 @@ class CockpitApp(ActionControls, RunbookControls, IncidentControls):
                 incident_status=incident.status.value,
                 update_due_in=reminder.due_in if reminder else None,
             )
+            phase, over = self.phase_header(now)
+            info = replace(info, phase=phase, phase_over=over)
         self.dashboard.show_header(info)
         if self.presenter.is_attached:
             self.presenter.show_header(info)
@@ -353,6 +356,7 @@ class CockpitApp(ActionControls, RunbookControls, IncidentControls):
             await self.scheduler.stop()
 
     def timeline_changed(self) -> None:
+        self.refresh_phases()
         self._render_header()
         self.refresh_timeline_view()
         self._refresh_presenter_events()

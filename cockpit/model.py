@@ -382,3 +382,6 @@ class HeaderInfo:
     update_due_in: float | None = None
     # Why there is no timeline (a corrupt file, a read-only disk): shown instead of the title.
     timeline_problem: str = ""
+    # The incident phase against its time box ("TRIAGE 3:12/5:00"); over: past the box.
+    phase: str = ""
+    phase_over: bool = False

@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cockpit.incident import Event, EventKind, format_utc, utc
+from cockpit.incident import Event, EventKind, Incident, IncidentStatus, format_utc, utc
 
 SOURCE = "phases"
 
@@ -327,3 +327,45 @@ def clock(seconds: float) -> str:
     if s >= 3600:
         return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
     return f"{s // 60}:{s % 60:02d}"
+
+
+# ---- from the incident record ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMarks:
+    marks: tuple[PhaseMark, ...]
+    closed_at: datetime | None = None
+
+
+def marks_from_record(incident: Incident, events: Iterable[Event]) -> RecordMarks:
+    """Phase marks from what the timeline holds: the first breach or alert (detect), the
+    declaration (triage), going active or the first action (mitigate), mitigated
+    (communicate), resolved (postmortem); closed ends them all."""
+    live = sorted((e for e in events if not e.deleted), key=lambda e: e.occurred_at)
+
+    def first(test: Any) -> datetime | None:
+        return next((e.occurred_at for e in live if test(e)), None)
+
+    detected = first(
+        lambda e: (
+            (e.kind is EventKind.SLO and e.data.get("breached") is True)
+            or (e.kind is EventKind.ALERT and e.data.get("state") == "firing")
+        )
+    )
+    active = first(lambda e: e.kind is EventKind.STATUS and e.data.get("to") == "active")
+    action = first(lambda e: e.kind is EventKind.ACTION and e.data.get("phase") == "intent")
+    closed = None
+    if incident.status is IncidentStatus.CLOSED:
+        closed = first(lambda e: e.kind is EventKind.STATUS and e.data.get("to") == "closed")
+        closed = closed or incident.resolved_at or incident.started_at
+    marks = derive_marks(
+        started_at=incident.started_at,
+        detected_at=detected,
+        active_at=active,
+        first_action_at=action,
+        mitigated_at=incident.mitigated_at,
+        resolved_at=incident.resolved_at,
+        manual=manual_marks(live),
+    )
+    return RecordMarks(tuple(marks), closed)

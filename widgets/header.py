@@ -37,6 +37,11 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
     if info.update_due_in is not None:
         fixed.append(" ")
         fixed.append(reminder_badge(info.update_due_in))
+    if info.phase:
+        # Over its box it says OVER in reverse video: the word carries it, not the colour.
+        style = "reverse bold $error" if info.phase_over else "$text-muted"
+        fixed.append(" ")
+        fixed.append(Content.styled(f" {info.phase} " if info.phase_over else info.phase, style))
     middle = Content.assemble(*fixed)
     room = width - right.cell_length - 1 - middle.cell_length
     title = f" {info.incident_title}"
