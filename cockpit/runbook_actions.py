@@ -263,9 +263,12 @@ def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand
 def action_mismatch(request: ActionRequest, *, context: str, namespace: str) -> str | None:
     """Why the cockpit cannot run a runbook's action where it is connected, or None. The
     cockpit acts through one context; a runbook written for another must not reach this one."""
-    if request.context and context and request.context != context:
+    if request.context and request.context != context:
+        # With no --context the cockpit acts on the kubeconfig's current context, whatever it
+        # is at the time: a runbook naming a context must not be taken to mean that one.
+        here = repr(context) if context else "the kubeconfig's current context"
         return (
-            f"the runbook says context {request.context!r}; this cockpit is on {context!r} "
+            f"the runbook says context {request.context!r}; this cockpit is on {here} "
             "(restart it with --context to act there)"
         )
     if request.namespace != namespace:

@@ -25,7 +25,7 @@ from cockpit.incident import EventKind
 from cockpit.model import FiringAlert, Status
 from cockpit.runbook_actions import ExternalCommand, action_mismatch, command_to_action
 from cockpit.runbook_checklist import step_entry, ticked_steps
-from cockpit.runbook_match import SectionMatch, find_section, resolve_section
+from cockpit.runbook_match import SectionMatch, find_section, match_section, resolve_section
 from cockpit.runbook_model import Command, Runbook
 from cockpit.runbook_parse import load_runbooks
 from cockpit.screens.runbook import CommandOffer, RunbookCommandChosen, RunbookScreen, StepToggled
@@ -133,18 +133,21 @@ class RunbookControls:
         app: Any = self
         books = self.runbooks or []
         config = app.runtime.config
-        keywords: list[str] = []
         if panel == "alerts":
+            # The most severe alert first (the panel's order): its configured link, else the
+            # section its name and labels clearly point to.
             for alert in self._firing_alerts():
                 link = config.runbooks.alerts.get(alert.name)
-                if link:
-                    found = find_section(books, link)
-                    if found is not None:
-                        return found
-                keywords += [alert.name, *alert.labels.values()]
+                found = find_section(books, link) if link else None
+                if found is None:
+                    words = [alert.name, *alert.labels.values()]
+                    found = match_section(books, "alerts", words)
+                    found = found if found is not None and found.strong else None
+                if found is not None:
+                    return found
         settings = getattr(config.panels, panel, None)
         link = getattr(settings, "runbook", "") if settings is not None else ""
-        return resolve_section(books, panel, link=link, keywords=keywords)
+        return resolve_section(books, panel, link=link)
 
     def _firing_alerts(self) -> list[FiringAlert]:
         app: Any = self

@@ -77,6 +77,12 @@ def test_another_namespace_or_context_is_refused_with_the_reason() -> None:
     assert isinstance(other_ctx, ActionRequest)
     reason = action_mismatch(other_ctx, context="demo", namespace="shop")
     assert reason is not None and "'prod-eu'" in reason
+    unnamed = command_to_action(
+        "kubectl --context prod-eu rollout restart deployment/checkout", namespace="shop"
+    )
+    assert isinstance(unnamed, ActionRequest)
+    reason = action_mismatch(unnamed, context="", namespace="shop")
+    assert reason is not None and "the kubeconfig's current context" in reason
     helm = act("helm rollback checkout -n payments")
     assert isinstance(helm, ExternalCommand)
     assert action_mismatch(helm.as_request(), context="demo", namespace="shop") is not None

@@ -11,6 +11,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from cockpit.app import CockpitApp
+from cockpit.config import RunbooksSettings, demo_config
 from cockpit.model import Status
 from cockpit.screens.actions import ConfirmAction
 from cockpit.screens.runbook import RunbookScreen
@@ -133,3 +134,35 @@ async def test_copy_puts_the_command_on_the_clipboard(clock: FakeClock, tmp_path
         highlight(screen, "curl -fsS https://payments.internal.example.com/healthz")
         await pilot.press("c")
         assert app.clipboard == "curl -fsS https://payments.internal.example.com/healthz"
+
+
+async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "alerts")
+        await wait_for(pilot, lambda: app._firing_alerts())
+        assert app._firing_alerts()[0].name == "CheckoutHighErrorRate"  # the critical one
+        app.dashboard.panels["alerts"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        assert "api-service.md › Error rate above 1 %" in screen_text(app)
+    config = demo_config()
+    linked = config.model_copy(
+        update={
+            "runbooks": RunbooksSettings(
+                dirs=config.runbooks.dirs,
+                alerts={"CheckoutHighErrorRate": "api-service.md#roll-back"},
+            )
+        }
+    )
+    app = CockpitApp(Runtime.build(linked, demo=True, clock=clock, db=tmp_path / "u.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "alerts")
+        await wait_for(pilot, lambda: app._firing_alerts())
+        app.dashboard.panels["alerts"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        assert "api-service.md › Roll back" in screen_text(app)
+        assert "linked: api-service.md#roll-back" in screen_text(app)
