@@ -203,13 +203,15 @@ def _summary(cfg: Config) -> str:
     from cockpit.units import format_threshold
 
     lines = []
-    for spec in panel_specs(cfg):
+    specs = panel_specs(cfg)
+    width = max((len(spec.title) for spec in specs), default=0) + 1
+    for spec in specs:
         slos = ", ".join(
             f"{m.label} {format_threshold(m.unit, m.threshold.crit, m.threshold.warn)}"
             for m in spec.measures
         )
         lines.append(
-            f"  {spec.title:<17} source={spec.source:<10} every {spec.interval:g}s  "
+            f"  {spec.title:<{width}} source={spec.source:<10} every {spec.interval:g}s  "
             f"timeout {spec.timeout:g}s  {slos}"
         )
     if not lines:

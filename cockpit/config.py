@@ -490,6 +490,34 @@ class HealthPanel(_Panel):
         return self
 
 
+class CustomMetric(_Panel):
+    """One more PromQL number (CPU throttling, DB connections, cache misses…), listed with
+    the others in the dashboard's metrics table. Higher is worse, as for every panel."""
+
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="short id: lower-case letters, digits and _ (e.g. db_connections)",
+    )
+    title: str = Field("", description="what the table shows; defaults to the name")
+    source: Literal["prometheus"] = "prometheus"
+    query: str = Field(min_length=1, description="PromQL; with several series the worst counts")
+    unit: Literal["seconds", "ratio", "count"] = Field(
+        "count", description="seconds show as ms, ratio as %"
+    )
+    crit: float | None = Field(None, description="at or above this: CRIT (in the query's unit)")
+    warn: float | None = Field(None, description="at or above this: WARN")
+
+    @model_validator(mode="after")
+    def _warn_below_crit(self) -> CustomMetric:
+        if self.warn is not None and self.crit is not None and self.warn > self.crit:
+            raise ValueError(f"warn ({self.warn:g}) must not be above crit ({self.crit:g})")
+        return self
+
+    @property
+    def panel_id(self) -> str:
+        return f"custom_{self.name}"
+
+
 class Panels(_Strict):
     """A panel that is not configured is not shown."""
 
@@ -500,6 +528,25 @@ class Panels(_Strict):
     backup: BackupPanel | None = None
     alerts: AlertsPanel | None = None
     health: HealthPanel | None = None
+    custom: list[CustomMetric] = Field(
+        default_factory=list, description="more PromQL numbers, one table row each"
+    )
+
+    @model_validator(mode="after")
+    def _unique_custom_names(self) -> Panels:
+        seen: set[str] = set()
+        for metric in self.custom:
+            if metric.name in seen:
+                raise ValueError(f'two custom metrics are named "{metric.name}"; names must differ')
+            seen.add(metric.name)
+        return self
+
+    def configured(self) -> list[tuple[str, _Panel]]:
+        """(panel id, settings) of every configured panel, in display order."""
+        named: list[tuple[str, _Panel]] = [
+            (name, panel) for name, panel in self if isinstance(panel, _Panel)
+        ]
+        return named + [(metric.panel_id, metric) for metric in self.custom]
 
 
 class RollbackCommand(_Strict):
@@ -577,8 +624,8 @@ class Config(_Strict):
     def _prometheus_needed(self) -> Config:
         users = [
             name
-            for name, panel in self.panels
-            if panel is not None and panel.enabled and panel.source == "prometheus"
+            for name, panel in self.panels.configured()
+            if panel.enabled and getattr(panel, "source", "") == "prometheus"
         ]
         if users and self.prometheus is None:
             raise ValueError(
@@ -674,23 +721,29 @@ def panel_measures(name: str, panel: _Panel) -> tuple[Measure, ...]:
         )
     if isinstance(panel, HealthPanel):
         return (Measure("failing", "failing", "count", Threshold(crit=1)),)
+    if isinstance(panel, CustomMetric):
+        label = panel.title or panel.name
+        return (Measure("value", label, panel.unit, Threshold(panel.crit, panel.warn)),)
     raise TypeError(f"no measures for panel {name}")
 
 
 def panel_specs(config: Config, refresh_override: float | None = None) -> list[PanelSpec]:
     """Enabled panels in display order. `--refresh` overrides every panel's interval."""
     specs = []
-    for name, panel in config.panels:
-        if panel is None or not panel.enabled:
+    for name, panel in config.panels.configured():
+        if not panel.enabled:
             continue
         interval = refresh_override or panel.interval or config.cockpit.refresh
         timeout = panel.timeout or min(interval, 10.0)
         if isinstance(panel, HealthPanel) and panel.timeout is None:
             timeout = max(timeout, panel.longest_timeout + HEALTH_TIMEOUT_MARGIN)
+        title = PANEL_TITLES.get(name, "")
+        if isinstance(panel, CustomMetric):
+            title = panel.title or panel.name
         specs.append(
             PanelSpec(
                 name,
-                PANEL_TITLES[name],
+                title,
                 panel.source,
                 interval,
                 timeout,

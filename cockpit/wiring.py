@@ -266,6 +266,17 @@ def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Sou
             clock=runtime.clock,
             interval=spec.interval,
         )
+    custom = next((m for m in panels.custom if m.panel_id == spec.panel), None)
+    if custom is not None:
+        return prom.PrometheusValue(
+            spec.panel,
+            spec.measures,
+            client,
+            custom.query,
+            "value",
+            clock=runtime.clock,
+            interval=spec.interval,
+        )
     if spec.panel == "backup" and panels.backup is not None:
         return prom.PrometheusBackup(
             spec.panel,

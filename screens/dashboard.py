@@ -20,6 +20,7 @@ from cockpit.widgets.backup_panel import BackupPanel
 from cockpit.widgets.header import HeaderBar
 from cockpit.widgets.health_panel import HealthPanel
 from cockpit.widgets.metric_panel import MetricPanel
+from cockpit.widgets.metrics_table import MetricsTable
 from cockpit.widgets.pods_panel import PodsPanel
 
 # Where the screen switches to the wide layout: four metric panels in a row, taller trends.
@@ -39,7 +40,12 @@ class DashboardScreen(Screen[None]):
         self.header = HeaderBar()
         self.rollout = Static("", id="rollout")
         self.panels: dict[str, Widget] = {}
+        custom = [(panel, title) for panel, title in panels if panel.startswith("custom_")]
+        # Extra metrics share one table; each keeps its own source and row.
+        self.metrics = MetricsTable(custom) if custom else None
         for panel, title in panels:
+            if panel.startswith("custom_"):
+                continue
             if panel == "pods":
                 self.panels[panel] = PodsPanel(panel, title)
             elif panel == "backup":
@@ -57,6 +63,8 @@ class DashboardScreen(Screen[None]):
             for name, widget in self.panels.items():
                 if name != "pods":
                     yield widget
+        if self.metrics is not None:
+            yield self.metrics
         if "pods" in self.panels:
             yield self.panels["pods"]
         yield self.rollout
@@ -85,6 +93,9 @@ class DashboardScreen(Screen[None]):
         self.header.show(info)
 
     def show_panel(self, view: PanelView, trend: list[float], now: datetime) -> None:
+        if self.metrics is not None and view.panel.startswith("custom_"):
+            self.metrics.show(view, trend)
+            return
         widget = self.panels.get(view.panel)
         if isinstance(widget, PodsPanel | AlertsPanel | HealthPanel):
             widget.show(view, now)

@@ -45,6 +45,33 @@ CASES = [
         ("panels.latency.p95_slo", "expected a duration", "'fast'"),
     ),
     Case(
+        "config: custom metric with warn above crit",
+        {
+            "c.toml": '[prometheus]\nurl = "http://127.0.0.1:9"\n[[panels.custom]]\n'
+            'name = "db_conns"\nquery = "pg_stat_activity_count"\ncrit = 80\nwarn = 90\n'
+        },
+        ("config", "check", "{c.toml}"),
+        2,
+        ("panels.custom.0", "warn (90) must not be above crit (80)"),
+    ),
+    Case(
+        "config: custom metric name with a space",
+        {
+            "c.toml": '[prometheus]\nurl = "http://127.0.0.1:9"\n[[panels.custom]]\n'
+            'name = "db conns"\nquery = "up"\n'
+        },
+        ("config", "check", "{c.toml}"),
+        2,
+        ("panels.custom.0.name", "db conns"),
+    ),
+    Case(
+        "config: custom metric without [prometheus]",
+        {"c.toml": '[[panels.custom]]\nname = "db_conns"\nquery = "up"\n'},
+        ("config", "check", "{c.toml}"),
+        2,
+        ("custom_db_conns", "no [prometheus] table"),
+    ),
+    Case(
         "config: shell string as a command",
         {
             "c.toml": '[[actions.rollback_commands]]\nworkload = "deployment/x"\n'

@@ -344,3 +344,45 @@ async def test_range_query_api(client: PrometheusClient) -> None:
 
 def _utc() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_custom_metrics_fill_their_table_rows_from_prometheus(
+    prometheus: PromServer, tmp_path: Path
+) -> None:
+    from cockpit.app import CockpitApp
+    from cockpit.config import Config
+    from cockpit.widgets.metrics_table import MetricsTable
+    from cockpit.wiring import Runtime
+    from tests.screen_text import wait_for
+
+    config = Config.model_validate(
+        {
+            "prometheus": {"url": prometheus.url},
+            "panels": {
+                "custom": [
+                    {"name": "orders_queue", "title": "orders queue",
+                     "query": 'queue_depth{queue="orders"}', "crit": 500, "warn": 200},
+                    {"name": "errors", "title": "5xx share", "query": ERRORS,
+                     "unit": "ratio", "crit": 0.05},
+                    {"name": "broken", "query": "sum(rate(", "crit": 1},
+                ]
+            },
+        }
+    )  # fmt: skip
+    app = CockpitApp(Runtime.build(config, db=tmp_path / "t.db"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.dashboard.query_one(MetricsTable)
+
+        def row(key: str) -> list[str]:
+            cells = table.table.get_row(key)
+            return [c.plain if hasattr(c, "plain") else str(c) for c in cells]
+
+        await wait_for(pilot, lambda: row("custom_orders_queue")[1] != "—", rounds=1500)
+        await wait_for(pilot, lambda: row("custom_errors")[1] != "—", rounds=1500)
+        await wait_for(pilot, lambda: row("custom_broken")[1].startswith("!"), rounds=1500)
+        queue, errors = row("custom_orders_queue"), row("custom_errors")
+        broken = row("custom_broken")
+    assert queue[:4] == ["orders queue", "812", "✗ CRIT", "< 500"]
+    assert errors[0] == "5xx share" and errors[1] == "3.00 %" and "OK" in errors[2]
+    assert "bad query" in broken[1] and "ERROR" in broken[2]
+    assert table.border_subtitle == "3 metrics · 2 failing"

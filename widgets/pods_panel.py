@@ -17,12 +17,13 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import RowKey
 
 from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
 from cockpit.units import short_age
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
+from cockpit.widgets.quiet_table import QuietTable
 
 COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE")
 # Fixed widths for the short columns, so a pod turning CrashLoopBackOff never reflows the table.
@@ -96,7 +97,7 @@ def workload_line(w: WorkloadRow) -> Content:
     )
 
 
-class PodsTable(DataTable[str | Text]):
+class PodsTable(QuietTable):
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Column widths for new rows from the cells' text length. DataTable measures every
         new cell through Rich (~0.1 ms each): a second of frozen UI for 10,000 pods. Pod cells
@@ -121,13 +122,6 @@ class PodsTable(DataTable[str | Text]):
             data_width + self._row_label_column_width, self._total_row_height + header
         )
 
-    def set_cell(self, row_key: str, column_key: str, value: str | Text) -> None:
-        """Like `update_cell`, but repaints only that row. AGE and "(Ns ago)" change every
-        second; repainting the whole table for them would multiply the bytes sent over SSH.
-        (Uses DataTable internals; Textual is pinned.)"""
-        self._data[RowKey(row_key)][ColumnKey(column_key)] = value
-        self._update_count += 1
-        self.refresh_row(self.get_row_index(row_key))
 
 
 class PodSelected(Message):

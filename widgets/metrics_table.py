@@ -1,0 +1,127 @@
+"""The configured extra metrics ([[panels.custom]]) as one table: a row per metric with its
+value, status word, threshold, age and a short trend. Twenty numbers fit where twenty panels
+would not; each row is its own source, so one failing query marks only its row."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from cockpit.model import PanelView, Status, worst
+from cockpit.units import format_threshold, format_value
+from cockpit.widgets.metric_panel import ChartRequested
+from cockpit.widgets.panel_frame import PanelFrame
+from cockpit.widgets.panel_text import age_label, status_class
+from cockpit.widgets.quiet_table import QuietTable
+
+COLUMNS = (("metric", "METRIC"), ("value", "VALUE"), ("status", "STATUS"),
+           ("threshold", "SLO"), ("age", "AGE"), ("trend", "TREND"))  # fmt: skip
+TREND_POINTS = 12
+_BARS = "▁▂▃▄▅▆▇█"
+_STYLE = {
+    Status.WARN: "bold yellow",
+    Status.CRIT: "bold red",
+    Status.ERROR: "bold red",
+    Status.STALE: "yellow",
+    Status.UNKNOWN: "dim",
+}
+_STATUS_CLASSES = tuple(status_class(s) for s in Status)
+
+
+def spark(values: list[float]) -> str:
+    """The last few readings as block characters, scaled between their own min and max."""
+    points = values[-TREND_POINTS:]
+    if len(points) < 2:
+        return ""
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    return "".join(_BARS[int((v - low) / span * (len(_BARS) - 1))] for v in points)
+
+
+def metric_cells(view: PanelView, trend: list[float]) -> dict[str, str | Text]:
+    measure = view.measures[0]
+    value = view.values.get(measure.key)
+    status = view.status if view.error or value is None else view.measure_status(measure)
+    if view.stale:
+        status = Status.STALE
+    style = _STYLE.get(status, "")
+    if view.error:
+        shown: str | Text = Text(f"! {view.error}", style="red")
+    else:
+        shown = format_value(measure.unit, value) if value is not None else "—"
+    return {
+        "metric": view.title,
+        "value": shown,
+        "status": Text(f"{status.symbol} {status.word}", style=style),
+        "threshold": format_threshold(measure.unit, measure.threshold.crit, measure.threshold.warn),
+        "age": age_label(view),
+        "trend": "" if view.error else spark(trend),
+    }
+
+
+class MetricsTable(PanelFrame, can_focus=False):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "chart", "Chart", id="panel.chart"),
+    ]
+
+    def __init__(self, panels: list[tuple[str, str]]) -> None:
+        super().__init__("custom", "Metrics")
+        self.table = QuietTable(cursor_type="row", id="metrics-table")
+        self._rows = list(panels)
+        self._statuses: dict[str, Status] = {panel: Status.UNKNOWN for panel, _ in panels}
+        self._cells: dict[str, dict[str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        # Columns measure their labels with the app's console: only once mounted.
+        for key, label in COLUMNS:
+            self.table.add_column(label, key=key)
+        for panel, title in self._rows:
+            self.table.add_row(title, "—", "no data yet", "", "", "", key=panel)
+
+    @property
+    def panels(self) -> list[str]:
+        return list(self._statuses)
+
+    def show(self, view: PanelView, trend: list[float]) -> None:
+        if not self.table.row_count:
+            return  # not mounted yet; the next tick shows it
+        cells = metric_cells(view, trend)
+        plain = {k: v.plain if isinstance(v, Text) else v for k, v in cells.items()}
+        before = self._cells.get(view.panel, {})
+        for column, value in cells.items():
+            if before.get(column) != plain[column]:
+                self.table.set_cell(view.panel, column, value)
+        self._cells[view.panel] = plain
+        self._statuses[view.panel] = Status.STALE if view.stale else view.status
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        overall = worst(self._statuses.values())
+        wanted = status_class(overall)
+        if not self.has_class(wanted):
+            self.remove_class(*_STATUS_CLASSES)
+            self.add_class(wanted)
+        bad = sum(1 for s in self._statuses.values() if s in (Status.CRIT, Status.ERROR))
+        subtitle = f"{len(self._statuses)} metrics" + (f" · {bad} failing" if bad else "")
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+
+    def action_chart(self) -> None:
+        if self.table.row_count:
+            key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key
+            if key.value:
+                self.post_message(ChartRequested(key.value))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, message: DataTable.RowSelected) -> None:
+        message.stop()
+        if message.row_key.value:
+            self.post_message(ChartRequested(message.row_key.value))
