@@ -296,21 +296,19 @@ def _act(inv: Invocation, request: ActionRequest) -> None:
     setup_logging(debug=inv.runtime.debug)
     actions = build_cluster_actions(inv.runtime, inv.namespace)
     request = replace(request, namespace=actions.pods.namespace)
-    # Production is judged by the context the requests really go to, named or current.
-    context = actions.pods.context_name()
-    production = replace(inv.runtime, context=context).production if context else False
     try:
-        code = asyncio.run(_steps(inv, actions, request, context, production))
+        code = asyncio.run(_steps(inv, actions, request))
     except KeyboardInterrupt:
         code = EXIT_REFUSED
         click.echo("\ninterrupted", err=True)
     sys.exit(code)
 
 
-async def _steps(
-    inv: Invocation, actions: Any, request: ActionRequest, context: str, production: bool
-) -> int:
+async def _steps(inv: Invocation, actions: Any, request: ActionRequest) -> int:
     try:
+        # Production is judged by the context the requests really go to, named or current.
+        context = await action_steps.target_context(actions, inv.runtime.context)
+        production = inv.runtime.production_for(context)
         try:
             preview = await action_steps.preview(actions, request)
         except Exception as error:  # an adapter bug must still be one line, not a traceback

@@ -150,12 +150,13 @@ class ActionControls:
     async def _confirm_and_apply(self, actions: ClusterActions, request: ActionRequest) -> None:
         app: Any = self
         preview = await action_steps.preview(actions, request)
+        context = await action_steps.target_context(actions, app.runtime.context)
         confirmed = await app.push_screen_wait(
             ConfirmAction(
                 preview,
-                context=app.runtime.context,
+                context=context,
                 read_only=actions.read_only,
-                production=app.runtime.production,
+                production=app.runtime.production_for(context),
             )
         )
         if not confirmed:

@@ -8,6 +8,7 @@ a prompt) and stay with each caller. No Textual here.
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,6 +61,17 @@ async def preview(actions: ClusterActions, request: ActionRequest) -> ActionPrev
             notes=("configured for this workload; run as an argv list, without a shell",),
         )
     return await actions.preview(request)
+
+
+async def target_context(actions: ClusterActions, named: str) -> str:
+    """The context the requests go to: the one named, else a real cluster's current-context
+    from the kubeconfig, so a production check never passes just because none was named."""
+    if named:
+        return named
+    resolve = getattr(getattr(actions, "pods", None), "context_name", None)
+    if resolve is None:  # the demo, or an adapter that cannot tell
+        return ""
+    return str(await asyncio.to_thread(resolve))
 
 
 def intent_text(request: ActionRequest, changes: tuple[tuple[str, str, str], ...]) -> str:

@@ -43,8 +43,12 @@ class Runtime:
     @property
     def production(self) -> bool:
         """Actions here need the object's name typed, not just `y`."""
+        return self.production_for(self.context)
+
+    def production_for(self, context: str) -> bool:
+        """Whether `context` (e.g. the kubeconfig's current one) is a production context."""
         patterns = self.config.cockpit.production_contexts
-        return any(fnmatch.fnmatchcase(self.context, p) for p in patterns)
+        return any(fnmatch.fnmatchcase(context, p) for p in patterns)
 
     @classmethod
     def build(

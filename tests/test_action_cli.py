@@ -444,3 +444,35 @@ def test_the_action_commands_load_neither_textual_nor_the_kubernetes_client() ->
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_the_dashboard_also_judges_production_by_the_current_context(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """No --context given, the kubeconfig's current context is "fake", production by the
+    config: the confirmation asks for the name there too, and `y` does nothing."""
+    from textual.widgets import Input
+
+    from cockpit.app import CockpitApp
+    from cockpit.config import Config
+    from cockpit.screens.actions import ConfirmAction
+    from cockpit.wiring import Runtime
+    from tests.screen_text import screen_text, wait_for
+
+    config = Config.model_validate(
+        {
+            "cockpit": {"production_contexts": ["fa*"]},
+            "panels": {"pods": {"namespace": "shop"}},
+        }
+    )
+    app = CockpitApp(Runtime.build(config, db=tmp_path / "t.db"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.actions is not None)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: "PRODUCTION context: type web" in screen_text(app))
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction) and cluster.writes() == []
+        app.screen.query_one(Input).value = "web"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: cluster.writes() != [])
