@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
+from cockpit import runbook_ui
 from cockpit.app import CockpitApp
 from cockpit.config import RunbooksSettings, demo_config
 from cockpit.model import Status
@@ -33,6 +36,11 @@ async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
     await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
     await wait_for(pilot, lambda: app.runbooks)
     await wait_for(pilot, lambda: app.states[panel].view(app.now()).status is Status.CRIT)
+
+
+def notices(app: CockpitApp) -> str:
+    """What the toasts say (they are drawn on a layer the screen's strips do not hold)."""
+    return "\n".join(str(n.message) for n in app._notifications)
 
 
 def highlight(screen: RunbookScreen, text: str) -> None:
@@ -117,7 +125,7 @@ async def test_a_command_for_another_namespace_is_refused_and_nothing_is_preview
         await pilot.pause()
         assert "not here: the runbook says namespace 'jobs'" in screen_text(app)
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "Not run: the runbook says namespace 'jobs'" in notices(app))
         assert isinstance(app.screen, RunbookScreen)  # no preview, nothing sent
         assert app.source_set is not None
 
@@ -166,3 +174,26 @@ async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to
         await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
         assert "api-service.md › Roll back" in screen_text(app)
         assert "linked: api-service.md#roll-back" in screen_text(app)
+
+
+async def test_runbooks_are_read_off_the_event_loop_and_never_hold_the_first_frame(
+    clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow_load(places: object) -> tuple[list[object], list[str]]:
+        release.wait(timeout=30)  # a slow network share, in the worker thread
+        return [], ["runbooks/: not mounted"]
+
+    monkeypatch.setattr(runbook_ui, "load_runbooks", slow_load)
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "demo/shop" in screen_text(app))
+        await wait_for(pilot, lambda: "Latency" in screen_text(app))
+        assert app.runbooks is None
+        await pilot.press("b")
+        await wait_for(pilot, lambda: "Runbooks are still being read" in notices(app))
+        release.set()
+        await wait_for(pilot, lambda: app.runbooks == [])
+        await pilot.press("b")
+        await wait_for(pilot, lambda: "No runbooks (runbooks/: not mounted)" in notices(app))
