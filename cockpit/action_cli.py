@@ -53,8 +53,6 @@ KINDS = {
     for word in words
     for spelling in (word, f"{word}.apps", f"{word}.v1.apps")
 }
-# What the live cluster adapter acts on; a StatefulSet only through a configured command.
-LIVE_KINDS = ("deployment",)
 PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled back"}
 
 
@@ -150,8 +148,13 @@ class Invocation:
 
 
 def _fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    _error(message)
     sys.exit(code)
+
+
+def _error(message: str) -> None:
+    """One line on stderr, kubectl's way; an adapter's message may already say `error:`."""
+    click.echo(f"error: {message.removeprefix('error: ')}", err=True)
 
 
 def _config(explicit: str | None) -> tuple[Config, Path | None]:
@@ -285,11 +288,6 @@ def _request(inv: Invocation, verb: Verb, target: tuple[str, str], **extra: Any)
 
 
 def _act(inv: Invocation, request: ActionRequest) -> None:
-    if request.kind not in LIVE_KINDS and not request.command:
-        _fail(
-            f"{request.kind}/{request.name}: only Deployments can be acted on here "
-            "(a StatefulSet can be rolled back with a configured command)"
-        )
     from cockpit.logs import setup_logging
     from cockpit.wiring import build_cluster_actions
 
@@ -318,7 +316,7 @@ async def _steps(inv: Invocation, actions: Any, request: ActionRequest) -> int:
         out = click.echo if inv.dry_run else _to_stderr
         out(render_preview(preview, context, production))
         if not preview.ok or not preview.changes:
-            click.echo(f"error: {preview.message or 'nothing to apply'}", err=True)
+            _error(preview.message or "nothing to apply")
             return EXIT_REFUSED
         if inv.dry_run:
             if actions.read_only:
@@ -348,7 +346,7 @@ async def _perform(
         click.echo(f"warning: {warning}", err=True)
     result = performed.result
     if not result.ok:
-        click.echo(f"error: {result.message}", err=True)
+        _error(result.message)
         return EXIT_REFUSED
     click.echo(result.message)
     return 0

@@ -17,10 +17,18 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cockpit.cli import main
+from cockpit.sources.kube_actions import RESTARTED_AT
+from tests.conftest import require_tool
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install
 from tests.fakekube.server import resource_for
-from tests.test_kube_actions import web
+from tests.test_kube_actions import (
+    cluster_state,
+    database,
+    deploy_history,
+    statefulset,
+    web,
+)
 
 
 @dataclass
@@ -317,6 +325,67 @@ def test_rollback_with_a_configured_command_runs_it_and_records_it(cluster: Clus
     assert cluster.writes() == []
 
 
+# ---- side by side with kubectl ---------------------------------------------------------------
+
+
+def _fresh_restart_stamp(state: dict[str, Any]) -> dict[str, Any]:
+    """The restart timestamp is the second each client ran; everything else must match."""
+    annotations = state["deployment"]["spec"]["template"]["metadata"].get("annotations", {})
+    annotations.pop(RESTARTED_AT, None)
+    return state["deployment"]
+
+
+KUBECTL_CASES = [
+    pytest.param(3, ["scale", "deploy/web", "5"], ["scale", "deployment/web", "--replicas=5"],
+                 id="scale"),
+    pytest.param(3, ["scale", "deploy/web", "5", "--current-replicas", "2"],
+                 ["scale", "deployment/web", "--replicas=5", "--current-replicas=2"],
+                 id="scale-stale-current-replicas"),
+    pytest.param(3, ["restart", "deploy/web"], ["rollout", "restart", "deployment/web"],
+                 id="restart"),
+    pytest.param(3, ["rollback", "deploy/web"], ["rollout", "undo", "deployment/web"],
+                 id="undo"),
+    pytest.param(3, ["rollback", "deploy/web", "--to-revision", "1"],
+                 ["rollout", "undo", "deployment/web", "--to-revision=1"], id="undo-to-1"),
+    pytest.param(3, ["rollback", "deploy/web", "--to-revision", "9"],
+                 ["rollout", "undo", "deployment/web", "--to-revision=9"], id="undo-unknown"),
+    pytest.param(1, ["rollback", "deploy/web"], ["rollout", "undo", "deployment/web"],
+                 id="undo-no-history"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("versions", "ours", "theirs"), KUBECTL_CASES)
+def test_same_words_status_and_result_as_kubectl(
+    tmp_path: Path, versions: int, ours: list[str], theirs: list[str]
+) -> None:
+    """Two identical fresh servers: `cockpit … --yes` on one, kubectl on the other. Same
+    stdout on success, kubectl's error line on failure, the same cluster afterwards."""
+    kubectl = require_tool("kubectl")
+    with FakeKube() as mine, FakeKube() as other:
+        for server in (mine, other):
+            install(server)
+            deploy_history(server, versions)
+        mine_config = mine.write_kubeconfig(tmp_path / "mine", namespace="shop")
+        other_config = other.write_kubeconfig(tmp_path / "other", namespace="shop")
+        result = CliRunner(env={"KUBECONFIG": str(mine_config)}).invoke(
+            main, [*ours, "-n", "shop", "--yes", "--db", str(tmp_path / "t.db")]
+        )
+        done = subprocess.run(
+            [kubectl, "--kubeconfig", str(other_config), "-n", "shop", *theirs],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        no_traceback(result)
+        assert (result.exit_code == 0) == (done.returncode == 0), (result.output, done.stderr)
+        if done.returncode == 0:
+            assert result.stdout == done.stdout
+        else:
+            assert result.exit_code == 1
+            assert result.stderr.splitlines()[-1] in done.stderr
+        assert _fresh_restart_stamp(cluster_state(mine)) == _fresh_restart_stamp(
+            cluster_state(other)
+        )
+
+
 # ---- usage and config errors: exit 2, one line -------------------------------------------------
 
 
@@ -337,13 +406,26 @@ def test_usage_and_config_errors_exit_2(cluster: Cluster, args: list[str], words
     assert [m for m, _ in cluster.server.requests if m != "GET"] == []
 
 
-def test_a_statefulset_is_refused_by_name(cluster: Cluster) -> None:
-    result = cockpit(cluster, "scale", "sts/db", "2", "--yes")
+@pytest.mark.parametrize("target", ["statefulset/db", "sts/db", "statefulsets.apps/db"])
+def test_a_statefulset_scales_and_restarts_too(cluster: Cluster, target: str) -> None:
+    cluster.server.add(database(3))
+    result = cockpit(cluster, "scale", target, "5", "-n", "shop", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "statefulset.apps/db scaled\n"
+    assert statefulset(cluster.server)["spec"]["replicas"] == 5
+    result = cockpit(cluster, "restart", target, "-n", "shop", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "statefulset.apps/db restarted\n"
+
+
+def test_a_statefulset_rollback_is_refused_in_one_line(cluster: Cluster) -> None:
+    cluster.server.add(database(3))
+    result = cockpit(cluster, "rollback", "sts/db", "-n", "shop", "--yes")
+    no_traceback(result)
     assert result.exit_code == 1
-    assert result.stderr == (
-        "error: statefulset/db: only Deployments can be acted on here "
-        "(a StatefulSet can be rolled back with a configured command)\n"
-    )
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: ") and not last.startswith("error: error:")
+    assert cluster.writes() == []
 
 
 def test_an_unreachable_cluster_is_one_line(cluster: Cluster, tmp_path: Path) -> None:
