@@ -754,9 +754,9 @@ def panel_specs(config: Config, refresh_override: float | None = None) -> list[P
 
 
 def demo_runbook_dirs() -> list[str]:
-    """The example runbooks, for the demo's runbook key: beside the package in a checkout."""
-    examples = Path(__file__).resolve().parent.parent / "examples" / "runbooks"
-    return [str(examples)] if examples.is_dir() else []
+    """The example runbooks (examples/runbooks/, shipped in the package) for the demo."""
+    shipped = Path(str(resources.files("cockpit").joinpath("demo_runbooks")))
+    return [str(shipped)] if shipped.is_dir() else []
 
 
 def demo_config() -> Config:

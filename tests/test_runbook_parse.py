@@ -222,3 +222,13 @@ def test_runbook_modules_never_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_demo_ships_the_example_runbooks_unchanged() -> None:
+    from cockpit.config import demo_config
+
+    (shipped,) = demo_config().runbooks.dirs
+    names = sorted(p.name for p in EXAMPLES.glob("*.md"))
+    assert sorted(p.name for p in Path(shipped).glob("*.md")) == names
+    for name in names:
+        assert (Path(shipped) / name).read_bytes() == (EXAMPLES / name).read_bytes()
