@@ -29,6 +29,7 @@ from typing import Any
 
 import kube_bench
 import timeline_bench
+from prom_server import self_scraping_prometheus
 from ptyrun import PtyProcess
 from vtscreen import Screen
 
@@ -52,6 +53,23 @@ IDLE_OUTPUT = "idle output, cockpit --demo"
 IDLE_CPU = "idle CPU, cockpit --demo"
 TIMELINE = "timeline figures"
 KUBE = "10,000 pods figures"
+METRICS_CPU = "idle CPU, 20 metric panels at 5 s (real Prometheus)"
+METRIC_PANELS = 20
+# Real PromQL of several shapes (rates, quantiles, gauges, several series) over Prometheus' own
+# metrics, repeated to make up the twenty.
+METRIC_QUERIES = (
+    "sum(rate(prometheus_http_requests_total[1m]))",
+    "histogram_quantile(0.95, sum by (le) "
+    "(rate(prometheus_http_request_duration_seconds_bucket[1m])))",
+    "process_resident_memory_bytes",
+    "go_goroutines",
+    "rate(process_cpu_seconds_total[1m])",
+    "prometheus_tsdb_head_series",
+    "sum by (handler) (rate(prometheus_http_requests_total[1m]))",
+    "up",
+    "scrape_duration_seconds",
+    "go_memstats_heap_inuse_bytes",
+)
 
 
 @dataclass(frozen=True)
@@ -320,6 +338,41 @@ def idle_rows(settings: Settings) -> list[Row]:
     return [output, cpu]
 
 
+def metric_panels_drawn(screen: Screen) -> bool:
+    text = screen.text()
+    return f"{METRIC_PANELS} metrics" in text and "OK" in text
+
+
+def metrics_rows(settings: Settings) -> list[Row]:
+    """Idle CPU with twenty custom metric panels, each its own source every 5 s, against a
+    real Prometheus: the cost of many sources, their HTTP and JSON, and their table rows."""
+    row = Row(METRICS_CPU, "%", budget=IDLE_CPU_BUDGET_PCT)
+    progress(f"idle: {METRIC_PANELS} metric panels against a real Prometheus")
+    try:
+        with self_scraping_prometheus() as url, tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "cockpit.toml"
+            lines = ['[cockpit]\nrefresh = "5s"\n', f'[prometheus]\nurl = "{url}"\n']
+            for n in range(METRIC_PANELS):
+                query = METRIC_QUERIES[n % len(METRIC_QUERIES)]
+                lines.append(
+                    f'[[panels.custom]]\nname = "m{n:02d}"\nquery = \'{query}\'\n'
+                    'interval = "5s"\ncrit = 1e15\n'
+                )
+            config.write_text("".join(lines))
+            argv = [*cockpit_argv()[:-1], "--config", str(config)]
+            # Two full rounds of reads before the window, and a window of several rounds.
+            quick = settings.window < 10
+            wide = Settings(settings.runs, settle=6.0 if quick else 10.0,
+                            window=10.0 if quick else 30.0)  # fmt: skip
+            idle = measure_idle(argv, metric_panels_drawn, wide)
+            row.value = round(idle.cpu_percent, 2)
+            row.detail = {"bytes_per_s": round(idle.bytes_per_s), "window_s": wide.window,
+                          "panels": METRIC_PANELS, "interval_s": 5}  # fmt: skip
+    except Exception as exc:
+        row.error = _error_text(exc)
+    return [row]
+
+
 def timeline_rows(quick: bool) -> list[Row]:
     progress("timeline store")
     try:
@@ -514,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         *startup_rows(settings),
         *silent_config_rows(settings),
         *idle_rows(settings),
+        *metrics_rows(settings),
         *timeline_rows(args.quick),
         *kube_rows(args.quick),
     ]

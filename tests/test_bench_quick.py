@@ -22,6 +22,7 @@ PTY_FIGURES = (
     "idle output, cockpit --demo",
     "idle CPU, cockpit --demo",
     "first frame, real config, sources not answering",
+    "idle CPU, 20 metric panels at 5 s (real Prometheus)",
 )
 WITH_PEER = (
     "first frame, cockpit --demo",
@@ -65,7 +66,7 @@ def test_quick_run_reports_every_figure(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(report_path.read_text())
