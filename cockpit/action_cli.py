@@ -315,9 +315,15 @@ async def _steps(inv: Invocation, actions: Any, request: ActionRequest) -> int:
             )
         out = click.echo if inv.dry_run else _to_stderr
         out(render_preview(preview, context, production))
-        if not preview.ok or not preview.changes:
-            _error(preview.message or "nothing to apply")
+        if not preview.ok:
+            _error(preview.message or "refused by the dry run")
             return EXIT_REFUSED
+        if not preview.changes:
+            # Already as asked (kubectl: "skipped rollback …"): nothing to send, not a failure.
+            ref = f"{request.kind}.apps/{request.name}"
+            words = preview.message or "unchanged"
+            click.echo(words if words.startswith(ref) else f"{ref} {words}")
+            return 0
         if inv.dry_run:
             if actions.read_only:
                 click.echo("error: read-only mode: no dry run was sent", err=True)
