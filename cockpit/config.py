@@ -31,7 +31,6 @@ from pydantic import (
 from cockpit import promql
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import Measure, Threshold
-from cockpit.phases import Phase
 from cockpit.units import parse_duration
 
 APP_NAME = "incident-cockpit"
@@ -123,35 +122,6 @@ class TimelineSettings(_Strict):
         return v
 
 
-class PrometheusSettings(_Strict):
-    url: str = "http://127.0.0.1:9090"
-    timeout: Duration = 5.0
-    bearer_token_env: str = Field("", description="name of an env var holding a bearer token")
-    bearer_token_file: str = Field("", description="file holding a bearer token (re-read)")
-    basic_auth_user: str = ""
-    basic_auth_password_env: str = Field("", description="env var holding the password")
-    ca_file: str = Field("", description="PEM file of the CA that signed the server's cert")
-    insecure_skip_verify: bool = Field(False, description="accept any TLS certificate")
-    headers: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _one_way_each(self) -> PrometheusSettings:
-        if self.bearer_token_env and self.bearer_token_file:
-            raise ValueError("give bearer_token_env or bearer_token_file, not both")
-        if bool(self.basic_auth_user) != bool(self.basic_auth_password_env):
-            raise ValueError("basic auth needs both basic_auth_user and basic_auth_password_env")
-        if self.ca_file and self.insecure_skip_verify:
-            raise ValueError("ca_file has no effect with insecure_skip_verify = true; drop one")
-        return self
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError(f"expected an http:// or https:// URL, found {v!r}")
-        return v.rstrip("/")
-
-
 def _http_url(value: str) -> str:
     """An http(s) URL with a host and, if given, a valid port; otherwise a clear error."""
     if not value.startswith(("http://", "https://")):
@@ -166,16 +136,42 @@ def _http_url(value: str) -> str:
     return value
 
 
-class AlertmanagerSettings(_Strict):
-    url: str = "http://127.0.0.1:9093"
+class _HttpServer(_Strict):
+    """Where an HTTP API is and how to prove who we are; secrets stay in the environment or a
+    file, never in this config."""
+
+    url: str
     timeout: Duration = 5.0
     bearer_token_env: str = Field("", description="name of an env var holding a bearer token")
+    bearer_token_file: str = Field("", description="file holding a bearer token (re-read)")
+    basic_auth_user: str = ""
+    basic_auth_password_env: str = Field("", description="env var holding the password")
+    ca_file: str = Field("", description="PEM file of the CA that signed the server's cert")
+    insecure_skip_verify: bool = Field(False, description="accept any TLS certificate")
     headers: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_way_each(self) -> _HttpServer:
+        if self.bearer_token_env and self.bearer_token_file:
+            raise ValueError("give bearer_token_env or bearer_token_file, not both")
+        if bool(self.basic_auth_user) != bool(self.basic_auth_password_env):
+            raise ValueError("basic auth needs both basic_auth_user and basic_auth_password_env")
+        if self.ca_file and self.insecure_skip_verify:
+            raise ValueError("ca_file has no effect with insecure_skip_verify = true; drop one")
+        return self
 
     @field_validator("url")
     @classmethod
     def _http(cls, v: str) -> str:
         return _http_url(v).rstrip("/")
+
+
+class PrometheusSettings(_HttpServer):
+    url: str = "http://127.0.0.1:9090"
+
+
+class AlertmanagerSettings(_HttpServer):
+    url: str = "http://127.0.0.1:9093"
 
 
 def _runbook_ref(value: str) -> str:
@@ -580,6 +576,8 @@ class ActionsSettings(_Strict):
 
 
 def _check_phases(boxes: dict[str, float]) -> dict[str, float]:
+    from cockpit.phases import Phase  # here, not at the top: start-up does not pay for it
+
     for name, seconds in boxes.items():
         if Phase.parse(name) is None or Phase.parse(name) != name:
             known = ", ".join(p.value for p in Phase)

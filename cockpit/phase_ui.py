@@ -11,17 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.phases import (
-    DEFAULT_BOXES,
-    Phase,
-    PhaseWatch,
-    RecordMarks,
-    marks_from_record,
-    phase_state,
-    resolve_boxes,
-)
+if TYPE_CHECKING:
+    from cockpit.phases import Phase, PhaseWatch, RecordMarks
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +38,8 @@ class PhaseControls:
             return
 
         async def load() -> None:
+            from cockpit.phases import PhaseWatch, marks_from_record
+
             incident = recorder.incident
             if incident is None:
                 return
@@ -64,6 +59,8 @@ class PhaseControls:
         task.add_done_callback(app._writes.discard)
 
     def phase_boxes(self) -> dict[Phase, float]:
+        from cockpit.phases import DEFAULT_BOXES, resolve_boxes
+
         app: Any = self
         from_runbooks: dict[Phase, float] = {}
         for book in sorted(app.runbooks or [], key=lambda b: b.name):
@@ -79,6 +76,8 @@ class PhaseControls:
             return "", False
         if recorder.incident.id != self._phase_incident:
             return "", False  # another incident was attached; its marks are on the way
+        from cockpit.phases import phase_state
+
         state = phase_state(record.marks, self.phase_boxes(), now, closed_at=record.closed_at)
         for entry in watch.check(state):
             app.write_in_background(

@@ -15,20 +15,25 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from cockpit.action_plan import ActionRequest, Verb
-from cockpit.action_steps import with_configured_command
-from cockpit.incident import EventKind
 from cockpit.model import FiringAlert, Status
-from cockpit.runbook_actions import ExternalCommand, action_mismatch, command_to_action
-from cockpit.runbook_checklist import step_entry, ticked_steps
-from cockpit.runbook_match import SectionMatch, find_section, match_section, resolve_section
-from cockpit.runbook_model import Command, Runbook
-from cockpit.runbook_parse import load_runbooks
-from cockpit.screens.runbook import CommandOffer, RunbookCommandChosen, RunbookScreen, StepToggled
+
+if TYPE_CHECKING:
+    from cockpit.action_plan import ActionRequest
+    from cockpit.runbook_match import SectionMatch
+    from cockpit.runbook_model import Command, Runbook
+    from cockpit.screens.runbook import (
+        CommandOffer,
+        RunbookCommandChosen,
+        RunbookScreen,
+        StepToggled,
+    )
+
+# The parser, matcher and pane are imported where they are used: none of them is needed
+# for the first frame, and their regular expressions cost start-up time.
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,9 @@ class RunbookControls:
             return
 
         async def load() -> None:
-            books, problems = await asyncio.to_thread(load_runbooks, dirs)
+            from cockpit import runbook_parse
+
+            books, problems = await asyncio.to_thread(runbook_parse.load_runbooks, dirs)
             self.runbooks = books
             self.runbook_problems = tuple(problems)
             for problem in problems:
@@ -130,6 +137,8 @@ class RunbookControls:
         return None
 
     def _runbook_section(self, panel: str) -> SectionMatch | None:
+        from cockpit.runbook_match import find_section, match_section, resolve_section
+
         app: Any = self
         books = self.runbooks or []
         config = app.runtime.config
@@ -159,6 +168,10 @@ class RunbookControls:
         return [a for a in detail if isinstance(a, FiringAlert)]
 
     def _open_section(self, match: SectionMatch) -> None:
+        from cockpit.incident import EventKind
+        from cockpit.runbook_checklist import ticked_steps
+        from cockpit.screens.runbook import RunbookScreen
+
         app: Any = self
         runtime = app.runtime
         offers = [
@@ -188,6 +201,9 @@ class RunbookControls:
 
     @staticmethod
     def _offer(command: Command, namespace: str, context: str) -> CommandOffer:
+        from cockpit.runbook_actions import ExternalCommand, action_mismatch, command_to_action
+        from cockpit.screens.runbook import CommandOffer
+
         if not command.argv:
             return CommandOffer(command)
         action = command_to_action(command.argv, namespace=namespace, context=context)
@@ -201,6 +217,8 @@ class RunbookControls:
     # ---- what the pane posts --------------------------------------------------------------
 
     def on_step_toggled(self, message: StepToggled) -> None:
+        from cockpit.runbook_checklist import step_entry
+
         app: Any = self
         match = self._runbook_match
         recorder = app.recorder
@@ -218,6 +236,8 @@ class RunbookControls:
         )
 
     def on_runbook_command_chosen(self, message: RunbookCommandChosen) -> None:
+        from cockpit.runbook_actions import ExternalCommand, command_to_action
+
         app: Any = self
         command = message.offer.command
         runtime = app.runtime
@@ -256,6 +276,9 @@ class RunbookControls:
         """The request as the keys would make it: the workload must be one this cockpit acts
         on, a scale carries the replica count the user saw as its precondition, and a plain
         rollback uses the workload's configured command if it has one."""
+        from cockpit.action_plan import Verb
+        from cockpit.action_steps import with_configured_command
+
         app: Any = self
         if request.command:
             return request
