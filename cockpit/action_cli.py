@@ -93,7 +93,8 @@ def action_options(func: F) -> F:
             "--namespace",
             default=None,
             metavar="NS",
-            help="Namespace. Default: the config's pods panel, then [cockpit] namespace.",
+            help="Namespace. Default: the config's pods panel, [cockpit] namespace, then the "
+            "kubeconfig context's (like kubectl).",
         ),
         click.option(
             "--dry-run",

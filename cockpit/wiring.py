@@ -164,20 +164,30 @@ def build_sources(runtime: Runtime) -> SourceSet:
 
 def build_cluster_actions(runtime: Runtime, namespace: str = "") -> KubeActions:
     """Actions on the cluster without the panels (the command line): the same adapter the
-    pods panel's actions use, for `namespace` (else the pods panel's, else [cockpit]'s)."""
+    pods panel's actions use, for `namespace` (else the pods panel's, else [cockpit]'s if set,
+    else the kubeconfig context's, else "default")."""
     from cockpit.sources.kube_actions import KubeActions
     from cockpit.sources.kube_pods import KubernetesPods
 
     pods = runtime.config.panels.pods
+    settings = runtime.config.cockpit
     spec = next((s for s in runtime.specs if s.panel == "pods"), None)
+    chosen = (
+        namespace
+        or (pods.namespace if pods else "")
+        or (settings.namespace if "namespace" in settings.model_fields_set else "")
+    )
     source = KubernetesPods(
         "pods",
         spec.measures if spec is not None else (),
-        namespace=namespace or (pods.namespace if pods else "") or runtime.namespace,
+        namespace=chosen or "default",
         context=runtime.context,
         clock=runtime.clock,
         timeout=spec.timeout if spec is not None else 10.0,
     )
+    if not chosen:
+        # As kubectl does: no -n and none configured means the kubeconfig context's namespace.
+        source.namespace = source.context_namespace() or "default"
     return KubeActions(source, read_only=runtime.read_only)
 
 

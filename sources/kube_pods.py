@@ -334,16 +334,28 @@ class KubernetesPods:
         "" when no kubeconfig says. Blocking (reads the file); safety checks need the real name."""
         if self.context:
             return self.context
+        return str(self._kubeconfig_context().get("name") or "")
+
+    def context_namespace(self) -> str:
+        """The namespace the context names in the kubeconfig (kubectl's default for -n); ""
+        when it names none. Blocking (reads the file)."""
+        entry = self._kubeconfig_context(self.context).get("context") or {}
+        return str(entry.get("namespace") or "")
+
+    def _kubeconfig_context(self, name: str = "") -> Mapping[str, Any]:
+        """The named context's kubeconfig entry, else the current one; {} if none is found."""
         from kubernetes import config
 
         existing = [str(p) for p in self._kubeconfig_paths() if p.is_file()]
         if not existing:
-            return ""
+            return {}
         try:
-            _, active = config.list_kube_config_contexts(os.pathsep.join(existing))
+            contexts, active = config.list_kube_config_contexts(os.pathsep.join(existing))
         except Exception:
-            return ""  # the client will explain what is wrong with the file
-        return str((active or {}).get("name") or "")
+            return {}  # the client will explain what is wrong with the file
+        if name:
+            return next((c for c in contexts or [] if c.get("name") == name), {})
+        return active or {}
 
     def _check_context(self, config: Any, config_file: str) -> None:
         if not self.context:

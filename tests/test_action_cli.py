@@ -131,6 +131,26 @@ def test_options_before_the_subcommand_count_too(cluster: Cluster) -> None:
     assert cluster.deployment()["spec"]["replicas"] == 2
 
 
+def test_without_n_the_kubeconfig_contexts_namespace_is_used_like_kubectl(
+    cluster: Cluster,
+) -> None:
+    result = cockpit(cluster, "scale", "deploy/web", "2", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "  namespace  shop" in result.stderr
+    assert cluster.deployment()["spec"]["replicas"] == 2
+
+
+def test_a_configured_namespace_wins_over_the_kubeconfigs(cluster: Cluster) -> None:
+    config = cluster.tmp / "cockpit.toml"
+    config.write_text('[cockpit]\nnamespace = "staging"\n')
+    result = cockpit(cluster, "scale", "deploy/web", "2", "--yes", "--config", str(config))
+    assert result.exit_code == 1
+    assert "  namespace  staging" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: ")
+    assert "not found" in result.stderr.splitlines()[-1]
+    assert cluster.writes() == []
+
+
 # ---- the timeline ----------------------------------------------------------------------------
 
 
