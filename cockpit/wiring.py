@@ -13,7 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.config import Config, PanelSpec, demo_config, panel_specs
+from cockpit.config import (
+    AlertmanagerSettings,
+    Config,
+    PanelSpec,
+    PrometheusSettings,
+    demo_config,
+    panel_specs,
+)
 from cockpit.model import Reading
 from cockpit.sources.base import Clock, Source, utc_now
 
@@ -216,21 +223,25 @@ def _prometheus_client(runtime: Runtime) -> object:
 
     settings = runtime.config.prometheus
     assert settings is not None
+    return PrometheusClient(settings.url, **http_options(settings))
+
+
+def http_options(settings: PrometheusSettings | AlertmanagerSettings) -> dict[str, Any]:
+    """The client keywords of an HTTP server's settings, for Prometheus and Alertmanager."""
     basic_auth = None
     if settings.basic_auth_user:
         # Read once here: the password never sits in the config file, only in the environment.
         password = os.environ.get(settings.basic_auth_password_env, "")
         basic_auth = (settings.basic_auth_user, password)
-    return PrometheusClient(
-        settings.url,
-        timeout=settings.timeout,
-        bearer_token_env=settings.bearer_token_env,
-        headers=dict(settings.headers),
-        bearer_token_file=settings.bearer_token_file,
-        basic_auth=basic_auth,
-        ca_file=settings.ca_file,
-        insecure_skip_verify=settings.insecure_skip_verify,
-    )
+    return {
+        "timeout": settings.timeout,
+        "bearer_token_env": settings.bearer_token_env,
+        "headers": dict(settings.headers),
+        "bearer_token_file": settings.bearer_token_file,
+        "basic_auth": basic_auth,
+        "ca_file": settings.ca_file,
+        "insecure_skip_verify": settings.insecure_skip_verify,
+    }
 
 
 def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Source:
@@ -309,12 +320,7 @@ def _alertmanager_source(spec: PanelSpec, runtime: Runtime) -> Source:
     settings = runtime.config.alertmanager
     alerts = runtime.config.panels.alerts
     assert settings is not None and alerts is not None
-    client = AlertmanagerClient(
-        settings.url,
-        timeout=settings.timeout,
-        bearer_token_env=settings.bearer_token_env,
-        headers=dict(settings.headers),
-    )
+    client = AlertmanagerClient(settings.url, **http_options(settings))
     return AlertmanagerAlerts(
         spec.panel,
         spec.measures,

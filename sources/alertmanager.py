@@ -14,7 +14,6 @@ timeline entries ("alert firing", "alert resolved").
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import httpx
 
 from cockpit.model import FiringAlert, Measure, Reading, Status, alert_changes
 from cockpit.sources.base import Clock, utc_now
-from cockpit.sources.http_base import split_base_url
+from cockpit.sources.http_base import HttpAuth, split_base_url
 from cockpit.sources.prometheus import _connect_reason, _first_line, _transport_reason
 
 ALERTS_PATH = "api/v2/alerts"
@@ -93,22 +92,30 @@ class AlertmanagerClient:
         bearer_token_env: str = "",
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        bearer_token_file: str = "",
+        basic_auth: tuple[str, str] | None = None,
+        ca_file: str = "",
+        insecure_skip_verify: bool = False,
     ) -> None:
         split = split_base_url(url)
-        auth = split.auth
         base = split.url
         self.url = base
         self.timeout = timeout
         self.bearer_token_env = bearer_token_env
+        self.auth = HttpAuth(
+            bearer_token_env, bearer_token_file, basic_auth, ca_file, insecure_skip_verify
+        )
+        verify, self._setup_error = self.auth.verify()
         self._header_names = tuple(sorted(headers or {}))
         self.where = split.where
         self._http = httpx.AsyncClient(
             base_url=base + "/",
             timeout=httpx.Timeout(timeout),
             headers=dict(headers or {}),
-            auth=auth,
+            auth=self.auth.basic(split.auth),
             transport=transport,
             follow_redirects=False,
+            verify=verify,
         )
 
     def __repr__(self) -> str:
@@ -140,14 +147,12 @@ class AlertmanagerClient:
         return tuple(a for a, state in alerts if state != "suppressed")
 
     async def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
-        headers = {"Accept": "application/json"}
-        if self.bearer_token_env:
-            token = os.environ.get(self.bearer_token_env, "").strip()
-            if not token:
-                raise AlertmanagerError(
-                    f"bearer token variable {self.bearer_token_env} is not set or empty"
-                )
-            headers["Authorization"] = f"Bearer {token}"
+        if self._setup_error:
+            raise AlertmanagerError(self._setup_error)
+        try:
+            headers = {"Accept": "application/json", **(await self.auth.headers())}
+        except ValueError as exc:
+            raise AlertmanagerError(str(exc)) from None
         try:
             response = await self._http.get(path, params=params, headers=headers)
         except httpx.TimeoutException:
@@ -167,11 +172,7 @@ class AlertmanagerClient:
         code = response.status_code
         if code in (401, 403):
             word = "unauthorized" if code == 401 else "forbidden"
-            hint = (
-                f"check the token in ${self.bearer_token_env}"
-                if self.bearer_token_env
-                else "set bearer_token_env or headers in [alertmanager]"
-            )
+            hint = self.auth.refused_hint("alertmanager")
             raise AlertmanagerError(
                 f"authentication refused by {self.where} ({code} {word}); {hint}"
             )

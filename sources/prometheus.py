@@ -15,14 +15,12 @@ import asyncio
 import errno
 import html
 import math
-import os
 import re
 import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -30,7 +28,7 @@ import httpx
 from cockpit import promql
 from cockpit.model import BackupInfo, Measure, Reading, Status, evaluate
 from cockpit.sources.base import Clock, utc_now
-from cockpit.sources.http_base import split_base_url
+from cockpit.sources.http_base import HttpAuth, split_base_url
 
 BACKFILL_WINDOW = timedelta(minutes=30)
 MIN_STEP = 15.0
@@ -80,10 +78,6 @@ class RangeResult:
     infos: tuple[str, ...] = ()
 
 
-def _read_token(path: str) -> str:
-    return Path(os.path.expanduser(path)).read_text(encoding="utf-8")
-
-
 class PrometheusClient:
     _setup_error = ""
     """One `httpx.AsyncClient` shared by every Prometheus panel (one connection pool).
@@ -105,24 +99,15 @@ class PrometheusClient:
         insecure_skip_verify: bool = False,
     ) -> None:
         split = split_base_url(url)
-        auth = split.auth
-        if basic_auth is not None:
-            auth = httpx.BasicAuth(*basic_auth)
         base = split.url
         self.url = base
         self.timeout = timeout
         self.bearer_token_env = bearer_token_env
-        # Read at every request, so a rotated token (a projected service-account token, a
-        # sidecar-refreshed file) is picked up without a restart.
-        self.bearer_token_file = bearer_token_file
-        verify: ssl.SSLContext | bool = True
-        if insecure_skip_verify:
-            verify = False
-        elif ca_file:
-            try:
-                verify = ssl.create_default_context(cafile=os.path.expanduser(ca_file))
-            except (OSError, ssl.SSLError) as exc:
-                self._setup_error = f"ca_file {ca_file}: {getattr(exc, 'strerror', None) or exc}"
+        self.auth = HttpAuth(
+            bearer_token_env, bearer_token_file, basic_auth, ca_file, insecure_skip_verify
+        )
+        verify, self._setup_error = self.auth.verify()
+        auth = self.auth.basic(split.auth)
         self.tls_unverified = insecure_skip_verify
         self._header_names = tuple(sorted(headers or {}))
         self.where = split.where
@@ -191,24 +176,10 @@ class PrometheusClient:
         params = {**params, "timeout": f"{max(int(self.timeout * 900), 100)}ms"}
         if self._setup_error:
             raise PrometheusError(self._setup_error)
-        headers = {}
-        if self.bearer_token_file and not self.bearer_token_env:
-            try:
-                token = (await asyncio.to_thread(_read_token, self.bearer_token_file)).strip()
-            except OSError as exc:
-                raise PrometheusError(
-                    f"bearer_token_file {self.bearer_token_file}: {exc.strerror or exc}"
-                ) from None
-            if not token:
-                raise PrometheusError(f"bearer_token_file {self.bearer_token_file} is empty")
-            headers["Authorization"] = f"Bearer {token}"
-        if self.bearer_token_env:
-            token = os.environ.get(self.bearer_token_env, "").strip()
-            if not token:
-                raise PrometheusError(
-                    f"bearer token variable {self.bearer_token_env} is not set or empty"
-                )
-            headers["Authorization"] = f"Bearer {token}"
+        try:
+            headers = await self.auth.headers()
+        except ValueError as exc:
+            raise PrometheusError(str(exc)) from None
         try:
             response = await self._http.get(path, params=params, headers=headers)
         except httpx.TimeoutException:
@@ -228,11 +199,7 @@ class PrometheusClient:
         code = response.status_code
         if code in (401, 403):
             word = "unauthorized" if code == 401 else "forbidden"
-            hint = (
-                f"check the token in ${self.bearer_token_env}"
-                if self.bearer_token_env
-                else "set bearer_token_env or headers in [prometheus]"
-            )
+            hint = self.auth.refused_hint("prometheus")
             raise PrometheusError(f"authentication refused by {self.where} ({code} {word}); {hint}")
         if response.is_redirect:
             # Usually an SSO proxy sending us to its login page. Only host and path are shown:
