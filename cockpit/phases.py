@@ -209,19 +209,17 @@ class PhaseState:
         return span.box - span.duration(self.now)
 
     def header(self) -> str:
-        """`TRIAGE 3:12/10:00`, or `MITIGATE 34:10/30:00 OVER +4:10` once over: the word
-        carries the meaning so no one depends on colour."""
+        """`TRIAGE 3:12/10:00`, then `TRIAGE OVER +4:10` once past the box: the word carries
+        the meaning so no one depends on colour, and it stays short enough for 80 columns."""
         span = self.current
         if span is None:
             return ""
-        text = f"{span.phase.value.upper()} {clock(span.duration(self.now))}"
-        if span.box is None:
-            return text
-        text += f"/{clock(span.box)}"
+        name = span.phase.value.upper()
         over = span.overrun(self.now)
         if over > 0:
-            text += f" OVER +{clock(over)}"
-        return text
+            return f"{name} OVER +{clock(over)}"
+        text = f"{name} {clock(span.duration(self.now))}"
+        return text if span.box is None else f"{text}/{clock(span.box)}"
 
     def totals(self) -> dict[Phase, float]:
         """Time spent per phase, summed when a phase came back (mitigated, then regressed)."""
