@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cockpit.action_plan import ActionRequest, ReadOnlyError, Verb
+from cockpit.action_plan import ActionRequest, ActionResult, ReadOnlyError, Verb
 from cockpit.config import PodsPanel, panel_measures
 from cockpit.sources.kube_actions import RESTARTED_AT, KubeActions
 from cockpit.sources.kube_pods import KubernetesPods
@@ -64,6 +64,14 @@ def actions(kubeconfig: Path, read_only: bool = False) -> KubeActions:
     return KubeActions(pods, read_only=read_only)
 
 
+async def apply_once(kubeconfig: Path, mutation: ActionRequest) -> ActionResult:
+    adapter = actions(kubeconfig)
+    try:
+        return await adapter.apply(mutation)
+    finally:
+        await adapter.pods.aclose()
+
+
 def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [require_tool("kubectl"), "--kubeconfig", str(kubeconfig), "-n", "shop", *args],
@@ -85,11 +93,7 @@ async def test_scale_matches_kubectl(servers: tuple[FakeKube, FakeKube, Path, Pa
     ours, theirs, our_config, their_config = servers
     ours.add(web(3))
     theirs.add(web(3))
-    adapter = actions(our_config)
-    try:
-        result = await adapter.apply(request(Verb.SCALE, replicas=5, current_replicas=3))
-    finally:
-        await adapter.pods.aclose()
+    result = await apply_once(our_config, request(Verb.SCALE, replicas=5, current_replicas=3))
     done = kubectl(their_config, "scale", "deployment/web", "--replicas=5", "--current-replicas=3")
     assert done.returncode == 0, done.stderr
     assert result.ok and result.message == done.stdout.strip() == "deployment.apps/web scaled"
@@ -103,11 +107,7 @@ async def test_a_stale_current_replicas_is_refused_like_kubectl(
     ours, theirs, our_config, their_config = servers
     ours.add(web(3))
     theirs.add(web(3))
-    adapter = actions(our_config)
-    try:
-        result = await adapter.apply(request(Verb.SCALE, replicas=5, current_replicas=2))
-    finally:
-        await adapter.pods.aclose()
+    result = await apply_once(our_config, request(Verb.SCALE, replicas=5, current_replicas=2))
     done = kubectl(their_config, "scale", "deployment/web", "--replicas=5", "--current-replicas=2")
     assert done.returncode != 0
     assert not result.ok and result.message in done.stderr
@@ -118,11 +118,7 @@ async def test_restart_matches_kubectl(servers: tuple[FakeKube, FakeKube, Path, 
     ours, theirs, our_config, their_config = servers
     ours.add(web())
     theirs.add(web())
-    adapter = actions(our_config)
-    try:
-        result = await adapter.apply(request(Verb.RESTART))
-    finally:
-        await adapter.pods.aclose()
+    result = await apply_once(our_config, request(Verb.RESTART))
     done = kubectl(their_config, "rollout", "restart", "deployment/web")
     assert done.returncode == 0, done.stderr
     assert result.ok and result.message == done.stdout.strip() == "deployment.apps/web restarted"
@@ -139,11 +135,7 @@ async def test_restart_of_a_paused_deployment_is_refused_like_kubectl(
     ours, theirs, our_config, their_config = servers
     ours.add(web(paused=True))
     theirs.add(web(paused=True))
-    adapter = actions(our_config)
-    try:
-        result = await adapter.apply(request(Verb.RESTART))
-    finally:
-        await adapter.pods.aclose()
+    result = await apply_once(our_config, request(Verb.RESTART))
     done = kubectl(their_config, "rollout", "restart", "deployment/web")
     assert done.returncode != 0 and not result.ok
     assert result.message in done.stderr
@@ -274,11 +266,7 @@ async def test_rollout_undo_matches_kubectl(
     for server in (ours, theirs):
         deploy_history(server, versions, paused)
     assert cluster_state(ours) == cluster_state(theirs)
-    adapter = actions(our_config)
-    try:
-        result = await adapter.apply(request(Verb.ROLLBACK, to_revision=to_revision))
-    finally:
-        await adapter.pods.aclose()
+    result = await apply_once(our_config, request(Verb.ROLLBACK, to_revision=to_revision))
     args = ["rollout", "undo", "deployment/web"]
     done = kubectl(their_config, *args, *([f"--to-revision={to_revision}"] if to_revision else []))
     assert result.ok == (done.returncode == 0), (result, done.stderr)
@@ -501,11 +489,7 @@ async def test_statefulset_actions_match_kubectl(
     ours, theirs, our_config, their_config = servers
     ours.add(database())
     theirs.add(database())
-    adapter = actions(our_config)
-    try:
-        result = await adapter.apply(mutation)
-    finally:
-        await adapter.pods.aclose()
+    result = await apply_once(our_config, mutation)
     done = kubectl(their_config, *args)
     assert result.ok == (done.returncode == 0), (result, done.stderr)
     if result.ok:
