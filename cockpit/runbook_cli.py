@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from cockpit.runbook_actions import ExternalCommand, command_to_action
+from cockpit.runbook_load import load_runbook
 from cockpit.runbook_model import Command, Runbook, Section
-from cockpit.runbook_parse import load_runbook
 from cockpit.runbook_propose import propose_config
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from cockpit.phases import Phase
@@ -49,9 +49,6 @@ from cockpit.runbook_model import (
 )
 from cockpit.runbook_text import clean_inline, indent_of, slugify, wordset
 
-RUNBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text")
-# Larger than any runbook anyone reads during an incident; a bigger file is probably a log.
-MAX_BYTES = 1_000_000
 # Words that make a list item a thing to do rather than a fact, when nothing else says so.
 IMPERATIVES = wordset(
     "check verify confirm look open run scale restart roll rollback revert undo page notify "
@@ -457,51 +454,3 @@ def _front_matter(lines: Sequence[str]) -> tuple[int, str]:
                 return i + 1, title
             return 0, ""
     return 0, ""
-
-
-def load_runbook(path: Path) -> Runbook:
-    """Read and parse one file. Raises OSError when it cannot be read; bytes that are not
-    UTF-8 are replaced (and said so) rather than refusing the whole runbook."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise OSError(f"{path}: {size} bytes is too large for a runbook (limit {MAX_BYTES})")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-        note = ""
-    except UnicodeDecodeError as error:
-        text = raw.decode("utf-8", errors="replace")
-        note = f"not UTF-8 (first bad byte at {error.start}); unreadable characters shown as �"
-    runbook = parse_runbook(text, str(path))
-    if note:
-        warnings = (note, *runbook.warnings)
-        runbook = Runbook(runbook.title, runbook.source, runbook.sections, warnings)
-    return runbook
-
-
-def load_runbooks(places: Iterable[Path]) -> tuple[list[Runbook], list[str]]:
-    """Every runbook in the given directories (recursively) or files. Problems are returned as
-    one line each, never raised: one bad file must not hide the others."""
-    runbooks: list[Runbook] = []
-    problems: list[str] = []
-    for place in places:
-        place = place.expanduser()
-        if place.is_file():
-            files = [place]
-        elif place.is_dir():
-            files = sorted(
-                p
-                for p in place.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in RUNBOOK_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(place).parts)
-            )
-        else:
-            problems.append(f"{place}: no such file or directory")
-            continue
-        for path in files:
-            try:
-                runbooks.append(load_runbook(path))
-            except OSError as error:
-                problems.append(str(error) if str(path) in str(error) else f"{path}: {error}")
-    return runbooks, problems

@@ -73,9 +73,9 @@ class RunbookControls:
             return
 
         async def load() -> None:
-            from cockpit import runbook_parse
+            from cockpit import runbook_load
 
-            books, problems = await asyncio.to_thread(runbook_parse.load_runbooks, dirs)
+            books, problems = await asyncio.to_thread(runbook_load.load_runbooks, dirs)
             self.runbooks = books
             self.runbook_problems = tuple(problems)
             for problem in problems:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from cockpit import runbook_parse
+from cockpit import runbook_load
 from cockpit.app import CockpitApp
 from cockpit.config import RunbooksSettings, demo_config
 from cockpit.model import Status
@@ -185,7 +185,7 @@ async def test_runbooks_are_read_off_the_event_loop_and_never_hold_the_first_fra
         release.wait(timeout=30)  # a slow network share, in the worker thread
         return [], ["runbooks/: not mounted"]
 
-    monkeypatch.setattr(runbook_parse, "load_runbooks", slow_load)
+    monkeypatch.setattr(runbook_load, "load_runbooks", slow_load)
     app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "demo/shop" in screen_text(app))

@@ -1,0 +1,63 @@
+"""Runbook files from disk: one file, or every runbook under some directories. Bytes that are
+not UTF-8 are read anyway (and said so); a file that cannot be read is one line in the
+problems, never an exception that hides the other runbooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from cockpit.runbook_model import Runbook
+from cockpit.runbook_parse import parse_runbook
+
+RUNBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text")
+# Larger than any runbook anyone reads during an incident; a bigger file is probably a log.
+MAX_BYTES = 1_000_000
+
+
+def load_runbook(path: Path) -> Runbook:
+    """Read and parse one file. Raises OSError when it cannot be read; bytes that are not
+    UTF-8 are replaced (and said so) rather than refusing the whole runbook."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise OSError(f"{path}: {size} bytes is too large for a runbook (limit {MAX_BYTES})")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+        note = ""
+    except UnicodeDecodeError as error:
+        text = raw.decode("utf-8", errors="replace")
+        note = f"not UTF-8 (first bad byte at {error.start}); unreadable characters shown as �"
+    runbook = parse_runbook(text, str(path))
+    if note:
+        warnings = (note, *runbook.warnings)
+        runbook = Runbook(runbook.title, runbook.source, runbook.sections, warnings)
+    return runbook
+
+
+def load_runbooks(places: Iterable[Path]) -> tuple[list[Runbook], list[str]]:
+    """Every runbook in the given directories (recursively) or files. Problems are returned as
+    one line each, never raised: one bad file must not hide the others."""
+    runbooks: list[Runbook] = []
+    problems: list[str] = []
+    for place in places:
+        place = place.expanduser()
+        if place.is_file():
+            files = [place]
+        elif place.is_dir():
+            files = sorted(
+                p
+                for p in place.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in RUNBOOK_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(place).parts)
+            )
+        else:
+            problems.append(f"{place}: no such file or directory")
+            continue
+        for path in files:
+            try:
+                runbooks.append(load_runbook(path))
+            except OSError as error:
+                problems.append(str(error) if str(path) in str(error) else f"{path}: {error}")
+    return runbooks, problems
