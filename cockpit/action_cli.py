@@ -111,6 +111,13 @@ def action_options(func: F) -> F:
             "terminal to ask on nothing is sent.",
         ),
         click.option(
+            "--wait",
+            is_flag=True,
+            default=None,
+            help="Then follow the rollout like `kubectl rollout status` (up to 10 min); "
+            "exit 1 if it fails or does not finish.",
+        ),
+        click.option(
             "--read-only",
             is_flag=True,
             default=None,
@@ -145,6 +152,7 @@ class Invocation:
     namespace: str
     dry_run: bool
     yes: bool
+    wait: bool
     actor: str
 
 
@@ -195,6 +203,7 @@ def _invocation(ctx: click.Context, local: dict[str, Any]) -> Invocation:
         namespace=opts.get("namespace") or "",
         dry_run=bool(opts.get("dry_run")),
         yes=bool(opts.get("yes")),
+        wait=bool(opts.get("wait")),
         actor=opts.get("actor") or config.timeline.actor,
     )
 
@@ -346,16 +355,43 @@ async def _perform(
         performed = await action_steps.perform(
             actions, request, preview.changes, recorder=recorder, config=inv.runtime.config
         )
+        for warning in performed.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        result = performed.result
+        if not result.ok:
+            _error(result.message)
+            return EXIT_REFUSED
+        click.echo(result.message)
+        if inv.wait and not request.command:
+            return await _wait(actions, request, recorder)
+        return 0
     finally:
         if recorder is not None:
             await recorder.close()
-    for warning in performed.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    result = performed.result
-    if not result.ok:
-        _error(result.message)
+
+
+async def _wait(actions: Any, request: ActionRequest, recorder: Recorder | None) -> int:
+    """`kubectl rollout status` after the change, and its end in the record as from the keys."""
+    last = None
+    async for status in action_steps.follow_rollout(actions, request):
+        if not status.failed:
+            click.echo(status.message)
+        last = status
+    if last is None:
+        _error(f"{request.kind}/{request.name} is gone: no rollout to wait for")
         return EXIT_REFUSED
-    click.echo(result.message)
+    if not last.done:
+        limit = action_steps.ROLLOUT_LIMIT
+        _error(f"stopped waiting after {limit / 60:g} min: {last.message}")
+        return EXIT_REFUSED
+    if recorder is not None and recorder.incident is not None:
+        try:
+            await action_steps.record_rollout(recorder, request, last)
+        except Exception as error:
+            click.echo(f"warning: rollout not recorded: {error}", err=True)
+    if last.failed:
+        _error(last.message)
+        return EXIT_REFUSED
     return 0
 
 

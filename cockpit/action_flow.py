@@ -22,7 +22,6 @@ from cockpit.action_plan import (
     ClusterActions,
     Verb,
     Workload,
-    rollout_status,
 )
 from cockpit.action_steps import with_configured_command
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm, WorkloadPicker
@@ -34,8 +33,6 @@ ACTION_BINDINGS = [
     Binding("R", "restart", "Restart", id="action.restart"),
     Binding("U", "rollback", "Rollback", id="action.rollback"),
 ]
-ROLLOUT_POLL = 1.0
-ROLLOUT_LIMIT = 600.0
 
 
 class ActionControls:
@@ -194,33 +191,18 @@ class ActionControls:
             self._rollout_task.cancel()
 
         async def follow() -> None:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + ROLLOUT_LIMIT
-            last = ""
+            last = None
             try:
-                while loop.time() < deadline:
-                    workloads = await actions.workloads()
-                    workload = next((w for w in workloads if w.name == request.name), None)
-                    if workload is None:
-                        return
-                    status = rollout_status(workload)
-                    if status.message != last:
-                        app.dashboard.show_rollout(status.message, status.done, status.failed)
-                        last = status.message
-                    if status.done:
-                        if app.recorder is not None:
-                            await app.recorder.record_action(
-                                "rollout",
-                                f"Rollout {'failed' if status.failed else 'done'}: "
-                                f"{status.message}",
-                                {"object": f"{request.kind}/{request.name}",
-                                 "failed": status.failed},
-                            )  # fmt: skip
-                            app.timeline_changed()
-                        await asyncio.sleep(5)
-                        return
-                    await asyncio.sleep(ROLLOUT_POLL)
-                app.dashboard.show_rollout(f"{last} (stopped watching after 10 min)", True)
+                async for status in action_steps.follow_rollout(actions, request):
+                    app.dashboard.show_rollout(status.message, status.done, status.failed)
+                    last = status
+                if last is not None and last.done:
+                    if app.recorder is not None:
+                        await action_steps.record_rollout(app.recorder, request, last)
+                        app.timeline_changed()
+                    await asyncio.sleep(5)
+                elif last is not None:
+                    app.dashboard.show_rollout(f"{last.message} (stopped watching)", True)
             finally:
                 app.dashboard.show_rollout(None, True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,12 +20,16 @@ from cockpit.action_plan import (
     ActionResult,
     ClusterActions,
     ReadOnlyError,
+    RolloutStatus,
     Verb,
+    rollout_status,
 )
 from cockpit.config import Config, RollbackCommand
 from cockpit.recorder import Recorder
 
 DEFAULT_COMMAND_LIMIT = 120.0
+ROLLOUT_POLL = 1.0
+ROLLOUT_LIMIT = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +151,40 @@ async def _apply(actions: ClusterActions, request: ActionRequest, config: Config
         return ActionResult(request, False, str(error))
     except Exception as error:
         return ActionResult(request, False, f"{type(error).__name__}: {error}")
+
+
+async def follow_rollout(
+    actions: ClusterActions,
+    request: ActionRequest,
+    *,
+    poll: float = ROLLOUT_POLL,
+    limit: float = ROLLOUT_LIMIT,
+) -> AsyncIterator[RolloutStatus]:
+    """`kubectl rollout status`: the workload's state each time it changes, until it is done
+    (complete or failed), gone, or `limit` seconds have passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    last: RolloutStatus | None = None
+    while loop.time() < deadline:
+        workloads = await actions.workloads()
+        workload = next(
+            (w for w in workloads if w.kind == request.kind and w.name == request.name), None
+        )
+        if workload is None:
+            return
+        status = rollout_status(workload)
+        if status != last:
+            yield status
+            last = status
+        if status.done:
+            return
+        await asyncio.sleep(poll)
+
+
+async def record_rollout(recorder: Recorder, request: ActionRequest, status: RolloutStatus) -> None:
+    """How the rollout ended, after the outcome: did the fix land?"""
+    await recorder.record_action(
+        "rollout",
+        f"Rollout {'failed' if status.failed else 'done'}: {status.message}",
+        {"object": f"{request.kind}/{request.name}", "failed": status.failed},
+    )

@@ -227,6 +227,38 @@ def test_the_record_is_the_same_as_from_the_dashboards_keys(
     assert [source for *_, source, _ in recorded(tui_db)[:2]] == ["cockpit", "cockpit"]
 
 
+def test_wait_follows_the_rollout_and_records_how_it_ended(cluster: Cluster) -> None:
+    declare(cluster)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "scale", "deploy/web", "5", "-n", "shop", "--yes",
+         "--wait", "--db", str(cluster.db)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    seen = []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("Waiting"):
+                break
+        # The deployment controller's part: the new replicas come up.
+        web = cluster.deployment()
+        web["status"] |= {
+            "observedGeneration": web["metadata"].get("generation", 1),
+            "replicas": 5, "updatedReplicas": 5, "readyReplicas": 5, "availableReplicas": 5,
+        }  # fmt: skip
+        cluster.server.store.put(web)
+        rest, errors = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, errors
+    assert seen[0] == "deployment.apps/web scaled\n"
+    assert seen[-1].startswith("Waiting for deployment")  # kubectl's words
+    assert rest.splitlines()[-1] == 'deployment "web" successfully rolled out'
+    assert recorded(cluster.db)[-1][1] == 'Rollout done: deployment "web" successfully rolled out'
+
+
 def test_without_an_open_incident_it_acts_and_says_it_did_not_record(cluster: Cluster) -> None:
     result = cockpit(cluster, "scale", "deploy/web", "1", "-n", "shop", "--yes")
     assert result.exit_code == 0, result.output
