@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,51 @@ def _as_json(runbook: Runbook, sections: list[Section]) -> dict[str, Any]:
         "phase_boxes": {p.value: s for p, s in runbook.phase_boxes().items()},
         "sections": [dataclasses.asdict(s) for s in sections],
     }
+
+
+@runbook_group.command("check")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    default=None,
+    help="Config file (default: as for cockpit itself).",
+)
+@click.pass_context
+def check_links(ctx: click.Context, config_path: str | None) -> None:
+    """Which runbook section the runbook key opens for each panel and alert of a config.
+    Exit status 1 when a configured link matches no section or a runbook cannot be read."""
+    from cockpit.config import ConfigError, load_config, resolve_config_path
+    from cockpit.runbook_links import link_targets, runbook_dirs
+    from cockpit.runbook_load import load_runbooks
+
+    root = ctx.find_root().obj or {}
+    path = resolve_config_path(config_path or root.get("config_path"))
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        click.echo(error.render(), err=True)
+        sys.exit(2)
+    dirs = runbook_dirs(config.runbooks.dirs, path)
+    if not dirs:
+        raise click.ClickException(f"{path}: no [runbooks] dirs = [...]; nothing to open")
+    books, problems = load_runbooks(dirs)
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    click.echo(f"{len(books)} runbooks from {', '.join(str(d) for d in dirs)}")
+    broken = 0
+    for target in link_targets(config, books):
+        if target.broken:
+            broken += 1
+            shown = f"NO SECTION matches {target.link!r}"
+        elif target.match is None:
+            shown = 'nothing matches; link one with runbook = "FILE.md#section"'
+        else:
+            how = "linked" if target.link else f"matched: {target.match.why}"
+            shown = f"{target.match.ref} ({how})"
+        click.echo(f"  {target.key:<36} → {shown}")
+    if broken or problems:
+        sys.exit(1)
 
 
 def register(main: click.Group) -> None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -42,17 +40,6 @@ RUNBOOK_BINDINGS = [Binding("b", "open_runbook", "Runbook", id="runbook.open")]
 BREACHING = (Status.CRIT, Status.WARN)
 
 
-def runbook_dirs(dirs: Sequence[str], config_path: Path | None) -> list[Path]:
-    """Relative directories are read from the config file's directory, like `--config`
-    users expect, not from wherever the cockpit was started."""
-    base = config_path.parent if config_path is not None else Path.cwd()
-    out = []
-    for text in dirs:
-        path = Path(text).expanduser()
-        out.append(path if path.is_absolute() else base / path)
-    return out
-
-
 class RunbookControls:
     """Needs from the host app: `runtime`, `states`, `recorder`, `actions`, `notify`,
     `push_screen`, `run_worker`, `_confirm_and_apply` (ActionControls), `timeline_changed`."""
@@ -67,6 +54,8 @@ class RunbookControls:
     def start_runbooks(self) -> None:
         app: Any = self
         runtime = app.runtime
+        from cockpit.runbook_links import runbook_dirs
+
         dirs = runbook_dirs(runtime.config.runbooks.dirs, runtime.config_path)
         if not dirs:
             self.runbooks = []
@@ -74,12 +63,19 @@ class RunbookControls:
 
         async def load() -> None:
             from cockpit import runbook_load
+            from cockpit.runbook_links import broken_links
 
             books, problems = await asyncio.to_thread(runbook_load.load_runbooks, dirs)
             self.runbooks = books
             self.runbook_problems = tuple(problems)
             for problem in problems:
                 log.warning("runbook: %s", problem)
+            broken = broken_links(runtime.config, books)
+            for line in broken:
+                log.warning("runbook link: %s", line)
+            if broken:
+                # Said once, at start: a misspelt link would otherwise open a guess at 3 a.m.
+                app.notify("\n".join(broken), title="Runbook links", severity="warning", timeout=20)
             self.runbook_loaded()
 
         task = asyncio.create_task(load())
@@ -137,6 +133,7 @@ class RunbookControls:
         return None
 
     def _runbook_section(self, panel: str) -> SectionMatch | None:
+        from cockpit.runbook_links import panel_keywords, panel_link
         from cockpit.runbook_match import find_section, match_section, resolve_section
 
         app: Any = self
@@ -154,9 +151,12 @@ class RunbookControls:
                     found = found if found is not None and found.strong else None
                 if found is not None:
                     return found
-        settings = getattr(config.panels, panel, None)
-        link = getattr(settings, "runbook", "") if settings is not None else ""
-        return resolve_section(books, panel, link=link)
+        return resolve_section(
+            books,
+            panel,
+            link=panel_link(config, panel),
+            keywords=panel_keywords(config, panel),
+        )
 
     def _firing_alerts(self) -> list[FiringAlert]:
         app: Any = self

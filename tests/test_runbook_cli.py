@@ -121,3 +121,43 @@ def test_runbook_config_mistakes_name_the_key(tmp_path: Path, text: str, problem
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert problem in caught.value.render()
+
+
+def test_check_says_what_each_panel_opens_and_fails_on_a_link_to_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "cockpit.toml"
+    config.write_text(
+        f"""
+[panels.queue]
+source = "demo"
+[panels.latency]
+source = "demo"
+runbook = "api-service.md#roll-back"
+[runbooks]
+dirs = ["{EXAMPLES}"]
+alerts = {{ OrdersQueueBacklog = "queue-consumer.md#poison-messages" }}
+"""
+    )
+    good = run("runbook", "check", "--config", str(config))
+    assert good.exit_code == 0, good.output
+    assert "panels.latency.runbook               → api-service.md#roll-back (linked)" in good.output
+    assert "panels.queue.runbook                 → queue-consumer.md#when-the-queue-backs-up" in (
+        good.output
+    )
+    assert "runbooks.alerts.OrdersQueueBacklog   → queue-consumer.md#poison-messages" in (
+        good.output
+    )
+    config.write_text(config.read_text().replace("#roll-back", "#rollback-zz"))
+    bad = run("runbook", "check", "--config", str(config))
+    assert bad.exit_code == 1
+    assert "NO SECTION matches 'api-service.md#rollback-zz'" in bad.output
+
+
+def test_check_with_relative_dirs_reads_them_from_the_config_directory(tmp_path: Path) -> None:
+    (tmp_path / "books").mkdir()
+    (tmp_path / "books" / "db.md").write_text("# Backup late\n1. Re-run the backup job\n")
+    (tmp_path / "cockpit.toml").write_text(
+        '[panels.backup]\nsource = "demo"\n[runbooks]\ndirs = ["books"]\n'
+    )
+    result = run("runbook", "check", "--config", str(tmp_path / "cockpit.toml"))
+    assert result.exit_code == 0, result.output
+    assert "panels.backup.runbook                → db.md#backup-late" in result.output

@@ -197,3 +197,35 @@ async def test_runbooks_are_read_off_the_event_loop_and_never_hold_the_first_fra
         await wait_for(pilot, lambda: app.runbooks == [])
         await pilot.press("b")
         await wait_for(pilot, lambda: "No runbooks (runbooks/: not mounted)" in notices(app))
+
+
+async def test_a_link_to_no_section_is_said_at_start_and_b_falls_back_to_a_match(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    config = demo_config()
+    latency = config.panels.latency
+    assert latency is not None
+    panels = config.panels.model_copy(
+        update={"latency": latency.model_copy(update={"runbook": "api-service.md#gone-zz"})}
+    )
+    app = CockpitApp(
+        Runtime.build(
+            config.model_copy(update={"panels": panels}),
+            demo=True,
+            clock=clock,
+            db=tmp_path / "t.db",
+        )
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "latency")
+        await wait_for(
+            pilot,
+            lambda: (
+                "panels.latency.runbook = 'api-service.md#gone-zz' matches no runbook section"
+                in notices(app)
+            ),
+        )
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        assert "api-service.md › High latency (p95 > 300ms)" in screen_text(app)
