@@ -293,7 +293,7 @@ def register(main: click.Group) -> None:
 
 def _request(inv: Invocation, verb: Verb, target: tuple[str, str], **extra: Any) -> ActionRequest:
     kind, name = target
-    # The namespace is settled by the adapter (flag, then the pods panel, then [cockpit]).
+    # The namespace is settled with the adapter (`wiring.build_cluster_actions`).
     return ActionRequest(verb, kind, name, "", context=inv.runtime.context, **extra)
 
 

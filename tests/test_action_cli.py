@@ -517,6 +517,14 @@ def test_a_statefulset_rollback_is_refused_in_one_line(cluster: Cluster) -> None
     assert cluster.writes() == []
 
 
+def test_an_unknown_context_is_named_in_one_line(cluster: Cluster) -> None:
+    result = cockpit(cluster, "restart", "deploy/web", "--context", "prod", "-n", "shop", "-y")
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith('error: context "prod" not found')
+    assert cluster.server.requests == []
+
+
 def test_an_unreachable_cluster_is_one_line(cluster: Cluster, tmp_path: Path) -> None:
     dead = cluster.server.write_kubeconfig(tmp_path / "dead", server="http://127.0.0.1:9")
     result = CliRunner(env={"KUBECONFIG": str(dead)}).invoke(
