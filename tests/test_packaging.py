@@ -48,6 +48,7 @@ def test_wheel_contains_every_subpackage_and_stylesheet(installed: tuple[Path, P
         assert f"{package.replace('.', '/')}/__init__.py" in names
     assert "cockpit/themes/cockpit.tcss" in names
     assert "cockpit/example_config.toml" in names
+    assert "cockpit/demo_runbooks/api-service.md" in names  # the demo's runbook key
     assert not any(n.startswith(("tests/", "sources/", "widgets/")) for n in names)
 
 
@@ -80,7 +81,7 @@ def test_layer_contracts_hold(installed: tuple[Path, Path]) -> None:
     )
     result = run_isolated(target, code)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 5 kept, 0 broken" in result.stdout
+    assert "Contracts: 6 kept, 0 broken" in result.stdout
 
 
 def test_headless_modules_never_import_textual() -> None:
