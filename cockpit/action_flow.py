@@ -17,6 +17,7 @@ from textual.binding import Binding
 
 from cockpit import action_steps
 from cockpit.action_plan import (
+    ActionPreview,
     ActionRequest,
     ActionResult,
     ClusterActions,
@@ -144,9 +145,15 @@ class ActionControls:
             actions, self._request(Verb.ROLLBACK, workload, to_revision=revision)
         )
 
-    async def _confirm_and_apply(self, actions: ClusterActions, request: ActionRequest) -> None:
+    async def _confirm_and_apply(
+        self,
+        actions: ClusterActions,
+        request: ActionRequest,
+        preview: ActionPreview | None = None,
+    ) -> None:
         app: Any = self
-        preview = await action_steps.preview(actions, request)
+        if preview is None:
+            preview = await action_steps.preview(actions, request)
         context = await action_steps.target_context(actions, app.runtime.context)
         confirmed = await app.push_screen_wait(
             ConfirmAction(

@@ -257,13 +257,16 @@ class RunbookControls:
             app.notify("An action is already in progress.", severity="warning")
             return
         request = action.as_request() if isinstance(action, ExternalCommand) else action
+        # A program has no dry run: the preview says what runs and where it came from.
+        source = self._runbook_match.runbook.name if self._runbook_match else ""
+        preview = action.preview(source) if isinstance(action, ExternalCommand) else None
 
         async def run() -> None:
             app._action_busy = True
             try:
                 ready = await self._runbook_request(actions, request)
                 if ready is not None:
-                    await app._confirm_and_apply(actions, ready)
+                    await app._confirm_and_apply(actions, ready, preview)
             except Exception as error:
                 log.warning("runbook action failed: %s", error)
                 app.notify(f"action failed: {error}", severity="error", timeout=15)

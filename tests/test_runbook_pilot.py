@@ -32,6 +32,15 @@ def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
     return [(kind, text, json.loads(data)) for kind, text, data in rows]
 
 
+def actions_recorded(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT json_extract(data, '$.phase'), text FROM events "
+            "WHERE kind = 'action' ORDER BY seq"
+        ).fetchall()
+    return [(phase, text) for phase, text in rows]
+
+
 async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
     await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
     await wait_for(pilot, lambda: app.runbooks)
@@ -229,3 +238,41 @@ async def test_a_link_to_no_section_is_said_at_start_and_b_falls_back_to_a_match
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
         assert "api-service.md › High latency (p95 > 300ms)" in screen_text(app)
+
+
+async def test_helm_rollback_is_previewed_as_an_argv_and_read_only_refuses_it(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    config = demo_config()
+    latency = config.panels.latency
+    assert latency is not None
+    panels = config.panels.model_copy(
+        update={"latency": latency.model_copy(update={"runbook": "api-service.md#roll-back"})}
+    )
+    runtime = Runtime.build(
+        config.model_copy(update={"panels": panels}),
+        demo=True,
+        clock=clock,
+        db=db,
+        read_only=True,
+    )
+    app = CockpitApp(runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await breaching(pilot, app, "latency")
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        screen = app.screen
+        assert isinstance(screen, RunbookScreen)
+        highlight(screen, "helm rollback checkout -n shop")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        preview = screen_text(app)
+        assert "helm rollback checkout --namespace shop --kube-context demo" in preview
+        assert "from runbook api-service.md" in preview
+        assert "READ-ONLY" in preview
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
+        outcome = actions_recorded(db)[1]
+        assert outcome[0] == "outcome" and outcome[1].startswith("Failed: read-only mode")
