@@ -73,9 +73,11 @@ class RunbookControls:
             broken = broken_links(runtime.config, books)
             for line in broken:
                 log.warning("runbook link: %s", line)
-            if broken:
-                # Said once, at start: a misspelt link would otherwise open a guess at 3 a.m.
-                app.notify("\n".join(broken), title="Runbook links", severity="warning", timeout=20)
+            said = [*problems, *broken]
+            if said:
+                # Said once, at start: a missing directory or a misspelt link would otherwise
+                # surface only at 3 a.m., as a section that is not there or a guess.
+                app.notify("\n".join(said), title="Runbooks", severity="warning", timeout=20)
             self.runbook_loaded()
 
         task = asyncio.create_task(load())

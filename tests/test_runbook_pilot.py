@@ -276,3 +276,18 @@ async def test_helm_rollback_is_previewed_as_an_argv_and_read_only_refuses_it(
         await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
         outcome = actions_recorded(db)[1]
         assert outcome[0] == "outcome" and outcome[1].startswith("Failed: read-only mode")
+
+
+async def test_a_missing_runbook_directory_is_said_at_start(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    config = demo_config()
+    missing = tmp_path / "no-such-dir"
+    books = RunbooksSettings(dirs=[*config.runbooks.dirs, str(missing)])
+    runtime = Runtime.build(
+        config.model_copy(update={"runbooks": books}), demo=True, clock=clock, db=tmp_path / "t.db"
+    )
+    app = CockpitApp(runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: f"{missing}: no such file or directory" in notices(app))
+        assert app.runbooks is not None and len(app.runbooks) == 3  # the others still load
