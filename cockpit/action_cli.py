@@ -1,10 +1,9 @@
 """`cockpit scale`, `cockpit restart`, `cockpit rollback`: the dashboard's actions for scripts
 and other terminals, with kubectl's words and the dashboard's guard and record.
 
-The steps are the dashboard's own (`action_steps`: server-side dry run, intent recorded, apply,
-outcome recorded in the open incident); only the asking differs: a prompt instead of a modal,
-`--yes` for scripts. Without a terminal to ask on and without `--yes`, nothing is sent: a script
-must never hang on a prompt nobody sees, nor act without having said so.
+This module is the command line's surface (targets, options, settings); running the steps at a
+terminal is `action_console`, loaded only when an action runs so that every other `cockpit`
+command starts as fast as before.
 
 Exit status: 0 done, 1 refused or failed (nothing or not everything happened), 2 usage or
 config error. Every failure is one line on stderr; no tracebacks.
@@ -23,8 +22,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from cockpit import action_steps
-from cockpit.action_plan import ActionPreview, ActionRequest, Verb
+from cockpit.action_plan import ActionRequest, Verb
 from cockpit.config import (
     ENV_CONFIG,
     Config,
@@ -32,8 +30,6 @@ from cockpit.config import (
     load_config,
     resolve_config_path,
 )
-from cockpit.recorder import Recorder
-from cockpit.timeline_store import TimelineError
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -53,7 +49,6 @@ KINDS = {
     for word in words
     for spelling in (word, f"{word}.apps", f"{word}.v1.apps")
 }
-PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled back"}
 
 
 def parse_target(text: str) -> tuple[str, str]:
@@ -157,11 +152,11 @@ class Invocation:
 
 
 def _fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    _error(message)
+    error_line(message)
     sys.exit(code)
 
 
-def _error(message: str) -> None:
+def error_line(message: str) -> None:
     """One line on stderr, kubectl's way; an adapter's message may already say `error:`."""
     click.echo(f"error: {message.removeprefix('error: ')}", err=True)
 
@@ -208,7 +203,7 @@ def _invocation(ctx: click.Context, local: dict[str, Any]) -> Invocation:
     )
 
 
-def _stdin_is_terminal() -> bool:
+def stdin_is_terminal() -> bool:
     try:
         return sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):  # closed or replaced stdin
@@ -269,8 +264,10 @@ def restart(ctx: click.Context, target: tuple[str, str], **opts: Any) -> None:
 def rollback(ctx: click.Context, target: tuple[str, str], to_revision: int, **opts: Any) -> None:
     """Roll KIND/NAME back, like `kubectl rollout undo`, or with its configured command
     ([[actions.rollback_commands]], e.g. helm rollback)."""
+    from cockpit.action_steps import with_configured_command
+
     inv = _invocation(ctx, opts)
-    request = action_steps.with_configured_command(
+    request = with_configured_command(
         inv.runtime.config, _request(inv, Verb.ROLLBACK, target, to_revision=to_revision)
     )
     if request.command and to_revision:
@@ -304,170 +301,11 @@ def _act(inv: Invocation, request: ActionRequest) -> None:
     setup_logging(debug=inv.runtime.debug)
     actions = build_cluster_actions(inv.runtime, inv.namespace)
     request = replace(request, namespace=actions.pods.namespace)
+    from cockpit.action_console import run_steps
+
     try:
-        code = asyncio.run(_steps(inv, actions, request))
+        code = asyncio.run(run_steps(inv, actions, request))
     except KeyboardInterrupt:
         code = EXIT_REFUSED
         click.echo("\ninterrupted", err=True)
     sys.exit(code)
-
-
-async def _steps(inv: Invocation, actions: Any, request: ActionRequest) -> int:
-    try:
-        # Production is judged by the context the requests really go to, named or current.
-        context = await action_steps.target_context(actions, inv.runtime.context)
-        production = inv.runtime.production_for(context)
-        try:
-            preview = await action_steps.preview(actions, request)
-        except Exception as error:  # an adapter bug must still be one line, not a traceback
-            preview = ActionPreview(
-                request, (), ok=False, message=f"{type(error).__name__}: {error}"
-            )
-        out = click.echo if inv.dry_run else _to_stderr
-        out(render_preview(preview, context, production))
-        if not preview.ok:
-            _error(preview.message or "refused by the dry run")
-            return EXIT_REFUSED
-        if not preview.changes:
-            # Already as asked (kubectl: "skipped rollback …"): nothing to send, not a failure.
-            ref = f"{request.kind}.apps/{request.name}"
-            words = preview.message or "unchanged"
-            click.echo(words if words.startswith(ref) else f"{ref} {words}")
-            return 0
-        if inv.dry_run:
-            if actions.read_only:
-                click.echo("error: read-only mode: no dry run was sent", err=True)
-                return EXIT_REFUSED
-            click.echo(_dry_run_words(request))
-            return 0
-        if not actions.read_only and not inv.yes and not _confirmed(request, context, production):
-            return EXIT_REFUSED
-        return await _perform(inv, actions, request, preview)
-    finally:
-        await actions.pods.aclose()
-
-
-async def _perform(
-    inv: Invocation, actions: Any, request: ActionRequest, preview: ActionPreview
-) -> int:
-    recorder = await _open_record(inv)
-    try:
-        performed = await action_steps.perform(
-            actions, request, preview.changes, recorder=recorder, config=inv.runtime.config
-        )
-        for warning in performed.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        result = performed.result
-        if not result.ok:
-            _error(result.message)
-            return EXIT_REFUSED
-        click.echo(result.message)
-        if inv.wait and not request.command:
-            return await _wait(actions, request, recorder)
-        return 0
-    finally:
-        if recorder is not None:
-            await recorder.close()
-
-
-async def _wait(actions: Any, request: ActionRequest, recorder: Recorder | None) -> int:
-    """`kubectl rollout status` after the change, and its end in the record as from the keys."""
-    last = None
-    async for status in action_steps.follow_rollout(actions, request):
-        if not status.failed:
-            click.echo(status.message)
-        last = status
-    if last is None:
-        _error(f"{request.kind}/{request.name} is gone: no rollout to wait for")
-        return EXIT_REFUSED
-    if not last.done:
-        limit = action_steps.ROLLOUT_LIMIT
-        _error(f"stopped waiting after {limit / 60:g} min: {last.message}")
-        return EXIT_REFUSED
-    if recorder is not None and recorder.incident is not None:
-        try:
-            await action_steps.record_rollout(recorder, request, last)
-        except Exception as error:
-            click.echo(f"warning: rollout not recorded: {error}", err=True)
-    if last.failed:
-        _error(last.message)
-        return EXIT_REFUSED
-    return 0
-
-
-async def _open_record(inv: Invocation) -> Recorder | None:
-    """The open incident's timeline, as the dashboard would attach to it. A timeline that
-    cannot be opened costs the record, never the mitigation."""
-    settings = inv.runtime.config.timeline
-    try:
-        recorder = await Recorder.open(
-            inv.runtime.timeline_path,
-            actor=inv.actor,
-            status_every=settings.status_every,
-            clock=inv.runtime.clock,
-        )
-    except TimelineError as error:
-        click.echo(f"warning: not recorded: timeline unavailable: {error}", err=True)
-        return None
-    recorder.source = "cli"
-    if recorder.incident is None:
-        click.echo(
-            'warning: not recorded: no open incident (cockpit incident start "title" declares one)',
-            err=True,
-        )
-    return recorder
-
-
-def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
-    if not _stdin_is_terminal():
-        click.echo(
-            "error: not confirmed: no terminal to ask on; nothing was sent "
-            "(pass --yes to apply without a prompt)",
-            err=True,
-        )
-        return False
-    if production:
-        typed = click.prompt(
-            f"PRODUCTION context {context}: type {request.name} to apply",
-            default="",
-            show_default=False,
-            err=True,
-        )
-        if typed.strip() == request.name:
-            return True
-        click.echo(
-            f"error: not confirmed: {typed.strip()!r} is not {request.name!r}; nothing was sent",
-            err=True,
-        )
-        return False
-    if click.confirm("Apply?", default=False, err=True):
-        return True
-    click.echo("error: not confirmed; nothing was sent", err=True)
-    return False
-
-
-def render_preview(preview: ActionPreview, context: str, production: bool) -> str:
-    """What the dashboard's confirmation shows, as lines."""
-    r = preview.request
-    lines = [
-        r.describe().capitalize(),
-        f"  context    {context or '(current context)'}{'  PRODUCTION' if production else ''}",
-        f"  namespace  {r.namespace}",
-        f"  object     {r.kind}.apps/{r.name}",
-        f"  same as    {shlex.join(r.argv())}",
-    ]
-    lines += [f"  {what:<10} {current} → {new}" for what, current, new in preview.changes]
-    lines += [f"  {note}" for note in preview.notes]
-    if preview.message and preview.ok:
-        lines.append(f"  {preview.message}")
-    return "\n".join(lines)
-
-
-def _dry_run_words(request: ActionRequest) -> str:
-    if request.command:
-        return f"`{shlex.join(request.command)}` not run (dry run)"
-    return f"{request.kind}.apps/{request.name} {PAST[request.verb]} (server dry run)"
-
-
-def _to_stderr(text: str) -> None:
-    click.echo(text, err=True)

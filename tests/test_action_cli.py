@@ -612,12 +612,16 @@ def test_yes_also_confirms_on_a_production_context(cluster: Cluster) -> None:
     assert "PRODUCTION" in result.stderr
 
 
-def test_the_action_commands_load_neither_textual_nor_the_kubernetes_client() -> None:
-    """`cockpit scale --help` and a refused usage stay fast: the client loads only to act."""
+def test_the_action_commands_cost_other_commands_nothing_at_start() -> None:
+    """Every `cockpit` start loads the command definitions: the steps, the record and the
+    Kubernetes client load only when an action runs, and Textual never for one."""
     code = (
-        "import sys, cockpit.action_cli, cockpit.action_steps;"
+        "import sys, cockpit.action_cli;"
+        "lazy = ('textual', 'kubernetes', 'cockpit.recorder', 'cockpit.action_steps');"
+        "early = sorted(m for m in lazy if m in sys.modules);"
+        "import cockpit.action_console;"
         "bad = sorted(m for m in ('textual', 'kubernetes') if m in sys.modules);"
-        "print(bad); sys.exit(1 if bad else 0)"
+        "print(early, bad); sys.exit(1 if early or bad else 0)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
