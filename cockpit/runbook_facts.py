@@ -39,6 +39,8 @@ _QUEUE = re.compile(
 )
 _RECOVERY = re.compile(
     r"\b(?P<metric>RPO|RTO|backup age|last (?:successful )?backup|backups? older than)\b"
+    # "RPO for this database is 5 min": a few words may name what the objective is for.
+    r"(?:\s+(?:for|of)(?:\s+[A-Za-z][\w-]*){1,3}?)?"
     rf"{_FILLER}(?:{_CMP}\s*)?{_NUMBER}\s*{_TIME_UNIT}\b",
     re.IGNORECASE,
 )

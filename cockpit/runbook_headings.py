@@ -15,10 +15,14 @@ _BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)([^*_\n]+?):?\1:?[ \t]*$")
 _CAPS_LINE = re.compile(r"^(?:\d{1,2}[.)]\s+)?([A-Z][A-Z0-9 &/,'()+-]{2,59}?):?\s*$")
 _COLON_LINE = re.compile(r"^([A-Z][\w '&/()+-]{1,48}):\s*$")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)[^`]*$")
+# A list item: a bullet, "1." / "1)" / "1:" / "a)" / "iv.", "Step 3:", a ballot box, or a bare
+# "[ ]" / "[x]" as plain-text checklists write them.
 ITEM = re.compile(
     r"^(?P<indent>\s*)"
-    r"(?:(?P<bullet>[-*+•·▪‣◦])|(?P<num>\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])"
-    r"|(?P<step>[Ss]tep\s+(?P<stepnum>\d{1,3})\s*[:.)\-–—]?)|(?P<uni>[☐☑☒✅⬜]))"
+    r"(?:(?P<bullet>[-*+•·▪‣◦])"
+    r"|(?P<num>\(?(?:\d{1,3}[.):]|(?:[a-zA-Z]|[ivxIVX]{1,4})[.)]))"
+    r"|(?P<step>[Ss]tep\s+(?P<stepnum>\d{1,3})\s*[:.)\-–—]?)|(?P<uni>[☐☑☒✅⬜])"
+    r"|\[(?P<bare>[ xX✓✔])\])"
     r"\s+(?:\[(?P<box>[ xX✓✔])\]\s*)?(?P<text>\S.*)$"
 )
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")

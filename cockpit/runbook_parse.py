@@ -176,8 +176,8 @@ def _parse_body(body: Sequence[tuple[int, str]], slug: str) -> _Body:
                 out.prose.append((no, line))
             else:
                 number = match.group("num") or match.group("stepnum") or ""
-                number = number.strip("().")
-                box = match.group("box")
+                number = number.strip("().:")
+                box = match.group("box") or match.group("bare")
                 if match.group("uni"):
                     box = " " if match.group("uni") in "☐⬜" else "x"
                 item = _Item(no, indent, number, box, match.group("text").strip(), [line])

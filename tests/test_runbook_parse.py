@@ -233,3 +233,21 @@ def test_the_demo_ships_the_example_runbooks_unchanged() -> None:
     assert sorted(p.name for p in Path(shipped).glob("*.md")) == names
     for name in names:
         assert (Path(shipped) / name).read_bytes() == (EXAMPLES / name).read_bytes()
+
+
+def test_plain_text_checklists_with_bare_boxes_and_colon_numbers() -> None:
+    book = load_runbook(HERE / "plain-checklist.txt")
+    before = section(book, "before")
+    assert [(s.done, s.text) for s in before.steps] == [
+        (True, "page the DB owner"),
+        (False, "freeze deploys: kubectl -n shop scale deployment/deployer --replicas=0"),
+        (False, "announce in #inc-db"),
+    ]
+    assert before.steps[1].commands[0].argv[:2] == ("kubectl", "-n")
+    failover = section(book, "failover")
+    assert [s.number for s in failover.steps] == ["1", "2", "3"]
+    assert failover.steps[1].commands[0].text.startswith("patronictl -c /etc/patroni.yml")
+    assert [c.text for c in failover.steps[2].commands] == [
+        "kubectl -n shop rollout restart deployment/checkout"
+    ]
+    assert ("rpo", 300.0) in {(s.metric, s.value) for s in book.slos}
