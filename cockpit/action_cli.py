@@ -34,6 +34,11 @@ from cockpit.config import (
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 ENV_ACTOR = "COCKPIT_ACTOR"
+EPILOG = (
+    "Previewed by a server-side dry run, then asked (a production context wants the name "
+    "typed); intent and outcome are recorded in the open incident. Exit status: 0 done, "
+    "1 refused or failed, 2 usage or config error."
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,7 +218,7 @@ def stdin_is_terminal() -> bool:
 # ---- the commands -----------------------------------------------------------------------------
 
 
-@click.command("scale")
+@click.command("scale", epilog=EPILOG)
 @click.argument("target", metavar="KIND/NAME", callback=_target)
 @click.argument("replicas", type=click.IntRange(min=0))
 @click.option(
@@ -240,7 +245,7 @@ def scale(
     )
 
 
-@click.command("restart")
+@click.command("restart", epilog=EPILOG)
 @click.argument("target", metavar="KIND/NAME", callback=_target)
 @action_options
 @click.pass_context
@@ -250,7 +255,7 @@ def restart(ctx: click.Context, target: tuple[str, str], **opts: Any) -> None:
     _act(inv, _request(inv, Verb.RESTART, target))
 
 
-@click.command("rollback")
+@click.command("rollback", epilog=EPILOG)
 @click.argument("target", metavar="KIND/NAME", callback=_target)
 @click.option(
     "--to-revision",
