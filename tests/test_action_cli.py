@@ -377,6 +377,31 @@ def test_rollback_with_a_configured_command_runs_it_and_records_it(cluster: Clus
     assert cluster.writes() == []
 
 
+def test_a_configured_command_is_not_started_in_read_only_mode(cluster: Cluster) -> None:
+    marker = cluster.tmp / "ran"
+    config = cluster.tmp / "cockpit.toml"
+    script = f"open({str(marker)!r}, 'w').close()"
+    config.write_text(
+        "[cockpit]\nread_only = true\n"
+        "[[actions.rollback_commands]]\n"
+        'workload = "deployment/web"\n'
+        f"argv = {json.dumps([sys.executable, '-c', script])}\n"
+    )
+    result = cockpit(cluster, "rollback", "deploy/web", "-n", "shop", "-y", "--config", str(config))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("error: read-only mode: `")
+    assert not marker.exists()
+
+
+def test_an_unusable_timeline_costs_the_record_not_the_action(cluster: Cluster) -> None:
+    cluster.db.write_bytes(b"this is not a database" * 100)
+    result = cockpit(cluster, "scale", "deploy/web", "4", "-n", "shop", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "deployment.apps/web scaled\n"
+    assert "warning: not recorded: timeline unavailable:" in result.stderr
+    assert cluster.db.read_bytes() == b"this is not a database" * 100  # never modified
+
+
 # ---- side by side with kubectl ---------------------------------------------------------------
 
 
