@@ -79,6 +79,10 @@ class SourceRunner:
         self._task = asyncio.create_task(self._loop(), name=f"source:{self.panel}")
 
     def wake(self) -> None:
+        # A watched source waiting out its own reconnect backoff is asked to retry too.
+        retry = getattr(self.source, "retry_now", None)
+        if callable(retry):
+            retry()
         self._wake.set()
 
     async def stop(self) -> None:

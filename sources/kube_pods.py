@@ -145,6 +145,12 @@ class KubernetesPods:
             log.info("panel %s: %s", self.panel, exc.message)
             return Reading.failure(self.panel, now, exc.message)
 
+    def retry_now(self) -> None:
+        """Refresh-now from the keyboard: a watch waiting out its backoff reconnects at once."""
+        for watch in (self.pods_watch, self.deployments_watch):
+            if watch is not None:
+                watch.retry_now()
+
     async def pod_detail(self, name: str) -> PodDetail:
         """`kubectl describe pod` + `kubectl logs --tail`: the pod, its events and last log
         lines. Events and logs are best effort: what cannot be had is named in `problems`."""
@@ -259,13 +265,18 @@ class KubernetesPods:
                 allow_watch_bookmarks=True,
                 timeout_seconds=seconds,
                 _preload_content=False,
-                # The server ends the stream after `seconds`; a read that waits much longer
-                # than that means the connection is dead without having said so.
-                _request_timeout=(self.timeout, seconds + self.timeout),
+                # The answer's head must come as quickly as any other answer's: a server that
+                # accepts the connection and says nothing is named within the timeout.
+                _request_timeout=(self.timeout, self.timeout),
             ),
             verb="watch",
             what=what,
         )
+        # Then the stream may rightly be quiet until the server ends it after `seconds`; a
+        # read that waits longer than that means the connection died without saying so.
+        sock = getattr(getattr(response, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(seconds + self.timeout)
         return _WatchStream(response, self)
 
     def _apps(self) -> Any:
@@ -543,12 +554,15 @@ class KubernetesPods:
         if isinstance(exc, ReadTimeoutError | Urllib3Timeout):
             return f"no answer from {where} within {self.timeout:g}s"
         if isinstance(exc, ProtocolError):
+            reason = _protocol_reason(exc)
+            # A TLS server hangs up on a plain HTTP request without a word; other breaks (a
+            # reset, an answer cut short) are not a sign of the wrong scheme.
             hint = (
                 " (is the URL http:// where the server wants https://?)"
-                if where.startswith("http://")
+                if where.startswith("http://") and reason == _CLOSED_SILENTLY
                 else ""
             )
-            return f"connection to {where} broke: {_protocol_reason(exc)}{hint}"
+            return f"connection to {where} broke: {reason}{hint}"
         return f"connection to {where} failed: {type(exc).__name__}"
 
 
@@ -560,7 +574,6 @@ class _WatchStream:
         self._response = response
         self._source = source
         self._closed = False
-        self._complete = False
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
         from urllib3.exceptions import HTTPError as Urllib3Error
@@ -587,24 +600,18 @@ class _WatchStream:
             if self._closed:
                 return
             raise KubeError(f"connection to {server} broke: {_os_reason(exc)}") from None
-        self._complete = True
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        response = self._response
-        if self._complete:
-            # The server ended the stream properly: the connection can serve the next request.
-            with suppress(Exception):
-                response.release_conn()
-            return
-        # Shutting the socket down ends a read blocked in another thread; the connection is
-        # then closed rather than pooled, as it is mid-stream.
+        # Shutting the socket down ends a read blocked in another thread. The connection is
+        # closed, never pooled: a stream that seemed to end may have been cut by the network,
+        # and a dead pooled connection would fail the next request for nothing.
         with suppress(Exception):
-            response.shutdown()
+            self._response.shutdown()
         with suppress(Exception):
-            response.close()
+            self._response.close()
 
 
 def _summarise(pods: Iterable[PodEntry], deployments: Iterable[WorkloadRow]) -> _Summary:
@@ -646,10 +653,13 @@ def _clip(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
+_CLOSED_SILENTLY = "the server closed the connection without answering"
+
+
 def _protocol_reason(exc: BaseException) -> str:
     for cause in _causes(exc):
         if type(cause).__name__ == "RemoteDisconnected":
-            return "the server closed the connection without answering"
+            return _CLOSED_SILENTLY
     text = str(exc)
     if "IncompleteRead" in text or "InvalidChunkLength" in text or "Response ended" in text:
         return "the answer was cut off before its end"

@@ -116,6 +116,7 @@ class Reflector(Generic[T]):
         self._resource_version = ""
         self._attempted = threading.Event()  # set once the first list has succeeded or failed
         self._stop = threading.Event()
+        self._wake = threading.Event()  # cuts a backoff short: stop, or a person asked to retry
         self._stream: EventStream | None = None
         self._thread: threading.Thread | None = None
 
@@ -140,8 +141,13 @@ class Reflector(Generic[T]):
     def resource_version(self) -> str:
         return self._resource_version
 
+    def retry_now(self) -> None:
+        """End the current backoff wait, if any: the next attempt starts at once."""
+        self._wake.set()
+
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
+        self._wake.set()
         stream = self._stream
         if stream is not None:
             stream.close()
@@ -161,7 +167,7 @@ class Reflector(Generic[T]):
                 failures = 0
                 if time.monotonic() - started < self.timing.first_retry and not progressed:
                     # A stream the server ends at once must not become a busy loop.
-                    self._stop.wait(self.timing.first_retry)
+                    self._pause(self.timing.first_retry)
             except WatchFailure as exc:
                 if self._stop.is_set():
                     break
@@ -179,14 +185,20 @@ class Reflector(Generic[T]):
                              self._resource_version)  # fmt: skip
                 else:
                     self._fail(exc.message)
-                self._stop.wait(self._delay(failures))
+                self._pause(self._delay(failures))
             except Exception as exc:  # a bug here must not silently freeze the panel
                 log.exception("watch %s failed", self.name)
                 failures += 1
                 self._fail(f"watching {self.name} failed: {type(exc).__name__}")
-                self._stop.wait(self.timing.max_retry)
+                self._pause(self.timing.max_retry)
             finally:
                 self._attempted.set()
+
+    def _pause(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+        if self._stop.is_set():
+            self._wake.set()  # stay awake: the loop ends
 
     def _delay(self, failures: int) -> float:
         # Exponential with "equal jitter", so that many cockpits do not return in lockstep.

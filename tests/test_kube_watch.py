@@ -251,6 +251,34 @@ async def test_an_api_server_down_for_a_while_is_named_and_the_panel_recovers(
     assert len(kube.list_requests("pods")) == 1
 
 
+async def test_refresh_now_cuts_the_reconnect_backoff_short(
+    kube: FakeKube, kubeconfig: Path
+) -> None:
+    # Backoffs far longer than the test may take: only retry_now can make it pass.
+    source = KubernetesPods(
+        "pods",
+        panel_measures("pods", PodsPanel()),
+        namespace="shop",
+        kubeconfig=str(kubeconfig),
+        clock=FakeClock(),
+        timeout=5.0,
+        watch=WatchTiming(stream_seconds=30, first_retry=120.0, max_retry=600.0),
+    )
+    try:
+        assert (await source.read()).ok
+        await until(lambda: source.pods_watch is not None and source.pods_watch.counts.watches > 0)
+        kube.stop()
+        source.retry_now()
+        assert (await eventually(source, lambda r: r.error is not None)).error
+        kube.add(pod("back", namespace="shop", created=CREATED))
+        kube.start()
+        source.retry_now()
+        reading = await eventually(source, lambda r: r.ok)
+        assert "back" in pods(reading)
+    finally:
+        await source.aclose()
+
+
 async def test_watch_forbidden_says_who_may_not_watch_what(
     kube: FakeKube, src: KubernetesPods
 ) -> None:

@@ -147,6 +147,16 @@ async def test_a_watched_source_is_polled_at_its_interval_while_it_fails() -> No
     assert runner.stats.next_delay == 0.01
 
 
+async def test_refresh_now_asks_a_watched_source_to_retry_at_once() -> None:
+    scheduler = Scheduler(Recorder(), seed=3)
+    source = Counting("pods")
+    retried: list[bool] = []
+    source.retry_now = lambda: retried.append(True)  # type: ignore[attr-defined]
+    scheduler.add(source, interval=60, timeout=1.0)
+    scheduler.refresh_now()
+    assert retried == [True]
+
+
 def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
     rng = random.Random(42)
     assert backoff_delay(5, 0, rng) == 5
