@@ -30,7 +30,9 @@ def _load(path: Path) -> Runbook:
     except IsADirectoryError:
         raise click.ClickException(f"{path}: is a directory, expected a runbook file") from None
     except OSError as error:
-        raise click.ClickException(str(error.strerror or error)) from None
+        # "Permission denied" alone does not say which file; the size refusal already does.
+        message = f"{path}: {error.strerror}" if error.strerror else str(error)
+        raise click.ClickException(message) from None
     for warning in runbook.warnings:
         click.echo(f"{path.name}: {warning}", err=True)
     return runbook

@@ -94,6 +94,17 @@ def test_bad_input_is_one_line_without_a_traceback(args: list[str], message: str
     assert "Traceback" not in result.output
 
 
+def test_a_file_too_large_to_be_a_runbook_is_refused_by_name(tmp_path: Path) -> None:
+    from cockpit.runbook_load import MAX_BYTES
+
+    path = tmp_path / "huge.md"
+    path.write_bytes(b"x" * (MAX_BYTES + 1))
+    result = run("runbook", "import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}: {MAX_BYTES + 1} bytes is too large for a runbook" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_binary_file_is_shown_as_text_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "blob.md"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
