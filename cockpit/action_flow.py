@@ -154,6 +154,10 @@ class ActionControls:
         app: Any = self
         if preview is None:
             preview = await action_steps.preview(actions, request)
+        if preview.ok and not preview.changes and preview.message:
+            # Already as asked ("skipped rollback …"): nothing to confirm or send.
+            app.notify(f"{request.kind}/{request.name}: {preview.message}", timeout=10)
+            return
         context = await action_steps.target_context(actions, app.runtime.context)
         confirmed = await app.push_screen_wait(
             ConfirmAction(

@@ -152,7 +152,8 @@ class KubeActions:
         try:
             _, plan = await asyncio.to_thread(self._plan, request)
             if plan.patch is None:
-                return ActionPreview(request, (), ok=False, message=plan.message)
+                # kubectl's "skipped rollback": not a refusal, just nothing to change.
+                return ActionPreview(request, (), ok=True, message=plan.message)
             changes = (
                 ("revision", str(plan.current_revision), str(plan.target.number)),
                 *plan.changes,

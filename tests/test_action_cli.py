@@ -425,9 +425,7 @@ KUBECTL_CASES = [
     pytest.param(3, ["rollback", "deploy/web", "--to-revision", "1"],
                  ["rollout", "undo", "deployment/web", "--to-revision=1"], id="undo-to-1"),
     pytest.param(3, ["rollback", "deploy/web", "--to-revision", "3"],
-                 ["rollout", "undo", "deployment/web", "--to-revision=3"], id="undo-to-current",
-                 marks=pytest.mark.xfail(strict=True, reason="the adapter's preview calls a "
-                 "skipped rollback refused (ok=False), so this exits 1 where kubectl exits 0")),
+                 ["rollout", "undo", "deployment/web", "--to-revision=3"], id="undo-to-current"),
     pytest.param(3, ["rollback", "deploy/web", "--to-revision", "9"],
                  ["rollout", "undo", "deployment/web", "--to-revision=9"], id="undo-unknown"),
     pytest.param(1, ["rollback", "deploy/web"], ["rollout", "undo", "deployment/web"],

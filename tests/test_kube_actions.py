@@ -519,3 +519,19 @@ async def test_workloads_offer_statefulsets_and_rollback_says_use_kubectl(
     assert (db.replicas, db.ready, db.partition, db.current_revision) == (3, 3, 0, "db-7d9f")
     assert not refused.ok and "kubectl rollout undo statefulset/db" in refused.message
     assert revisions == []
+
+
+async def test_undo_to_the_current_revision_previews_as_nothing_to_do(
+    servers: tuple[FakeKube, FakeKube, Path, Path],
+) -> None:
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 2)
+    ours.requests.clear()
+    adapter = actions(our_config)
+    try:
+        preview = await adapter.preview(request(Verb.ROLLBACK, to_revision=2))
+    finally:
+        await adapter.pods.aclose()
+    assert preview.ok and preview.changes == ()
+    assert preview.message == "skipped rollback (current template already matches revision 2)"
+    assert [m for m, _ in ours.requests if m != "GET"] == []
