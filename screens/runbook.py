@@ -93,7 +93,8 @@ class RunbookScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "tick", "Tick step", id="runbook.tick"),
         Binding("c", "copy", "Copy command", id="runbook.copy"),
-        Binding("escape,q", "app.pop_screen", "Back", id="runbook.back"),
+        # b again closes it: the key that opened the pane toggles it.
+        Binding("escape,q,b", "app.pop_screen", "Back", id="runbook.back"),
     ]
 
     def __init__(

@@ -109,8 +109,9 @@ async def test_ticks_are_read_back_when_the_section_opens_again(
         await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
         await pilot.press("down", "space")
         await wait_for(pilot, lambda: runbook_events(db))
-        await pilot.press("escape")
+        await pilot.press("b")  # b again closes it
         await wait_for(pilot, lambda: not isinstance(app.screen, RunbookScreen))
+        assert len(app.screen_stack) == 2  # the default screen and the dashboard: none left over
         app.dashboard.panels["latency"].focus()
         await pilot.press("b")
         await wait_for(pilot, lambda: "[x] 2. Look at the pods panel" in screen_text(app))
