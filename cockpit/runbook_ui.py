@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from cockpit.screens.runbook import (
         CommandOffer,
         RunbookCommandChosen,
-        RunbookScreen,
         StepToggled,
     )
 
@@ -46,7 +45,6 @@ class RunbookControls:
 
     runbooks: list[Runbook] | None = None  # None while they are being read
     runbook_problems: tuple[str, ...] = ()
-    runbook_screen: RunbookScreen | None = None
     _runbook_match: SectionMatch | None = None
 
     # ---- loading ------------------------------------------------------------------------
@@ -78,14 +76,11 @@ class RunbookControls:
                 # Said once, at start: a missing directory or a misspelt link would otherwise
                 # surface only at 3 a.m., as a section that is not there or a guess.
                 app.notify("\n".join(said), title="Runbooks", severity="warning", timeout=20)
-            self.runbook_loaded()
 
+        # With the backfills, not the timeline writes: quitting cancels it, never waits on it.
         task = asyncio.create_task(load())
-        app._writes.add(task)
-        task.add_done_callback(app._writes.discard)
-
-    def runbook_loaded(self) -> None:
-        """Hook for the app: runbooks are in (phase boxes may have changed)."""
+        app._backfills.add(task)
+        task.add_done_callback(app._backfills.discard)
 
     # ---- the key ------------------------------------------------------------------------
 
@@ -181,7 +176,6 @@ class RunbookControls:
             for command in match.section.commands
         ]
         screen = RunbookScreen(match.runbook.name, match.section, match.why, offers)
-        self.runbook_screen = screen
         self._runbook_match = match
         app.push_screen(screen)
         recorder = app.recorder
@@ -279,7 +273,8 @@ class RunbookControls:
 
     async def _runbook_request(self, actions: Any, request: ActionRequest) -> ActionRequest | None:
         """The request as the keys would make it: the workload must be one this cockpit acts
-        on, a scale carries the replica count the user saw as its precondition, and a plain
+        on, a scale carries the current replica count (shown in the preview) as its
+        precondition, and a plain
         rollback uses the workload's configured command if it has one."""
         from cockpit.action_plan import Verb
         from cockpit.action_steps import with_configured_command
