@@ -274,8 +274,7 @@ class RunbookControls:
     async def _runbook_request(self, actions: Any, request: ActionRequest) -> ActionRequest | None:
         """The request as the keys would make it: the workload must be one this cockpit acts
         on, a scale carries the current replica count (shown in the preview) as its
-        precondition, and a plain
-        rollback uses the workload's configured command if it has one."""
+        precondition, and a plain rollback uses the workload's configured command if any."""
         from cockpit.action_plan import Verb
         from cockpit.action_steps import with_configured_command
 
