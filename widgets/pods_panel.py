@@ -235,10 +235,12 @@ class PodsPanel(PanelFrame):
         table = self.table
         cursor_key = self._cursor_key()
         wanted = {row.name: row for row in pods.rows}
-        for name in [n for n in self._cells if n not in wanted]:
-            table.remove_row(name)
+        gone = [n for n in self._cells if n not in wanted]
+        table.remove_rows(gone)
+        for name in gone:
             del self._cells[name]
         added = False
+        changed: list[tuple[str, str, str | Text]] = []
         theme = self.app.current_theme
         warn, crit = f"bold {theme.warning}", f"bold {theme.error}"
         for name, row in wanted.items():
@@ -256,8 +258,10 @@ class PodsPanel(PanelFrame):
                     if WIDTHS[column] is None:
                         table.update_cell(name, column, value, update_width=True)
                     else:
-                        table.set_cell(name, column, value)
+                        changed.append((name, column, value))
             self._cells[name] = plain
+        # One update for a whole watch batch: row by row would be quadratic in the table size.
+        table.set_cells(changed)
         if added:
             table.sort("NAME")
         if cursor_key is not None and cursor_key in self._cells:
