@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -74,7 +75,6 @@ class RunbookScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     RunbookScreen {
         align: right top;
-        background: $background 0%;
     }
     #runbook-pane {
         width: 60%;
@@ -141,6 +141,9 @@ class RunbookScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # See-through, so the panels that sent the user here stay in view on the left. Inline,
+        # because the app's stylesheet gives every screen an opaque background.
+        self.styles.background = Color(0, 0, 0, 0)
         self.items.focus()
 
     # ---- what the app tells it --------------------------------------------------------

@@ -73,6 +73,7 @@ async def test_breach_section_tick_timeline_and_action_preview(
         # Beside the dashboard: the pane takes the right, the panels stay under the left.
         assert app.screen_stack[-2] is app.dashboard
         assert app.screen.query_one("#runbook-pane").region.x >= 40
+        assert app.screen.styles.background.a == 0  # see-through: the panels show on the left
         await pilot.press("space")  # the first step is highlighted
         await wait_for(pilot, lambda: runbook_events(db))
         kind, recorded, data = runbook_events(db)[0]
