@@ -52,7 +52,7 @@ SILENT_FRAME = "first frame, real config, sources not answering"
 IDLE_OUTPUT = "idle output, cockpit --demo"
 IDLE_CPU = "idle CPU, cockpit --demo"
 TIMELINE = "timeline figures"
-KUBE = "10,000 pods figures"
+KUBE = "10,000 pods figures"  # list, table fill, watch batch, memory
 METRICS_CPU = "idle CPU, 20 metric panels at 5 s (real Prometheus)"
 METRIC_PANELS = 20
 # Real PromQL of several shapes (rates, quantiles, gauges, several series) over Prometheus' own
@@ -411,6 +411,7 @@ def kube_rows(quick: bool) -> list[Row]:
             budget=f["budget"],
             peer=f["peer"],
             peer_name=f["peer_name"] or None,
+            detail=f.get("detail", {}),
         )
         for f in figures
     ]

@@ -39,7 +39,12 @@ TIMELINE_PREFIXES = (
     "timeline search, common words",
 )
 # The pods figures too ("2,000 pods" in a quick run); kubectl is the peer where installed.
-KUBE_SUFFIXES = (": read + table shown", ": table fill (main thread)", ": peak RSS")
+KUBE_SUFFIXES = (
+    ": read + table shown",
+    ": table fill (main thread)",
+    ": watch batch of 1,000 events (main thread)",
+    ": peak RSS",
+)
 
 
 @functools.cache
@@ -88,6 +93,8 @@ def test_quick_run_reports_every_figure(tmp_path: Path) -> None:
         assert _is_number(matches[0]["value"]), matches[0]
     assert rows["first frame, cockpit --demo"]["budget"] == 1000.0
     assert rows["timeline note durable p99"]["budget"] == 20.0
+    (batch,) = [row for name, row in rows.items() if "watch batch" in name]
+    assert batch["budget"] == 50.0 and batch["detail"]["wall_ms"]
     machine = report["machine"]
     for key in ("platform", "cpu_count", "python", "textual", "date_utc"):
         assert machine[key], machine
