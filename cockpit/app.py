@@ -27,7 +27,7 @@ from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
-from cockpit.phase_ui import PhaseControls
+from cockpit.phase_ui import PHASE_BINDINGS, PhaseControls
 from cockpit.runbook_ui import RUNBOOK_BINDINGS, RunbookControls
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
@@ -52,6 +52,7 @@ PALETTE_IDS = {
     "action.restart",
     "action.rollback",
     "runbook.open",
+    "incident.phase",
     "app.presenter",
     "app.theme",
     "app.help",
@@ -113,6 +114,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         *INCIDENT_BINDINGS,
         *ACTION_BINDINGS,
         *RUNBOOK_BINDINGS,
+        *PHASE_BINDINGS,
         Binding("z", "presenter", "Presenter", id="app.presenter"),
         Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -24,6 +24,7 @@ BINDING_IDS: dict[str, str] = {
     "action.scale": "scale the Deployment (preview, confirm)",
     "action.restart": "rollout restart the Deployment (preview, confirm)",
     "action.rollback": "rollout undo: pick a revision (preview, confirm)",
+    "incident.phase": "mark the incident's phase by hand (recorded)",
     "runbook.open": "runbook section for the focused or breaching panel",
     "runbook.tick": "runbook: tick / untick the highlighted step (recorded)",
     "runbook.copy": "runbook: copy the highlighted command",

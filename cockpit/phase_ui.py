@@ -13,10 +13,14 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from textual.binding import Binding
+
 if TYPE_CHECKING:
     from cockpit.phases import Phase, PhaseWatch, RecordMarks
 
 log = logging.getLogger(__name__)
+
+PHASE_BINDINGS = [Binding("m", "mark_phase", "Phase", show=False, id="incident.phase")]
 
 # Enough history to find the first breach of any incident a person still has open.
 EVENTS_READ = 5000
@@ -84,3 +88,31 @@ class PhaseControls:
                 recorder.record(entry.kind, entry.text, entry.source, entry.data), "a phase"
             )
         return state.header(), state.overrun > 0
+
+    def action_mark_phase(self) -> None:
+        """Mark the phase by hand; a hand mark wins over the one derived from the record."""
+        from cockpit.phases import Phase, clock, mark_entry, phase_state
+        from cockpit.screens.phase_picker import PhasePicker
+
+        app: Any = self
+        recorder = app.recorder
+        if recorder is None or recorder.incident is None:
+            app.notify("Declare the incident first (D); phases belong to an incident.")
+            return
+        boxes = self.phase_boxes()
+        current = ""
+        if self._phase_record is not None:
+            state = phase_state(self._phase_record.marks, boxes, app.now())
+            current = state.current.phase.value if state.current else ""
+        choices = [(p.value, clock(boxes[p]) if p in boxes else "none") for p in Phase]
+
+        def chosen(name: str | None) -> None:
+            phase = Phase.parse(name) if name else None
+            if phase is None or phase.value == current:
+                return
+            entry = mark_entry(phase)
+            app.write_in_background(
+                recorder.record(entry.kind, entry.text, entry.source, entry.data), "a phase"
+            )
+
+        app.push_screen(PhasePicker(choices, current), chosen)

@@ -118,3 +118,24 @@ async def test_header_shows_the_phase_and_the_overrun_once(
         await wait_for(pilot, lambda: "OVER +4:34" in screen_lines(app)[0])
         await pilot.pause()
         assert phase_events(db) == ["Phase triage is over its 5:00 time box (8:34 so far)"]
+
+
+async def test_m_marks_the_phase_by_hand_and_the_record_keeps_it(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    from cockpit.screens.phase_picker import PhasePicker
+
+    db = tmp_path / "t.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "TRIAGE 1:54/5:00" in screen_lines(app)[0])
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhasePicker))
+        assert "triage       time box 5:00  (now)" in "\n".join(screen_lines(app))
+        await pilot.press("enter")  # the next phase is highlighted: mitigate
+        await wait_for(pilot, lambda: "MITIGATE 0:00/30:00" in screen_lines(app)[0])
+        await wait_for(pilot, lambda: len(phase_events(db)) == 2)
+        assert phase_events(db) == [
+            "Phase: mitigate (marked by hand)",
+            "Phase triage took 1:54 (time box 5:00)",
+        ]
