@@ -161,7 +161,7 @@ def main(ctx: click.Context, **opts: Any) -> None:
     \b
     Keys: q quit · p pause · r refresh · n note · D declare · u status update ·
     t timeline · s/R/U scale/restart/rollback · z presenter · enter details/chart ·
-    / filter pods · b runbook · tab next panel · ? help
+    / filter pods · b runbook · m phase · tab next panel · ? help
     """
     ctx.obj = {k: v for k, v in opts.items() if v is not None}
     if ctx.invoked_subcommand is not None:
