@@ -58,6 +58,7 @@ PALETTE_IDS = {
     "app.help",
 }
 POD_FOLLOW_INTERVAL = 2.0
+RUNBOOKS_AFTER = 1.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
 # The measure people watch per panel: the trend line and the presenter's big number show it.
@@ -183,8 +184,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # The timeline file is opened after the first frame too, in a thread: a slow disk or a
         # locked file never delays the dashboard.
         self.call_after_refresh(self._start_timeline)
-        # Runbooks are read in a thread after the first frame as well.
-        self.call_after_refresh(self.start_runbooks)
+        # Runbooks are read in a thread, a moment after the first frame: parsing holds the GIL
+        # in bursts, and the first readings matter more than a key nobody has pressed yet.
+        self.set_timer(RUNBOOKS_AFTER, self.start_runbooks, name="runbooks")
 
     def _start_timeline(self) -> None:
         task = asyncio.create_task(self._open_timeline())
