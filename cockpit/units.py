@@ -38,6 +38,21 @@ def parse_duration(text: str | float | int) -> float:
     return total
 
 
+def short_age_next_change(seconds: float) -> float:
+    """The smallest age after `seconds` at which `short_age` may show another text: the next
+    second while seconds are shown, the next minute while minutes are, and so on (early rather
+    than late: a caller may look again for nothing, never miss a change)."""
+    if math.isnan(seconds):
+        return math.inf
+    if seconds < 0:
+        return math.floor(seconds) + 1.0
+    s = int(seconds)
+    for below, step in ((10 * 60, 1), (8 * 3600, 60), (8 * 86400, 3600)):
+        if s < below:
+            return float((s // step + 1) * step)
+    return float((s // 86400 + 1) * 86400)
+
+
 def short_age(seconds: float) -> str:
     """kubectl's short human duration (`kubectl get` AGE column): 45s, 3m12s, 5h, 2d3h, 3y."""
     if math.isnan(seconds) or int(seconds) < -1:

@@ -11,6 +11,7 @@ from textual.app import App, ComposeResult
 
 from cockpit.config import PodsPanel, panel_measures
 from cockpit.model import PanelState, PodList, PodRow, Reading, Status
+from cockpit.units import short_age, short_age_next_change
 from cockpit.widgets.pods_panel import COLUMNS, pod_cells
 from cockpit.widgets.pods_panel import PodsPanel as PodsWidget
 from tests.conftest import T0
@@ -78,3 +79,45 @@ async def test_a_batch_leaves_the_table_as_a_fresh_fill_would() -> None:
 
 def _screen(app: App[None]) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_ages_move_on_with_the_clock_without_a_change_to_the_pods() -> None:
+    # Pods of every age, some restarted: seconds, minutes, hours and days tick differently.
+    measures = panel_measures("pods", PodsPanel())
+    state = PanelState("pods", "Pods", measures, 5.0)
+    ages = [5, 100, 590, 605, 3_000, 7 * 3600 + 59, 9 * 3600, 3 * 86400, 30 * 86400]
+    rows = tuple(
+        PodRow(
+            f"pod-{n:02d}",
+            "1/1",
+            "Running",
+            n % 3,
+            T0 - timedelta(seconds=age),
+            "node-a",
+            T0 - timedelta(seconds=age // 2) if n % 3 else None,
+        )
+        for n, age in enumerate(ages)
+    )
+    app = Probe()
+    async with app.run_test(size=(100, 30)) as pilot:
+        widget = app.query_one(PodsWidget)
+        for later in (0, 1, 59, 3_600, 86_400, 86_401):
+            now = T0 + timedelta(seconds=later)
+            reading = Reading("pods", now, {"pods": 9.0}, Status.OK, detail=PodList(rows))
+            state.apply(reading)
+            widget.show(state.view(now), now)
+            await pilot.pause()
+            expected = [
+                tuple(c.plain if isinstance(c, Text) else c for c in pod_cells(row, now))
+                for row in rows
+            ]
+            assert table_text(widget) == expected, later
+
+
+def test_short_age_never_changes_before_the_time_it_names() -> None:
+    for start in [0, 1.5, 119, 599.2, 600, 3_599, 10_799, 28_799, 28_800, 172_799, 691_199, 1e8]:
+        until = short_age_next_change(start)
+        assert until > start
+        text = short_age(start)
+        step = (until - start) / 50
+        assert all(short_age(start + k * step) == text for k in range(50)), start

@@ -1,11 +1,14 @@
 """The pods table, like `kubectl get pods -o wide`, with counts by status above it.
 
 Updates are keyed diffs: rows are added, changed cell by cell, or removed, and the cursor stays
-on the pod it was on.
+on the pod it was on. A refresh costs what changed, not the table's size: a row is formatted
+again only when its pod changed or when one of its ages (AGE, last restart) may show another
+text, which a queue ordered by that time says (an hour-old pod's AGE changes once a minute).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -20,7 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowKey
 
 from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
-from cockpit.units import short_age
+from cockpit.units import short_age, short_age_next_change
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
 from cockpit.widgets.quiet_table import QuietTable
@@ -62,6 +65,17 @@ def pod_cells(
         short_age((now - row.created_at).total_seconds()),
         row.node or "<none>",
     )
+
+
+def _ages_change_at(row: PodRow, now: float) -> float:
+    """The Unix time at which one of the row's age texts (AGE, the last restart's "ago") may
+    change, given the time `now` it was formatted at."""
+    created = row.created_at.timestamp()
+    due = created + short_age_next_change(now - created)
+    if row.last_restart_at is not None and row.restarts:
+        restarted = row.last_restart_at.timestamp()
+        due = min(due, restarted + short_age_next_change(now - restarted))
+    return due
 
 
 def counts_line(pods: PodList) -> Content:
@@ -147,6 +161,10 @@ class PodsPanel(PanelFrame):
         self.table = PodsTable(cursor_type="row", zebra_stripes=False, id="pods-table")
         self._last_counts = ""
         self._cells: dict[str, tuple[str, ...]] = {}
+        self._rows: dict[str, PodRow] = {}  # what each shown row was made from
+        self._due: list[tuple[float, str]] = []  # (when an age text may change, pod name)
+        self._due_at: dict[str, float] = {}  # the live entry per pod; older ones are skipped
+        self._drawn: tuple[str, str, datetime] | None = None  # styles and time of the last diff
 
     def compose(self) -> ComposeResult:
         yield self._counts
@@ -234,16 +252,34 @@ class PodsPanel(PanelFrame):
     def _apply(self, pods: PodList, now: datetime) -> None:
         table = self.table
         cursor_key = self._cursor_key()
+        theme = self.app.current_theme
+        warn, crit = f"bold {theme.warning}", f"bold {theme.error}"
+        # Another theme, or a clock that went back: every row is formatted again.
+        last = self._drawn
+        everything = last is None or last[:2] != (warn, crit) or now < last[2]
+        self._drawn = (warn, crit, now)
         wanted = {row.name: row for row in pods.rows}
         gone = [n for n in self._cells if n not in wanted]
         table.remove_rows(gone)
         for name in gone:
             del self._cells[name]
-        added = False
+            del self._rows[name]
+            self._due_at.pop(name, None)
         changed: list[tuple[str, str, str | Text]] = []
-        theme = self.app.current_theme
-        warn, crit = f"bold {theme.warning}", f"bold {theme.error}"
-        for name, row in wanted.items():
+        added = False
+        stamp = now.timestamp()
+        todo = [
+            (name, row)
+            for name, row in wanted.items()
+            if everything or ((before := self._rows.get(name)) is not row and before != row)
+        ]
+        if not everything:
+            # Rows whose ages may read differently now; each is taken once per refresh.
+            while self._due and self._due[0][0] <= stamp:
+                due, name = heapq.heappop(self._due)
+                if self._due_at.get(name) == due and name in wanted:
+                    todo.append((name, wanted[name]))
+        for name, row in todo:
             cells = pod_cells(row, now, warn, crit)
             plain = tuple(c.plain if isinstance(c, Text) else c for c in cells)
             old = self._cells.get(name)
@@ -251,15 +287,23 @@ class PodsPanel(PanelFrame):
                 table.add_row(*cells, key=name)
                 added = True
             elif old != plain:
-                for column, value, before in zip(COLUMNS, cells, old, strict=True):
+                for column, value, before_text in zip(COLUMNS, cells, old, strict=True):
                     text = value.plain if isinstance(value, Text) else value
-                    if text == before:
+                    if text == before_text:
                         continue
                     if WIDTHS[column] is None:
                         table.update_cell(name, column, value, update_width=True)
                     else:
                         changed.append((name, column, value))
             self._cells[name] = plain
+            self._rows[name] = row
+            due = _ages_change_at(row, stamp)
+            self._due_at[name] = due
+            heapq.heappush(self._due, (due, name))
+        if len(self._due) > 4 * len(self._due_at) + 64:
+            # Entries of replaced or removed rows pile up; keep only the live ones.
+            self._due = [(due, name) for name, due in self._due_at.items()]
+            heapq.heapify(self._due)
         # One update for a whole watch batch: row by row would be quadratic in the table size.
         table.set_cells(changed)
         if added:
