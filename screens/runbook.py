@@ -112,6 +112,7 @@ class RunbookScreen(ModalScreen[None]):
         self.offers = list(offers)
         self.ticked: set[str] = set(ticked)
         self.items = OptionList(*self._options(), id="runbook-items")
+        self.subtitle = Static(Content(self._subtitle()), id="runbook-why")
 
     def _options(self) -> list[Option | None]:
         options: list[Option | None] = []
@@ -127,7 +128,7 @@ class RunbookScreen(ModalScreen[None]):
         title = self.section.title or "(before the first heading)"
         with Vertical(id="runbook-pane"):
             yield Static(Content(f"{self.source} › {title}"), id="runbook-title")
-            yield Static(Content(self.why), id="runbook-why")
+            yield self.subtitle
             if self.section.notes:
                 with VerticalScroll(id="runbook-notes"):
                     # As written: a runbook's brackets and asterisks are not markup here.
@@ -157,6 +158,15 @@ class RunbookScreen(ModalScreen[None]):
     def _redraw_step(self, step: Step) -> None:
         prompt = step_prompt(step, step.key in self.ticked)
         self.items.replace_option_prompt(f"s{step.index}", prompt)
+        self.subtitle.update(Content(self._subtitle()))
+
+    def _subtitle(self) -> str:
+        """Why this section, and how far the checklist is."""
+        steps = self.section.steps
+        if not steps:
+            return self.why
+        done = sum(1 for step in steps if step.key in self.ticked)
+        return f"{self.why} · {done}/{len(steps)} steps done"
 
     # ---- what the user does -------------------------------------------------------------
 

@@ -81,6 +81,7 @@ async def test_breach_section_tick_timeline_and_action_preview(
         assert recorded.startswith("Runbook step done: Check whether a rollout is in progress")
         assert data["runbook"] == "api-service.md" and data["ticked"] is True
         await wait_for(pilot, lambda: "[x] 1. Check whether" in screen_text(app))
+        await wait_for(pilot, lambda: "1/5 steps done" in screen_text(app))
         # The scale command in step 3 is offered as the cockpit's scale, with its preview.
         screen = app.screen
         assert isinstance(screen, RunbookScreen)
@@ -116,6 +117,7 @@ async def test_ticks_are_read_back_when_the_section_opens_again(
         app.dashboard.panels["latency"].focus()
         await pilot.press("b")
         await wait_for(pilot, lambda: "[x] 2. Look at the pods panel" in screen_text(app))
+        await wait_for(pilot, lambda: "1/5 steps done" in screen_text(app))
         assert "[ ] 1. Check whether" in screen_text(app)
 
 
