@@ -48,18 +48,37 @@ class QuietTable(DataTable[str | Text]):
             return
         order = self._row_locations
         kept = [order.get_key(index) for index in range(self.row_count)]
+        self.reorder((k for k in kept if k not in gone), gone)
+
+    def reorder(self, order: Iterable[str | RowKey], gone: Iterable[str | RowKey] = ()) -> None:
+        """Remove the `gone` rows and put the others in `order` (each remaining key once): a
+        watch batch's removals, additions (appended) and sorting in one rebuild of DataTable's
+        row index, where remove_row and sort each rebuild it."""
         for key in gone:
-            for column_key in self._data.get(key, {}):
-                self._updated_cells.discard(CellKey(key, column_key))
-            del self.rows[key]
-            del self._data[key]
+            row_key = RowKey(key) if isinstance(key, str) else key
+            for column_key in self._data.get(row_key, {}):
+                self._updated_cells.discard(CellKey(row_key, column_key))
+            del self.rows[row_key]
+            del self._data[row_key]
         self._row_locations = TwoWayDict(
-            {key: index for index, key in enumerate(k for k in kept if k not in gone)}
+            {RowKey(k) if isinstance(k, str) else k: index for index, k in enumerate(order)}
         )
+        if len(self._row_locations) != len(self.rows):
+            raise ValueError("reorder: the order must name every remaining row once")
         self._require_update_dimensions = True
         self.check_idle()
-        # Re-setting the coordinates clamps them to the smaller table, as remove_row does.
+        # Re-setting the coordinates clamps them to a smaller table, as remove_row does.
         self.cursor_coordinate = self.cursor_coordinate
         self.hover_coordinate = self.hover_coordinate
         self._update_count += 1
-        self.refresh(layout=True)
+        self.refresh()
+
+    def settle_dimensions(self) -> None:
+        """Size the rows added since the last idle moment now rather than then. Moving the
+        cursor while that is pending scrolls only after the next repaint, which makes a batch
+        of new rows cost two repaints of the table instead of one."""
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
