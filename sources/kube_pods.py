@@ -203,6 +203,8 @@ class KubernetesPods:
     def _watches(self) -> tuple[Reflector[PodEntry], Reflector[WorkloadRow]]:
         with self._lock:
             core = self._client()
+            # Both APIs are bound now: a watch thread outliving aclose() must not build a client.
+            apps = self._apps()
             if self.pods_watch is None or self.deployments_watch is None:
                 self.pods_watch = Reflector(
                     "pods",
@@ -215,9 +217,9 @@ class KubernetesPods:
                 )
                 self.deployments_watch = Reflector(
                     "deployments",
-                    lister=self._list_deployments,
+                    lister=lambda: self._list_deployments(apps),
                     watcher=lambda rv, seconds: self._watch(
-                        self._apps().list_namespaced_deployment, rv, seconds, "deployments"
+                        apps.list_namespaced_deployment, rv, seconds, "deployments"
                     ),
                     convert=deployment_row,
                     timing=self.watch_timing,
@@ -238,11 +240,11 @@ class KubernetesPods:
             self._check_namespace(core)
         return pods, version
 
-    def _list_deployments(self) -> tuple[list[Mapping[str, Any]], str]:
+    def _list_deployments(self, apps: Any) -> tuple[list[Mapping[str, Any]], str]:
         """Deployments of the namespace. Best effort: a user allowed to list pods but not
         deployments still gets the pods (the deployments reflector's error is only logged)."""
         raw = self._call(
-            lambda: self._apps().list_namespaced_deployment(
+            lambda: apps.list_namespaced_deployment(
                 self.namespace,
                 label_selector=self.selector or None,
                 _preload_content=False,
