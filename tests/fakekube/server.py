@@ -396,7 +396,13 @@ class Store:
             oldest = self._history[0].rv if self._history else self.resource_version + 1
             if rv < oldest - 1:
                 raise Expired(rv, oldest - 1)
-            found = [c for c in self._history if c.rv > rv] if rv < self.resource_version else []
+            # Newest last: walk back only over what is new to this watch.
+            found: list[Change] = []
+            for change in reversed(self._history):
+                if change.rv <= rv:
+                    break
+                found.append(change)
+            found.reverse()
             return found, self.resource_version
 
     def forget_history(self) -> None:
