@@ -12,17 +12,18 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cockpit.runbook_actions import ExternalCommand, command_to_action
-from cockpit.runbook_load import load_runbook
-from cockpit.runbook_model import Command, Runbook, Section
-from cockpit.runbook_propose import propose_config
+if TYPE_CHECKING:
+    from cockpit.runbook_model import Command, Runbook, Section
 
 
 def _load(path: Path) -> Runbook:
+    # The parser loads only when a runbook command runs: every other `cockpit` start skips it.
+    from cockpit.runbook_load import load_runbook
+
     try:
         runbook = load_runbook(path)
     except FileNotFoundError:
@@ -39,6 +40,8 @@ def _load(path: Path) -> Runbook:
 
 
 def _action_text(command: Command, namespace: str, context: str) -> str:
+    from cockpit.runbook_actions import ExternalCommand, command_to_action
+
     if not command.argv:
         return ""
     action = command_to_action(command.argv, namespace=namespace, context=context)
@@ -66,6 +69,9 @@ def runbook_group() -> None:
 def import_runbook(file: Path, output: Path | None) -> None:
     """Propose panels, thresholds, health checks, phase time boxes and runbook links found in
     FILE, as a TOML snippet to review. Nothing is written to your config."""
+    from cockpit.runbook_actions import command_to_action
+    from cockpit.runbook_propose import propose_config
+
     runbook = _load(file)
     snippet = propose_config(runbook)
     actions = sum(
