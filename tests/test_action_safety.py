@@ -72,24 +72,31 @@ def watch_writes(kube: FakeKube, db: Path) -> list[list[str]]:
     return seen
 
 
+async def preview_and_perform(
+    kubeconfig: Path, db: Path, mutation: ActionRequest, *, read_only: bool
+) -> action_steps.Performed:
+    """The steps a key or a command takes, into an open incident's timeline in `db`."""
+    recorder = await Recorder.open(db)
+    await recorder.declare("checkout down", 2)
+    adapter = actions(kubeconfig, read_only=read_only)
+    try:
+        preview = await action_steps.preview(adapter, mutation)
+        return await action_steps.perform(
+            adapter, mutation, preview.changes, recorder=recorder, config=Config()
+        )
+    finally:
+        await adapter.pods.aclose()
+        await recorder.close()
+
+
 @pytest.mark.parametrize("mutation", MUTATIONS)
 async def test_intent_is_on_disk_before_the_write_and_outcome_after(
     cluster: tuple[FakeKube, Path], tmp_path: Path, mutation: ActionRequest
 ) -> None:
     kube, kubeconfig = cluster
     db = tmp_path / "timeline.db"
-    recorder = await Recorder.open(db)
-    await recorder.declare("checkout down", 2)
     seen = watch_writes(kube, db)
-    adapter = actions(kubeconfig)
-    try:
-        preview = await action_steps.preview(adapter, mutation)
-        performed = await action_steps.perform(
-            adapter, mutation, preview.changes, recorder=recorder, config=Config()
-        )
-    finally:
-        await adapter.pods.aclose()
-        await recorder.close()
+    performed = await preview_and_perform(kubeconfig, db, mutation, read_only=False)
     assert performed.result.ok, performed.result.message
     assert seen == [["intent"]], "exactly one write, with the intent already committed"
     assert action_phases(db) == ["intent", "outcome"]
@@ -101,18 +108,8 @@ async def test_read_only_sends_no_write_and_records_the_refusal(
 ) -> None:
     kube, kubeconfig = cluster
     db = tmp_path / "timeline.db"
-    recorder = await Recorder.open(db)
-    await recorder.declare("checkout down", 2)
     kube.requests.clear()
-    adapter = actions(kubeconfig, read_only=True)
-    try:
-        preview = await action_steps.preview(adapter, mutation)
-        performed = await action_steps.perform(
-            adapter, mutation, preview.changes, recorder=recorder, config=Config()
-        )
-    finally:
-        await adapter.pods.aclose()
-        await recorder.close()
+    performed = await preview_and_perform(kubeconfig, db, mutation, read_only=True)
     assert not performed.result.ok and "read-only" in performed.result.message
     assert [method for method, _ in kube.requests if method != "GET"] == []
     assert action_phases(db) == ["intent", "outcome"]

@@ -79,6 +79,15 @@ def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def assert_same_verdict(result: ActionResult, done: subprocess.CompletedProcess[str]) -> None:
+    """Both succeeded with kubectl's words, or both failed with kubectl's error line."""
+    assert result.ok == (done.returncode == 0), (result, done.stderr)
+    if result.ok:
+        assert result.message == done.stdout.strip()
+    else:
+        assert result.message in done.stderr
+
+
 def deployment(server: FakeKube) -> dict[str, Any]:
     obj = server.store.get(resource_for("deployments", "apps"), "shop", "web")
     assert obj is not None
@@ -269,11 +278,7 @@ async def test_rollout_undo_matches_kubectl(
     result = await apply_once(our_config, request(Verb.ROLLBACK, to_revision=to_revision))
     args = ["rollout", "undo", "deployment/web"]
     done = kubectl(their_config, *args, *([f"--to-revision={to_revision}"] if to_revision else []))
-    assert result.ok == (done.returncode == 0), (result, done.stderr)
-    if result.ok:
-        assert result.message == done.stdout.strip()
-    else:
-        assert result.message in done.stderr
+    assert_same_verdict(result, done)
     assert cluster_state(ours) == cluster_state(theirs)
 
 
@@ -491,11 +496,7 @@ async def test_statefulset_actions_match_kubectl(
     theirs.add(database())
     result = await apply_once(our_config, mutation)
     done = kubectl(their_config, *args)
-    assert result.ok == (done.returncode == 0), (result, done.stderr)
-    if result.ok:
-        assert result.message == done.stdout.strip()
-    else:
-        assert result.message in done.stderr
+    assert_same_verdict(result, done)
     mine, kubectls = statefulset(ours)["spec"], statefulset(theirs)["spec"]
     for spec in (mine, kubectls):
         (spec["template"]["metadata"].get("annotations") or {}).pop(RESTARTED_AT, None)
