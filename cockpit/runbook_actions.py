@@ -66,8 +66,23 @@ _KINDS = {
 }
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# The flags that take a value, each under the name the action reads it by.
+_KUBECTL_VALUE_FLAGS = {
+    "-n": "namespace",
+    "--namespace": "namespace",
+    "--context": "context",
+    "--replicas": "replicas",
+    "--current-replicas": "current_replicas",
+    "--to-revision": "to_revision",
+    "--timeout": "timeout",
+}
 _HELM_FLAGS = wordset("--wait --wait-for-jobs --cleanup-on-fail --force --recreate-pods --no-hooks")
 _HELM_VALUE_FLAGS = frozenset(("--timeout", "--history-max"))
+# helm's are kept under their long names: the argv is rebuilt from them.
+_HELM_VALUE_FLAGS_BY_NAME = {
+    "-n": "--namespace",
+    **{name: name for name in ("--namespace", "--kube-context", *_HELM_VALUE_FLAGS)},
+}
 
 
 def _kind(word: str) -> str | None:
@@ -155,18 +170,7 @@ def command_to_action(
 
 
 def _kubectl(words: Sequence[str], namespace: str, context: str) -> ActionRequest | None:
-    parsed = _flags(
-        words,
-        {
-            "-n": "namespace",
-            "--namespace": "namespace",
-            "--context": "context",
-            "--replicas": "replicas",
-            "--current-replicas": "current_replicas",
-            "--to-revision": "to_revision",
-            "--timeout": "timeout",
-        },
-    )
+    parsed = _flags(words, _KUBECTL_VALUE_FLAGS)
     if parsed is None:
         return None
     flags, positional = parsed
@@ -216,17 +220,7 @@ def _kubectl(words: Sequence[str], namespace: str, context: str) -> ActionReques
 
 
 def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand | None:
-    parsed = _flags(
-        words,
-        {
-            "-n": "--namespace",
-            "--namespace": "--namespace",
-            "--kube-context": "--kube-context",
-            "--timeout": "--timeout",
-            "--history-max": "--history-max",
-        },
-        _HELM_FLAGS,
-    )
+    parsed = _flags(words, _HELM_VALUE_FLAGS_BY_NAME, _HELM_FLAGS)
     if parsed is None:
         return None
     flags, positional = parsed

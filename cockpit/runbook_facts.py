@@ -50,15 +50,16 @@ _AVAILABILITY = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s`'\"<>)\]|]+")
+# Path segments that name a health check. A URL may also end in "/status" or "/alive"; a bare
+# path in prose has to say it more plainly.
+_HEALTH_WORDS = (
+    r"healthz?|health-?check|ready|readyz|livez?|liveness|readiness|ping|_health|heartbeat"
+)
 _HEALTH_PATH = re.compile(
-    r"/(?:healthz?|health-?check|ready|readyz|readiness|live|livez|liveness|status|ping|"
-    r"_health|_status|alive|heartbeat)(?:[/?#]|\b|$)",
-    re.IGNORECASE,
+    rf"/(?:{_HEALTH_WORDS}|status|_status|alive)(?:[/?#]|\b|$)", re.IGNORECASE
 )
 _BARE_PATH = re.compile(
-    r"(?<![\w/.:-])(/(?:[\w.-]+/)*(?:healthz?|health-?check|ready|readyz|livez?|liveness|"
-    r"readiness|ping|_health|heartbeat))\b(?![/.\w])",
-    re.IGNORECASE,
+    rf"(?<![\w/.:-])(/(?:[\w.-]+/)*(?:{_HEALTH_WORDS}))\b(?![/.\w])", re.IGNORECASE
 )
 _STATUS_WORDS = re.compile(r"return|respond|expect|status|code|http|\bok\b|→|->|=", re.I)
 _STATUS = re.compile(r"(?<![:/.\w-])([1-5][0-9]{2})(?![\w.%-])")
@@ -73,16 +74,17 @@ _PHASE_WORD = (
     r"investigat(?:e|ion)|mitigat(?:e|ion|ing)|communicat(?:e|ion|ions)|comms|"
     r"status updates?|post-?mortem|post-incident review|retro(?:spective)?|pir"
 )
-_PHASE_BOX = re.compile(
-    rf"\b(?P<phase>{_PHASE_WORD})\b(?P<between>[^\n\d.;]{{0,40}}?)"
+# A time box's length: "5 min", "2 business days".
+_BOX_LENGTH = (
     r"(?P<num>\d+(?:\.\d+)?)\s*(?:business |working )?"
-    r"(?P<unit>ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b",
-    re.IGNORECASE,
+    r"(?P<unit>ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b"
+)
+_PHASE_BOX = re.compile(
+    rf"\b(?P<phase>{_PHASE_WORD})\b(?P<between>[^\n\d.;]{{0,40}}?){_BOX_LENGTH}", re.IGNORECASE
 )
 _BOX_LINE = re.compile(
     r"(?:time[- ]?box(?:ed)?|budget|spend (?:at most|no more than)|max(?:imum)?|within|up to)"
-    r"\D{0,15}?(?P<num>\d+(?:\.\d+)?)\s*(?:business |working )?"
-    r"(?P<unit>ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b",
+    rf"\D{{0,15}}?{_BOX_LENGTH}",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -99,12 +99,18 @@ def _parse_body(body: Sequence[tuple[int, str]], slug: str) -> _Body:
         else:
             item.raw.append(line)
 
+    def code_block(lines: list[tuple[int, str]], lang: str) -> list[Command]:
+        # Every code block counts for the section; only the caller knows whether an open item
+        # claims its commands too (a fenced block can belong to a step, an indented one not).
+        commands = block_commands(lines, lang, slug)
+        out.commands.extend(commands)
+        out.code.extend(lines)
+        return commands
+
     def flush_indented() -> None:
         nonlocal indented
         if indented:
-            commands = block_commands(indented, "", slug)
-            out.commands.extend(commands)
-            out.code.extend(indented)
+            code_block(indented, "")
             for _, raw in indented:
                 out.chunks.append(("text", raw))
             indented = []
@@ -114,23 +120,16 @@ def _parse_body(body: Sequence[tuple[int, str]], slug: str) -> _Body:
             char, length, fence_indent, lang, _ = fence
             stripped = line.strip()
             if stripped and set(stripped) == {char} and len(stripped) >= length:
-                commands = block_commands(block, lang, slug)
-                out.commands.extend(commands)
-                out.code.extend(block)
+                commands = code_block(block, lang)
                 if item is not None and item.open:
                     item.commands.extend(commands)
-                    item.raw.append(line)
-                else:
-                    out.chunks.append(("text", line))
+                text_chunk(line)
                 fence = None
                 block = []
             else:
                 cut = min(fence_indent, indent_of(line))
                 block.append((no, line[cut:]))
-                if item is not None and item.open:
-                    item.raw.append(line)
-                else:
-                    out.chunks.append(("text", line))
+                text_chunk(line)
             previous_blank = False
             continue
         opening = FENCE.match(line)
@@ -144,19 +143,14 @@ def _parse_body(body: Sequence[tuple[int, str]], slug: str) -> _Body:
                 no,
             )
             block = []
-            if item is not None and item.open:
-                item.raw.append(line)
-            else:
-                out.chunks.append(("text", line))
+            text_chunk(line)
             previous_blank = False
             continue
         if not line.strip():
             if indented:
                 indented.append((no, line))
-            elif item is not None and item.open:
-                item.raw.append(line)
             else:
-                out.chunks.append(("text", line))
+                text_chunk(line)
             previous_blank = True
             continue
         # An indented code block: four spaces after a blank line, outside any list item.
@@ -202,9 +196,7 @@ def _parse_body(body: Sequence[tuple[int, str]], slug: str) -> _Body:
                 out.commands.extend(inline_commands(stripped, no, slug))
         previous_blank = False
     if fence is not None:
-        commands = block_commands(block, fence[3], slug)
-        out.commands.extend(commands)
-        out.code.extend(block)
+        commands = code_block(block, fence[3])
         if item is not None and item.open:
             item.commands.extend(commands)
     flush_indented()

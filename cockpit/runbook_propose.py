@@ -67,33 +67,22 @@ def propose_config(runbook: Runbook) -> str:
         tables["latency"] = lines
     error_rate = first("error_rate")
     if error_rate is not None:
-        tables["error_rate"] = [
-            'source = "prometheus"',
-            _FILL_IN,
-            _origin(error_rate),
-            f"slo_percent = {round(error_rate.value * 100, 4):g}",
-            'query = ""   # PromQL returning the 5xx share as a ratio (0..1)',
-        ]
+        slo_percent = f"slo_percent = {round(error_rate.value * 100, 4):g}"
+        tables["error_rate"] = _prometheus_panel(
+            error_rate, "the 5xx share as a ratio (0..1)", slo_percent
+        )
     queue = first("queue_depth")
     if queue is not None:
-        tables["queue"] = [
-            'source = "prometheus"',
-            _FILL_IN,
-            _origin(queue),
-            f"slo = {queue.value:g}",
-            'query = ""   # PromQL returning the queue depth',
-        ]
+        tables["queue"] = _prometheus_panel(queue, "the queue depth", f"slo = {queue.value:g}")
     backup = first("rpo") or first("backup_age")
     if backup is not None:
-        tables["backup"] = [
-            'source = "prometheus"',
-            _FILL_IN,
-            _origin(backup),
+        tables["backup"] = _prometheus_panel(
+            backup,
+            "the Unix time of the last good backup",
             "# CRIT once the last good backup is older than the objective; WARN at 80 % of it",
             f"warn_after = {_toml_string(_duration_text(backup.value * 0.8))}",
             f"crit_after = {_toml_string(_duration_text(backup.value))}",
-            'query = ""   # PromQL returning the Unix time of the last good backup',
-        ]
+        )
     health = _health(runbook)
     if health:
         tables["health"] = health
@@ -119,6 +108,18 @@ def propose_config(runbook: Runbook) -> str:
     if len(out) == 3:
         out.append("# No panels, thresholds, endpoints or time boxes were recognised in it.")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _prometheus_panel(slo: SloStatement, returns: str, *settings: str) -> list[str]:
+    """A Prometheus panel's keys, switched off until someone writes the query that returns
+    `returns`: a runbook states the objective, never the PromQL."""
+    return [
+        'source = "prometheus"',
+        _FILL_IN,
+        _origin(slo),
+        *settings,
+        f'query = ""   # PromQL returning {returns}',
+    ]
 
 
 def _origin(item: SloStatement | PhaseBox | HealthEndpoint | Command) -> str:

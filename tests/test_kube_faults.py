@@ -6,29 +6,23 @@ during the fault."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from cockpit.app import CockpitApp
-from cockpit.config import Config, PodsPanel, panel_measures
+from cockpit.config import Config
 from cockpit.model import PodList, Reading
 from cockpit.sources.kube_pods import KubernetesPods
-from cockpit.sources.kube_watch import WatchTiming
 from cockpit.wiring import Runtime
-from tests.conftest import T0, FakeClock
 from tests.fakekube import FakeKube, pod
 from tests.faultproxy import FaultProxy
+from tests.kube_fixtures import CREATED, LIMIT, eventually, pods_source, until
 from tests.screen_text import screen_lines, screen_text, wait_for
 
 pytestmark = pytest.mark.slow
-
-CREATED = T0 - timedelta(hours=1)
-TIMING = WatchTiming(stream_seconds=30, first_retry=0.05, max_retry=0.5)
-LIMIT = 20.0  # bounds a hang; nothing here depends on how fast the machine is
 
 
 @pytest.fixture
@@ -67,26 +61,6 @@ def watching(src: KubernetesPods | None) -> bool:
     return src.pods_watch.counts.watches > 0 and src.deployments_watch.counts.watches > 0
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + LIMIT
-    while not condition():
-        assert loop.time() < deadline, "condition never became true"
-        await asyncio.sleep(0.02)
-
-
-async def eventually(src: KubernetesPods, check: Callable[[Reading], bool]) -> Reading:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + LIMIT
-    while True:
-        reading = await src.read()
-        if check(reading):
-            return reading
-        if loop.time() > deadline:
-            raise AssertionError(f"never happened; last reading: {reading}")
-        await asyncio.sleep(0.02)
-
-
 @pytest.mark.parametrize(
     ("mode", "cut_after", "expected"),
     [
@@ -112,15 +86,7 @@ async def test_each_fault_is_named_and_the_panel_recovers_with_what_changed(
     cut_after: int,
     expected: tuple[str, ...],
 ) -> None:
-    src = KubernetesPods(
-        "pods",
-        panel_measures("pods", PodsPanel()),
-        namespace="shop",
-        kubeconfig=str(kubeconfig),
-        clock=FakeClock(),
-        timeout=1.0,
-        watch=TIMING,
-    )
+    src = pods_source(kubeconfig, timeout=1.0)
     try:
         assert names(await src.read()) == {"web-a", "web-b"}
         # The fault meets reconnecting watches, not a request caught in the switch itself.
@@ -144,15 +110,7 @@ async def test_each_fault_is_named_and_the_panel_recovers_with_what_changed(
 async def test_a_watch_stream_dropped_by_the_network_resumes_without_an_error(
     kube: FakeKube, proxy: FaultProxy, kubeconfig: Path
 ) -> None:
-    src = KubernetesPods(
-        "pods",
-        panel_measures("pods", PodsPanel()),
-        namespace="shop",
-        kubeconfig=str(kubeconfig),
-        clock=FakeClock(),
-        timeout=1.0,
-        watch=TIMING,
-    )
+    src = pods_source(kubeconfig, timeout=1.0)
     readings: list[Reading] = []
 
     async def read_until(name: str) -> None:
@@ -186,15 +144,7 @@ async def test_a_slow_api_server_within_the_timeout_is_still_a_good_reading(
     kube: FakeKube, proxy: FaultProxy, kubeconfig: Path
 ) -> None:
     proxy.switch("delay", delay=0.3)
-    src = KubernetesPods(
-        "pods",
-        panel_measures("pods", PodsPanel()),
-        namespace="shop",
-        kubeconfig=str(kubeconfig),
-        clock=FakeClock(),
-        timeout=5.0,
-        watch=TIMING,
-    )
+    src = pods_source(kubeconfig, timeout=5.0)
     try:
         reading = await src.read()
         assert reading.ok and names(reading) == {"web-a", "web-b"}

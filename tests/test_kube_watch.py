@@ -11,25 +11,19 @@ import json
 import ssl
 import subprocess
 import urllib.request
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cockpit.config import PodsPanel, panel_measures
 from cockpit.model import PodList, Reading
 from cockpit.sources.kube_pods import KubernetesPods
 from cockpit.sources.kube_watch import WatchTiming
-from tests.conftest import T0, FakeClock, require_tool
+from tests.conftest import require_tool
 from tests.fakekube import ApiError, FakeKube, pod
 from tests.fakekube.server import ApiRequest, Response, tls_material
-
-CREATED = T0 - timedelta(hours=1)
-# Quick retries keep the suite short; the limits below only bound a hang.
-TIMING = WatchTiming(stream_seconds=30, first_retry=0.05, max_retry=0.5)
-LIMIT = 20.0
+from tests.kube_fixtures import CREATED, eventually, pods_source, until
 
 
 def web(replicas: int, available: int) -> dict[str, Any]:
@@ -65,15 +59,7 @@ def kubeconfig(tmp_path: Path, kube: FakeKube) -> Path:
 
 @pytest.fixture
 async def src(kubeconfig: Path) -> Any:
-    source = KubernetesPods(
-        "pods",
-        panel_measures("pods", PodsPanel()),
-        namespace="shop",
-        kubeconfig=str(kubeconfig),
-        clock=FakeClock(),
-        timeout=5.0,
-        watch=TIMING,
-    )
+    source = pods_source(kubeconfig, timeout=5.0)
     try:
         yield source
     finally:
@@ -83,28 +69,6 @@ async def src(kubeconfig: Path) -> Any:
 def pods(reading: Reading) -> dict[str, str]:
     assert isinstance(reading.detail, PodList), reading.error
     return {r.name: f"{r.ready} {r.status}" for r in reading.detail.rows}
-
-
-async def eventually(src: KubernetesPods, check: Callable[[Reading], bool]) -> Reading:
-    """Read as the scheduler would until `check` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + LIMIT
-    while True:
-        reading = await src.read()
-        if check(reading):
-            return reading
-        if loop.time() > deadline:
-            raise AssertionError(f"never happened; last reading: {reading}")
-        await asyncio.sleep(0.02)
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + LIMIT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition never became true")
-        await asyncio.sleep(0.02)
 
 
 # ---- changes arrive by watch ----------------------------------------------------------------
@@ -156,15 +120,7 @@ async def test_a_deployment_rolling_out_is_followed_by_watch(
 async def test_a_selector_is_sent_with_the_watch_and_pods_leaving_it_disappear(
     kube: FakeKube, kubeconfig: Path
 ) -> None:
-    source = KubernetesPods(
-        "pods",
-        panel_measures("pods", PodsPanel()),
-        namespace="shop",
-        selector="app=web",
-        kubeconfig=str(kubeconfig),
-        clock=FakeClock(),
-        watch=TIMING,
-    )
+    source = pods_source(kubeconfig, timeout=10.0, selector="app=web")
     try:
         assert set(pods(await source.read())) == {"web-a", "web-b"}
         await until(lambda: bool(kube.watch_requests("pods")))
@@ -255,12 +211,8 @@ async def test_refresh_now_cuts_the_reconnect_backoff_short(
     kube: FakeKube, kubeconfig: Path
 ) -> None:
     # Backoffs far longer than the test may take: only retry_now can make it pass.
-    source = KubernetesPods(
-        "pods",
-        panel_measures("pods", PodsPanel()),
-        namespace="shop",
-        kubeconfig=str(kubeconfig),
-        clock=FakeClock(),
+    source = pods_source(
+        kubeconfig,
         timeout=5.0,
         watch=WatchTiming(stream_seconds=30, first_retry=120.0, max_retry=600.0),
     )

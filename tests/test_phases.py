@@ -7,7 +7,6 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from cockpit.app import CockpitApp
 from cockpit.incident import Event, EventKind, Incident, IncidentStatus
 from cockpit.phases import (
     DEFAULT_BOXES,
@@ -18,8 +17,8 @@ from cockpit.phases import (
     resolve_boxes,
 )
 from cockpit.phases import clock as phase_clock
-from cockpit.wiring import Runtime
 from tests.conftest import T0, FakeClock
+from tests.demo_cockpit import demo_cockpit
 from tests.screen_text import screen_lines, wait_for
 
 
@@ -105,8 +104,7 @@ async def test_header_shows_the_phase_and_the_overrun_once(
     clock: FakeClock, tmp_path: Path
 ) -> None:
     db = tmp_path / "t.db"
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with demo_cockpit(clock, db, size=(80, 24)) as (app, pilot):
         await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.runbooks)
         # The demo declared its incident 1:54 ago; api-service.md boxes triage at 5 minutes.
         await wait_for(pilot, lambda: "TRIAGE 1:54/5:00" in screen_lines(app)[0])
@@ -126,8 +124,7 @@ async def test_m_marks_the_phase_by_hand_and_the_record_keeps_it(
     from cockpit.screens.phase_picker import PhasePicker
 
     db = tmp_path / "t.db"
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with demo_cockpit(clock, db, size=(100, 30)) as (app, pilot):
         await wait_for(pilot, lambda: "TRIAGE 1:54/5:00" in screen_lines(app)[0])
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, PhasePicker))

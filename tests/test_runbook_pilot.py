@@ -21,6 +21,7 @@ from cockpit.screens.runbook import RunbookScreen
 from cockpit.sources.demo import DemoWorld
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
+from tests.demo_cockpit import demo_cockpit
 from tests.screen_text import screen_text, wait_for
 
 
@@ -52,6 +53,21 @@ def notices(app: CockpitApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
 
+async def open_runbook(pilot: Pilot[None], app: CockpitApp, panel: str) -> RunbookScreen:
+    """`b` on the panel: its runbook section beside the dashboard."""
+    app.dashboard.panels[panel].focus()
+    await pilot.press("b")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+    screen = app.screen
+    assert isinstance(screen, RunbookScreen)
+    return screen
+
+
+async def open_on_breach(pilot: Pilot[None], app: CockpitApp, panel: str) -> RunbookScreen:
+    await breaching(pilot, app, panel)
+    return await open_runbook(pilot, app, panel)
+
+
 def highlight(screen: RunbookScreen, text: str) -> None:
     index = next(i for i, o in enumerate(screen.offers) if o.command.text == text)
     screen.items.highlighted = screen.items.get_option_index(f"c{index}")
@@ -61,12 +77,8 @@ async def test_breach_section_tick_timeline_and_action_preview(
     clock: FakeClock, tmp_path: Path
 ) -> None:
     db = tmp_path / "t.db"
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await breaching(pilot, app, "latency")
-        app.dashboard.panels["latency"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+    async with demo_cockpit(clock, db, size=(120, 40)) as (app, pilot):
+        screen = await open_on_breach(pilot, app, "latency")
         text = screen_text(app)
         assert "api-service.md › High latency (p95 > 300ms)" in text
         assert "[ ] 1. Check whether a rollout is in progress" in text
@@ -83,8 +95,6 @@ async def test_breach_section_tick_timeline_and_action_preview(
         await wait_for(pilot, lambda: "[x] 1. Check whether" in screen_text(app))
         await wait_for(pilot, lambda: "1/5 steps done" in screen_text(app))
         # The scale command in step 3 is offered as the cockpit's scale, with its preview.
-        screen = app.screen
-        assert isinstance(screen, RunbookScreen)
         highlight(screen, "kubectl scale deployment/checkout --replicas=8 -n shop")
         assert "enter: scale deployment/checkout to 8 replicas" in screen_text(app)
         await pilot.press("enter")
@@ -103,12 +113,8 @@ async def test_ticks_are_read_back_when_the_section_opens_again(
     clock: FakeClock, tmp_path: Path
 ) -> None:
     db = tmp_path / "t.db"
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await breaching(pilot, app, "latency")
-        app.dashboard.panels["latency"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+    async with demo_cockpit(clock, db, size=(120, 40)) as (app, pilot):
+        await open_on_breach(pilot, app, "latency")
         await pilot.press("down", "space")
         await wait_for(pilot, lambda: runbook_events(db))
         await pilot.press("b")  # b again closes it
@@ -124,14 +130,8 @@ async def test_ticks_are_read_back_when_the_section_opens_again(
 async def test_a_command_for_another_namespace_is_refused_and_nothing_is_previewed(
     clock: FakeClock, tmp_path: Path
 ) -> None:
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await breaching(pilot, app, "queue")
-        app.dashboard.panels["queue"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
-        screen = app.screen
-        assert isinstance(screen, RunbookScreen)
+    async with demo_cockpit(clock, tmp_path / "t.db", size=(120, 40)) as (app, pilot):
+        screen = await open_on_breach(pilot, app, "queue")
         assert "queue-consumer.md › When the queue backs up" in screen_text(app)
         restart = "kubectl -n jobs rollout restart deployment orders-worker"
         highlight(screen, restart)
@@ -144,14 +144,8 @@ async def test_a_command_for_another_namespace_is_refused_and_nothing_is_preview
 
 
 async def test_copy_puts_the_command_on_the_clipboard(clock: FakeClock, tmp_path: Path) -> None:
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await breaching(pilot, app, "latency")
-        app.dashboard.panels["latency"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
-        screen = app.screen
-        assert isinstance(screen, RunbookScreen)
+    async with demo_cockpit(clock, tmp_path / "t.db", size=(120, 40)) as (app, pilot):
+        screen = await open_on_breach(pilot, app, "latency")
         highlight(screen, "curl -fsS https://payments.internal.example.com/healthz")
         await pilot.press("c")
         assert app.clipboard == "curl -fsS https://payments.internal.example.com/healthz"
@@ -160,14 +154,11 @@ async def test_copy_puts_the_command_on_the_clipboard(clock: FakeClock, tmp_path
 async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to(
     clock: FakeClock, tmp_path: Path
 ) -> None:
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with demo_cockpit(clock, tmp_path / "t.db", size=(120, 40)) as (app, pilot):
         await breaching(pilot, app, "alerts")
         await wait_for(pilot, lambda: app._firing_alerts())
         assert app._firing_alerts()[0].name == "CheckoutHighErrorRate"  # the critical one
-        app.dashboard.panels["alerts"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await open_runbook(pilot, app, "alerts")
         assert "api-service.md › Error rate above 1 %" in screen_text(app)
     config = demo_config()
     linked = config.model_copy(
@@ -182,9 +173,7 @@ async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to
     async with app.run_test(size=(120, 40)) as pilot:
         await breaching(pilot, app, "alerts")
         await wait_for(pilot, lambda: app._firing_alerts())
-        app.dashboard.panels["alerts"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await open_runbook(pilot, app, "alerts")
         assert "api-service.md › Roll back" in screen_text(app)
         assert "linked: api-service.md#roll-back" in screen_text(app)
 
@@ -199,8 +188,7 @@ async def test_runbooks_are_read_off_the_event_loop_and_never_hold_the_first_fra
         return [], ["runbooks/: not mounted"]
 
     monkeypatch.setattr(runbook_load, "load_runbooks", slow_load)
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with demo_cockpit(clock, tmp_path / "t.db", size=(120, 40)) as (app, pilot):
         await wait_for(pilot, lambda: "demo/shop" in screen_text(app))
         await wait_for(pilot, lambda: "Latency" in screen_text(app))
         assert app.runbooks is None
@@ -238,9 +226,7 @@ async def test_a_link_to_no_section_is_said_at_start_and_b_falls_back_to_a_match
                 in notices(app)
             ),
         )
-        app.dashboard.panels["latency"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await open_runbook(pilot, app, "latency")
         assert "api-service.md › High latency (p95 > 300ms)" in screen_text(app)
 
 
@@ -263,12 +249,7 @@ async def test_helm_rollback_is_previewed_as_an_argv_and_read_only_refuses_it(
     )
     app = CockpitApp(runtime)
     async with app.run_test(size=(120, 40)) as pilot:
-        await breaching(pilot, app, "latency")
-        app.dashboard.panels["latency"].focus()
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
-        screen = app.screen
-        assert isinstance(screen, RunbookScreen)
+        screen = await open_on_breach(pilot, app, "latency")
         highlight(screen, "helm rollback checkout -n shop")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
