@@ -23,6 +23,7 @@ from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
 from tests.demo_cockpit import demo_cockpit
 from tests.screen_text import screen_text, wait_for
+from tests.test_actions_pilot import actions_recorded
 
 
 def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
@@ -31,15 +32,6 @@ def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
             "SELECT kind, text, data FROM events WHERE source LIKE 'runbook:%' ORDER BY seq"
         ).fetchall()
     return [(kind, text, json.loads(data)) for kind, text, data in rows]
-
-
-def actions_recorded(db: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT json_extract(data, '$.phase'), text FROM events "
-            "WHERE kind = 'action' ORDER BY seq"
-        ).fetchall()
-    return [(phase, text) for phase, text in rows]
 
 
 async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
