@@ -329,7 +329,7 @@ class PodsPanel(PanelFrame):
             del self._rows[name]
             self._due_at.pop(name, None)
         changed: list[tuple[str, str, str | Text]] = []
-        added = False
+        new_rows: list[tuple[str, tuple[str | Text, ...]]] = []
         stamp = now.timestamp()
         todo = [
             (name, row)
@@ -347,8 +347,7 @@ class PodsPanel(PanelFrame):
             plain = tuple(c.plain if isinstance(c, Text) else c for c in cells)
             old = self._cells.get(name)
             if old is None:
-                table.add_row(*cells, key=name)
-                added = True
+                new_rows.append((name, cells))
             elif old != plain:
                 for column, value, before_text in zip(COLUMNS, cells, old, strict=True):
                     text = value.plain if isinstance(value, Text) else value
@@ -367,7 +366,8 @@ class PodsPanel(PanelFrame):
             # Entries of replaced or removed rows pile up; keep only the live ones.
             self._due = [(due, name) for name, due in self._due_at.items()]
             heapq.heapify(self._due)
-        if gone or added:
+        table.append_rows(new_rows)
+        if gone or new_rows:
             # Removed rows out, new ones (appended) in place: one rebuild of the row order.
             table.reorder(sorted(self._cells), gone)
         # One update for a whole watch batch: row by row would be quadratic in the table size.
