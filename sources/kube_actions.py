@@ -192,7 +192,8 @@ class KubeActions:
         ref = f"deployment.apps/{request.name}"
         try:
             deployment, plan = self._plan(request)
-            before = {"revision": plan.current_revision, "images": list(_images(deployment))}
+            images = list(workload_of(deployment).images)
+            before = {"revision": plan.current_revision, "images": images}
             if plan.patch is None:
                 return ActionResult(request, True, f"{ref} {plan.message}", before, before)
             self._patch(request.name, plan.patch, False)
@@ -283,9 +284,3 @@ class KubeActions:
             return json.loads(raw)
         except ValueError:
             raise KubeError(f"unexpected answer from {self.pods.server}: not JSON") from None
-
-
-def _images(deployment: Mapping[str, Any]) -> tuple[str, ...]:
-    template = (deployment.get("spec") or {}).get("template") or {}
-    containers = (template.get("spec") or {}).get("containers") or []
-    return tuple(str(c.get("image", "")) for c in containers)

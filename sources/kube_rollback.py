@@ -135,8 +135,7 @@ def plan_rollback(
 ) -> RollbackPlan:
     """The rollback kubectl would do, or `RollbackRefused` in kubectl's words."""
     name = str((deployment.get("metadata") or {}).get("name", "?"))
-    if to_revision < 0:
-        raise RollbackRefused(f"unable to find specified revision {to_revision} in history")
+    # A negative revision matches no entry: the same "unable to find" as kubectl says.
     target = _target(name, entries, to_revision)
     spec = deployment.get("spec") or {}
     if spec.get("paused"):

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cockpit.action_plan import Workload
-
-REVISION = "deployment.kubernetes.io/revision"
+from cockpit.sources.kube_rollback import images_of, revision_of
 
 
 def workload_of(obj: Mapping[str, Any]) -> Workload:
@@ -16,8 +15,6 @@ def workload_of(obj: Mapping[str, Any]) -> Workload:
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
     kind = "statefulset" if obj.get("kind") == "StatefulSet" else "deployment"
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
-    revision = str((meta.get("annotations") or {}).get(REVISION, "0"))
     strategy = spec.get("updateStrategy") or {}
     rolling = strategy.get("rollingUpdate")
     deadline = any(
@@ -35,8 +32,8 @@ def workload_of(obj: Mapping[str, Any]) -> Workload:
         ready=_int(status.get("readyReplicas")),
         available=_int(status.get("availableReplicas")),
         total=_int(status.get("replicas")),
-        revision=int(revision) if revision.isdigit() else 0,
-        images=tuple(str(c.get("image", "")) for c in containers if isinstance(c, Mapping)),
+        revision=revision_of(obj),
+        images=images_of(spec.get("template") or {}),
         paused=bool(spec.get("paused")),
         generation=_int(meta.get("generation")),
         observed_generation=_int(status.get("observedGeneration")),

@@ -19,6 +19,7 @@ from cockpit.sources.kube_rollback import (
     KEPT_ON_DEPLOYMENT,
     REVISION,
     history,
+    revision_of,
     same_template,
     semantic,
     without_hash,
@@ -181,7 +182,7 @@ def rollout(kube: FakeKube, deployment: Mapping[str, Any]) -> JSON:
     spec = stored.get("spec") or {}
     template = spec.get("template") or {}
     owned = history(stored, kube.store.list(rs_type, meta["namespace"])[0])
-    if any(e.number == _revision(stored) and same_template(e.template, template) for e in owned):
+    if any(e.number == revision_of(stored) and same_template(e.template, template) for e in owned):
         return stored  # nothing new to roll out (a scale, a status write)
     top = max((e.number for e in owned), default=0)
     match = next((e for e in owned if same_template(e.template, template)), None)
@@ -245,8 +246,3 @@ def rollout(kube: FakeKube, deployment: Mapping[str, Any]) -> JSON:
     stored = copy.deepcopy(stored)
     stored["metadata"].setdefault("annotations", {})[REVISION] = str(top + 1)
     return kube.store.put(stored)
-
-
-def _revision(obj: Mapping[str, Any]) -> int:
-    text = str(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
-    return int(text) if text.isdigit() else 0
