@@ -16,7 +16,7 @@ from cockpit.model import PanelView, Status, worst
 from cockpit.units import format_threshold, format_value
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.panel_frame import PanelFrame
-from cockpit.widgets.panel_text import age_label, status_class
+from cockpit.widgets.panel_text import age_label
 from cockpit.widgets.quiet_table import QuietTable
 
 COLUMNS = (("metric", "METRIC"), ("value", "VALUE"), ("status", "STATUS"),
@@ -30,7 +30,6 @@ _STYLE = {
     Status.STALE: "yellow",
     Status.UNKNOWN: "dim",
 }
-_STATUS_CLASSES = tuple(status_class(s) for s in Status)
 
 
 def spark(values: list[float]) -> str:
@@ -104,15 +103,9 @@ class MetricsTable(PanelFrame, can_focus=False):
         self._show_summary()
 
     def _show_summary(self) -> None:
-        overall = worst(self._statuses.values())
-        wanted = status_class(overall)
-        if not self.has_class(wanted):
-            self.remove_class(*_STATUS_CLASSES)
-            self.add_class(wanted)
         bad = sum(1 for s in self._statuses.values() if s in (Status.CRIT, Status.ERROR))
         subtitle = f"{len(self._statuses)} metrics" + (f" · {bad} failing" if bad else "")
-        if subtitle != self.border_subtitle:
-            self.border_subtitle = subtitle
+        self.show_status(worst(self._statuses.values()), subtitle)
 
     def action_chart(self) -> None:
         if self.table.row_count:

@@ -23,13 +23,15 @@ class PanelFrame(Vertical):
         self.border_subtitle = "no data yet"
 
     def show_frame(self, view: PanelView) -> None:
+        self.show_status(view.status, age_label(view))
+
+    def show_status(self, status: Status, subtitle: str) -> None:
         # Only on change: a class swap restyles and a subtitle assignment repaints the whole
         # panel even when nothing differs, and this runs every second for every panel.
-        wanted = status_class(view.status)
+        wanted = status_class(status)
         if not self.has_class(wanted):
             self.remove_class(*_STATUS_CLASSES)
             self.add_class(wanted)
-        subtitle = age_label(view)
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
 

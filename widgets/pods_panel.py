@@ -27,7 +27,7 @@ from textual.widgets.data_table import RowKey
 from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
 from cockpit.units import short_age, short_age_next_change
 from cockpit.widgets.panel_frame import PanelFrame
-from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_class
+from cockpit.widgets.panel_text import STATUS_STYLE, error_line
 from cockpit.widgets.quiet_table import QuietTable
 
 COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE")
@@ -40,7 +40,6 @@ WIDTHS: dict[str, int | None] = {
     "AGE": 6,
     "NODE": None,
 }
-_STATUS_CLASSES = tuple(status_class(s) for s in Status)
 
 _HEALTHY = {"Running", "Completed", "Succeeded"}
 _TRANSIENT = {"ContainerCreating", "Pending", "Terminating", "PodInitializing"}
