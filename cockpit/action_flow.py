@@ -59,6 +59,27 @@ class ActionControls:
         self, flow: Callable[[ClusterActions, Workload], Awaitable[None]], verb: str = "act on"
     ) -> None:
         app: Any = self
+
+        async def pick_and_run(actions: ClusterActions) -> None:
+            workloads = await actions.workloads()
+            if not workloads:
+                app.notify("No Deployment or StatefulSet found to act on.", severity="warning")
+                return
+            target = workloads[0]
+            if len(workloads) > 1:
+                # Never a default target when there is a choice: the user names it.
+                picked = await app.push_screen_wait(WorkloadPicker(verb, workloads))
+                if picked is None:
+                    return
+                target = picked
+            await flow(actions, target)
+
+        self.begin_action(pick_and_run, "action flow")
+
+    def begin_action(self, body: Callable[[ClusterActions], Awaitable[None]], what: str) -> None:
+        """Run one action's dialogue in a worker, never two at once, a failure told as a
+        notice: what every way into an action (a key, a runbook step) shares."""
+        app: Any = self
         actions = self.actions
         if actions is None:
             app.notify(
@@ -73,20 +94,9 @@ class ActionControls:
         async def run() -> None:
             self._action_busy = True
             try:
-                workloads = await actions.workloads()
-                if not workloads:
-                    app.notify("No Deployment or StatefulSet found to act on.", severity="warning")
-                    return
-                target = workloads[0]
-                if len(workloads) > 1:
-                    # Never a default target when there is a choice: the user names it.
-                    picked = await app.push_screen_wait(WorkloadPicker(verb, workloads))
-                    if picked is None:
-                        return
-                    target = picked
-                await flow(actions, target)
+                await body(actions)
             except Exception as error:
-                log.warning("action flow failed: %s", error)
+                log.warning("%s failed: %s", what, error)
                 app.notify(f"action failed: {error}", severity="error", timeout=15)
             finally:
                 self._action_busy = False

@@ -242,34 +242,17 @@ class RunbookControls:
         )
         if action is None or message.offer.refusal:
             return
-        actions = app.actions
-        if actions is None:
-            app.notify(
-                "No cluster actions here: the cluster is still connecting, or none is configured.",
-                severity="warning",
-            )
-            return
-        if app._action_busy:
-            app.notify("An action is already in progress.", severity="warning")
-            return
         request = action.as_request() if isinstance(action, ExternalCommand) else action
         # A program has no dry run: the preview says what runs and where it came from.
         source = self._runbook_match.runbook.name if self._runbook_match else ""
         preview = action.preview(source) if isinstance(action, ExternalCommand) else None
 
-        async def run() -> None:
-            app._action_busy = True
-            try:
-                ready = await self._runbook_request(actions, request)
-                if ready is not None:
-                    await app._confirm_and_apply(actions, ready, preview)
-            except Exception as error:
-                log.warning("runbook action failed: %s", error)
-                app.notify(f"action failed: {error}", severity="error", timeout=15)
-            finally:
-                app._action_busy = False
+        async def run(actions: Any) -> None:
+            ready = await self._runbook_request(actions, request)
+            if ready is not None:
+                await app._confirm_and_apply(actions, ready, preview)
 
-        app.run_worker(run(), group="actions", exclusive=True)
+        app.begin_action(run, "runbook action")
 
     async def _runbook_request(self, actions: Any, request: ActionRequest) -> ActionRequest | None:
         """The request as the keys would make it: the workload must be one this cockpit acts
