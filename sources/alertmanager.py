@@ -101,7 +101,6 @@ class AlertmanagerClient:
         base = split.url
         self.url = base
         self.timeout = timeout
-        self.bearer_token_env = bearer_token_env
         self.auth = HttpAuth(
             bearer_token_env, bearer_token_file, basic_auth, ca_file, insecure_skip_verify
         )
@@ -119,10 +118,9 @@ class AlertmanagerClient:
         )
 
     def __repr__(self) -> str:
-        # Header values and the token are deliberately absent: they are often secrets.
-        token = f", bearer_token_env={self.bearer_token_env!r}" if self.bearer_token_env else ""
+        # Header values and secrets are deliberately absent: HttpAuth names only where they live.
         headers = f", headers={list(self._header_names)!r}" if self._header_names else ""
-        return f"AlertmanagerClient({self.url!r}, timeout={self.timeout:g}{token}{headers})"
+        return f"AlertmanagerClient({self.url!r}, timeout={self.timeout:g}, {self.auth!r}{headers})"
 
     async def aclose(self) -> None:
         await self._http.aclose()

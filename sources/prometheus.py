@@ -79,7 +79,6 @@ class RangeResult:
 
 
 class PrometheusClient:
-    _setup_error = ""
     """One `httpx.AsyncClient` shared by every Prometheus panel (one connection pool).
 
     `url` may carry a path prefix (`http://host/prometheus`); API paths are appended to it.
@@ -102,13 +101,11 @@ class PrometheusClient:
         base = split.url
         self.url = base
         self.timeout = timeout
-        self.bearer_token_env = bearer_token_env
         self.auth = HttpAuth(
             bearer_token_env, bearer_token_file, basic_auth, ca_file, insecure_skip_verify
         )
         verify, self._setup_error = self.auth.verify()
         auth = self.auth.basic(split.auth)
-        self.tls_unverified = insecure_skip_verify
         self._header_names = tuple(sorted(headers or {}))
         self.where = split.where
         self._http = httpx.AsyncClient(
@@ -123,10 +120,9 @@ class PrometheusClient:
         self._users = 0
 
     def __repr__(self) -> str:
-        # Header values and the token are deliberately absent: they are often secrets.
-        token = f", bearer_token_env={self.bearer_token_env!r}" if self.bearer_token_env else ""
+        # Header values and secrets are deliberately absent: HttpAuth names only where they live.
         headers = f", headers={list(self._header_names)!r}" if self._header_names else ""
-        return f"PrometheusClient({self.url!r}, timeout={self.timeout:g}{token}{headers})"
+        return f"PrometheusClient({self.url!r}, timeout={self.timeout:g}, {self.auth!r}{headers})"
 
     # ---- sharing -----------------------------------------------------------------------------
 
