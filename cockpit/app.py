@@ -61,6 +61,62 @@ POD_FOLLOW_INTERVAL = 2.0
 RUNBOOKS_AFTER = 1.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
+# The footer shows bindings in this order and cuts what does not fit: at 80 columns the
+# "? Keys" hint comes first so it is never cut, then what an incident needs most.
+FOOTER_ORDER = (
+    "app.help",
+    "incident.note",
+    "action.scale",
+    "action.restart",
+    "action.rollback",
+    "incident.timeline",
+    "runbook.open",
+    "incident.status",
+    "incident.declare",
+    "refresh.pause",
+    "refresh.now",
+    "app.presenter",
+    "app.quit",
+)
+
+# What each key acts on, for the help screen: the footer has room for a word, help for a
+# phrase (at most 26 characters, so two columns of keys fit at 80x24 without scrolling).
+HELP_TEXT = {
+    "app.help": "This list of keys",
+    "incident.note": "Note to the timeline",
+    "incident.declare": "Declare an incident",
+    "incident.status": "Status update (+ status)",
+    "incident.timeline": "Timeline of the incident",
+    "incident.pick": "Switch or add incident",
+    "incident.phase": "Mark the incident phase",
+    "action.scale": "Scale a Deployment/STS",
+    "action.restart": "Restart a Deployment/STS",
+    "action.rollback": "Undo a Deployment rollout",
+    "runbook.open": "Runbook for the panel",
+    "refresh.pause": "Pause/resume refreshing",
+    "refresh.now": "Refresh every panel now",
+    "app.presenter": "Presenter view",
+    "app.theme": "Next theme",
+    "app.quit": "Quit",
+    "focus.next": "Next panel",
+    "focus.previous": "Previous panel",
+    "pods.filter": "Filter the pods",
+    "app.palette": "Command palette",
+    "app.palette_colon": "Command palette",
+}
+
+
+def footer_order(bindings: list[BindingType]) -> list[BindingType]:
+    """`bindings` sorted for the footer by `FOOTER_ORDER` (the rest keep their order, after)."""
+
+    def rank(binding: BindingType) -> int:
+        binding_id = binding.id if isinstance(binding, Binding) else None
+        if binding_id in FOOTER_ORDER:
+            return FOOTER_ORDER.index(binding_id)
+        return len(FOOTER_ORDER)
+
+    return sorted(bindings, key=rank)
+
 # The measure people watch per panel: the trend line and the presenter's big number show it.
 HEADLINE_KEY = {
     "latency": "p95",
@@ -106,27 +162,31 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("p", "toggle_pause", "Pause", id="refresh.pause"),
-        Binding("r", "refresh_now", "Refresh", id="refresh.now"),
-        Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
-        Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
-        *INCIDENT_BINDINGS,
-        *ACTION_BINDINGS,
-        *RUNBOOK_BINDINGS,
-        *PHASE_BINDINGS,
-        Binding("z", "presenter", "Presenter", id="app.presenter"),
-        Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        # Textual's ctrl+p, plus the k9s habit of `:` for the command line. (Declaring this
-        # replaces Textual's own palette binding, so both keys are listed here.)
-        Binding(
-            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
-        ),
-        # Not a priority binding: a `:` typed into a note must stay in the note.
-        Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = footer_order(
+        [
+            Binding("q", "quit", "Quit", id="app.quit"),
+            Binding("p", "toggle_pause", "Pause", id="refresh.pause"),
+            Binding("r", "refresh_now", "Refresh", id="refresh.now"),
+            Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
+            Binding(
+                "shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"
+            ),
+            *INCIDENT_BINDINGS,
+            *ACTION_BINDINGS,
+            *RUNBOOK_BINDINGS,
+            *PHASE_BINDINGS,
+            Binding("z", "presenter", "Presenter", id="app.presenter"),
+            Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
+            Binding("question_mark", "help", "Keys", id="app.help"),
+            # Textual's ctrl+p, plus the k9s habit of `:` for the command line. (Declaring
+            # this replaces Textual's own palette binding, so both keys are listed here.)
+            Binding(
+                "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+            ),
+            # Not a priority binding: a `:` typed into a note must stay in the note.
+            Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
+        ]
+    )
 
     def __init__(
         self,
@@ -618,7 +678,8 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             if not ours or binding.key in seen:
                 continue
             seen.add(binding.key)
-            keys.append((self.get_key_display(binding), binding.description or binding.action))
+            text = HELP_TEXT.get(binding.id or "") or binding.description or binding.action
+            keys.append((self.get_key_display(binding), text))
         self.push_screen(HelpScreen(keys))
 
     # ---- crashes ------------------------------------------------------------------------
