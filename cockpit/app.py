@@ -526,6 +526,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # Ages and the clock move every second even when no reading arrives: that is how a
         # panel turns visibly stale instead of showing a silent old number.
         self._render_all()
+        self.refresh_timeline_title()
 
     # ---- charts -------------------------------------------------------------------------
 
