@@ -22,12 +22,12 @@ from textual.message import Message
 from textual.screen import Screen
 
 from cockpit.action_flow import ACTION_BINDINGS, ActionControls
-from cockpit.breaches import BreachTracker
-from cockpit.incident import EventKind
+from cockpit.breaches import BreachTracker, SloChange, first_bad_at
 from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
 from cockpit.phase_ui import PHASE_BINDINGS, PhaseControls
+from cockpit.recorder import Recorder
 from cockpit.runbook_ui import RUNBOOK_BINDINGS, RunbookControls
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
@@ -60,6 +60,62 @@ PALETTE_IDS = {
 POD_FOLLOW_INTERVAL = 2.0
 RUNBOOKS_AFTER = 1.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
+
+# The footer shows bindings in this order and cuts what does not fit: at 80 columns the
+# "? Keys" hint comes first so it is never cut, then what an incident needs most.
+FOOTER_ORDER = (
+    "app.help",
+    "incident.note",
+    "action.scale",
+    "action.restart",
+    "action.rollback",
+    "incident.timeline",
+    "runbook.open",
+    "incident.status",
+    "incident.declare",
+    "refresh.pause",
+    "refresh.now",
+    "app.presenter",
+    "app.quit",
+)
+
+# What each key acts on, for the help screen: the footer has room for a word, help for a
+# phrase (at most 26 characters, so two columns of keys fit at 80x24 without scrolling).
+HELP_TEXT = {
+    "app.help": "This list of keys",
+    "incident.note": "Note to the timeline",
+    "incident.declare": "Declare an incident",
+    "incident.status": "Status update (+ status)",
+    "incident.timeline": "Timeline of the incident",
+    "incident.pick": "Switch or add incident",
+    "incident.phase": "Mark the incident phase",
+    "action.scale": "Scale a Deployment/STS",
+    "action.restart": "Restart a Deployment/STS",
+    "action.rollback": "Undo a Deployment rollout",
+    "runbook.open": "Runbook for the panel",
+    "refresh.pause": "Pause/resume refreshing",
+    "refresh.now": "Refresh every panel now",
+    "app.presenter": "Presenter view",
+    "app.theme": "Next theme",
+    "app.quit": "Quit",
+    "focus.next": "Next panel",
+    "focus.previous": "Previous panel",
+    "pods.filter": "Filter the pods",
+    "app.palette": "Command palette",
+    "app.palette_colon": "Command palette",
+}
+
+
+def footer_order(bindings: list[BindingType]) -> list[BindingType]:
+    """`bindings` sorted for the footer by `FOOTER_ORDER` (the rest keep their order, after)."""
+
+    def rank(binding: BindingType) -> int:
+        binding_id = binding.id if isinstance(binding, Binding) else None
+        if binding_id in FOOTER_ORDER:
+            return FOOTER_ORDER.index(binding_id)
+        return len(FOOTER_ORDER)
+
+    return sorted(bindings, key=rank)
 
 # The measure people watch per panel: the trend line and the presenter's big number show it.
 HEADLINE_KEY = {
@@ -106,27 +162,31 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("p", "toggle_pause", "Pause", id="refresh.pause"),
-        Binding("r", "refresh_now", "Refresh", id="refresh.now"),
-        Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
-        Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"),
-        *INCIDENT_BINDINGS,
-        *ACTION_BINDINGS,
-        *RUNBOOK_BINDINGS,
-        *PHASE_BINDINGS,
-        Binding("z", "presenter", "Presenter", id="app.presenter"),
-        Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        # Textual's ctrl+p, plus the k9s habit of `:` for the command line. (Declaring this
-        # replaces Textual's own palette binding, so both keys are listed here.)
-        Binding(
-            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
-        ),
-        # Not a priority binding: a `:` typed into a note must stay in the note.
-        Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = footer_order(
+        [
+            Binding("q", "quit", "Quit", id="app.quit"),
+            Binding("p", "toggle_pause", "Pause", id="refresh.pause"),
+            Binding("r", "refresh_now", "Refresh", id="refresh.now"),
+            Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
+            Binding(
+                "shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"
+            ),
+            *INCIDENT_BINDINGS,
+            *ACTION_BINDINGS,
+            *RUNBOOK_BINDINGS,
+            *PHASE_BINDINGS,
+            Binding("z", "presenter", "Presenter", id="app.presenter"),
+            Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
+            Binding("question_mark", "help", "Keys", id="app.help"),
+            # Textual's ctrl+p, plus the k9s habit of `:` for the command line. (Declaring
+            # this replaces Textual's own palette binding, so both keys are listed here.)
+            Binding(
+                "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+            ),
+            # Not a priority binding: a `:` typed into a note must stay in the note.
+            Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
+        ]
+    )
 
     def __init__(
         self,
@@ -160,6 +220,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             [(s.panel, s.title, s.measures) for s in runtime.specs if s.panel != "alerts"]
         )
         self._alerts_seen: tuple[FiringAlert, ...] | None = None
+        # The incident whose record the alerts were last reconciled with (see below).
+        self._alerts_reconciled_for: str | None = None
+        self._backfill_tasks: dict[str, asyncio.Task[None]] = {}
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
@@ -224,6 +287,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             if backfill is not None:
                 task = asyncio.create_task(self._backfill(spec.panel, backfill, spec.timeout))
                 self._backfills.add(task)
+                self._backfill_tasks[spec.panel] = task
                 task.add_done_callback(self._backfills.discard)
         self.scheduler.start()
         self.actions = self.source_set.actions
@@ -256,9 +320,24 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self._render_panel(state)
         change = self.breaches.feed(message.reading)
         if change is not None and self.recorder is not None:
-            self.write_in_background(self.recorder.record_slo(change), "an SLO change")
+            self.write_in_background(self._record_slo(change), "an SLO change")
         if message.reading.panel == "alerts":
             self._record_alert_changes(message.reading)
+
+    async def _record_slo(self, change: SloChange) -> None:
+        if change.breached:
+            # Date the breach by the data: the panel's history, once its backfill has come in
+            # (bounded by the backfill's own timeout), tells when the CRIT run really began.
+            pending = self._backfill_tasks.get(change.panel)
+            if pending is not None and not pending.done():
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(pending)
+            # The backfill's message may still be queued: its readings are read directly.
+            state = self.states[change.panel]
+            first = first_bad_at(state.recent_readings(), change.occurred_at)
+            change = replace(change, occurred_at=first)
+        if self.recorder is not None:
+            await self.recorder.record_slo(change)
 
     def _record_alert_changes(self, reading: Reading) -> None:
         # Only successful reads count: a failed one has no alerts and would "resolve" them all.
@@ -266,26 +345,76 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             return
         current = tuple(a for a in reading.detail if isinstance(a, FiringAlert))
         previous, self._alerts_seen = self._alerts_seen, current
-        # The first read is the baseline: what already fires is on the panel, and a restart
-        # of the cockpit must not record every alert as new again.
-        if previous is None or self.recorder is None:
+        recorder = self.recorder
+        if recorder is None or recorder.incident is None:
+            return
+        if self._alerts_reconciled_for != recorder.incident.id:
+            # First read for this incident (a start, a restart, a newly declared incident):
+            # compare with what the record last saw rather than with nothing, so a restart
+            # records no alert again and one that fired or resolved meanwhile is caught up.
+            self._alerts_reconciled_for = recorder.incident.id
+            self.write_in_background(
+                self._reconcile_alerts(recorder, previous or (), current, reading.observed_at),
+                "alerts",
+            )
+            return
+        if previous is None:
             return
         new, resolved = alert_changes(previous, current)
-        for alert, word in [*((a, "firing") for a in new), *((a, "resolved") for a in resolved)]:
-            text = f"Alert {word}: {alert.name} ({alert.severity})"
-            if alert.summary:
-                text += f" — {alert.summary}"
-            data = {
-                "state": word,
-                "alertname": alert.name,
-                "severity": alert.severity,
-                "fingerprint": alert.fingerprint,
-                "labels": dict(alert.labels),
-                "starts_at": alert.starts_at.isoformat(),
-            }
+        for alert in new:
             self.write_in_background(
-                self.recorder.record(EventKind.ALERT, text, "panel:alerts", data), "an alert"
+                self._record_alert(recorder, alert, "firing", alert.starts_at), "an alert"
             )
+        for alert in resolved:
+            self.write_in_background(
+                self._record_alert(recorder, alert, "resolved", reading.observed_at), "an alert"
+            )
+
+    async def _reconcile_alerts(
+        self,
+        recorder: Recorder,
+        seen_before: tuple[FiringAlert, ...],
+        current: tuple[FiringAlert, ...],
+        at: datetime,
+    ) -> None:
+        # Firing, as far as anyone knows: what the record last saw firing, plus what this
+        # cockpit saw before the incident was open to it. Whatever of that is not firing now
+        # resolved meanwhile; whatever fires now and is not in the record is new to it.
+        firing = await recorder.firing_alerts()
+        known = {a.fingerprint: a for a in (*seen_before, *current)}
+        for alert in (*seen_before, *current):
+            if alert.fingerprint not in firing:
+                await self._record_alert(recorder, alert, "firing", alert.starts_at)
+                firing.add(alert.fingerprint)
+        now_firing = {a.fingerprint for a in current}
+        for fingerprint in sorted(firing - now_firing):
+            alert = known.get(fingerprint)
+            if alert is not None:
+                await self._record_alert(recorder, alert, "resolved", at)
+            else:
+                await recorder.record_alert(
+                    "resolved",
+                    f"Alert resolved: {fingerprint} (not firing when the cockpit looked again)",
+                    {"state": "resolved", "fingerprint": fingerprint},
+                    at,
+                )
+
+    @staticmethod
+    async def _record_alert(
+        recorder: Recorder, alert: FiringAlert, word: str, at: datetime
+    ) -> None:
+        text = f"Alert {word}: {alert.name} ({alert.severity})"
+        if alert.summary:
+            text += f" — {alert.summary}"
+        data = {
+            "state": word,
+            "alertname": alert.name,
+            "severity": alert.severity,
+            "fingerprint": alert.fingerprint,
+            "labels": dict(alert.labels),
+            "starts_at": alert.starts_at.isoformat(),
+        }
+        await recorder.record_alert(word, text, data, at)
 
     def on_backfill_arrived(self, message: BackfillArrived) -> None:
         state = self.states.get(message.panel)
@@ -397,6 +526,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # Ages and the clock move every second even when no reading arrives: that is how a
         # panel turns visibly stale instead of showing a silent old number.
         self._render_all()
+        self.refresh_timeline_title()
 
     # ---- charts -------------------------------------------------------------------------
 
@@ -549,7 +679,8 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             if not ours or binding.key in seen:
                 continue
             seen.add(binding.key)
-            keys.append((self.get_key_display(binding), binding.description or binding.action))
+            text = HELP_TEXT.get(binding.id or "") or binding.description or binding.action
+            keys.append((self.get_key_display(binding), text))
         self.push_screen(HelpScreen(keys))
 
     # ---- crashes ------------------------------------------------------------------------

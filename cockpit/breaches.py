@@ -8,7 +8,10 @@ around its threshold must not write ten breach/recovery pairs. So:
 - a recovery needs the panel below CRIT for `recover_after` seconds *and* `confirm_readings`
   readings; it is dated at the first good reading of that run;
 - error, stale and unknown readings neither confirm nor clear anything: a source that cannot be
-  read says nothing about the SLO.
+  read says nothing about the SLO;
+- a cockpit started while the SLO is already broken confirms the breach only after it starts,
+  but the record must say when the data went bad: `first_bad_at` walks the panel's history
+  (backfilled from the source's range API) back over the unbroken run of CRIT samples.
 
 Pure Python: the app feeds readings in and writes what comes out to the timeline.
 """
@@ -58,6 +61,20 @@ def describe_values(measures: Iterable[Measure], values: dict[str, float], only_
         bound = format_threshold(m.unit, m.threshold.crit)
         parts.append(f"{m.label} {format_value(m.unit, value)} (SLO {bound})")
     return ", ".join(parts)
+
+
+def first_bad_at(readings: Sequence[Reading], confirmed_from: datetime) -> datetime:
+    """The first sample of the unbroken CRIT run that ends in the breach confirmed from
+    `confirmed_from`: history readings (oldest first) are walked back from there, and the run
+    ends at the first one that is not CRIT. `confirmed_from` when history has nothing older."""
+    first = confirmed_from
+    for reading in reversed(readings):
+        if reading.observed_at >= confirmed_from:
+            continue
+        if reading.status is not Status.CRIT:
+            break
+        first = reading.observed_at
+    return first
 
 
 class BreachTracker:

@@ -283,7 +283,9 @@ class IncidentControls(App[None]):
 
     # ---- the timeline screen ------------------------------------------------------------
 
-    def refresh_timeline_view(self) -> None:
+    def refresh_timeline_title(self) -> None:
+        """The timeline screen's incident line, with its T+ clock: every second, like the
+        dashboard's header, so the clock on screen never stands still."""
         screen = self.timeline_screen
         if screen is None or not screen.is_attached:
             return
@@ -291,6 +293,13 @@ class IncidentControls(App[None]):
         incident = recorder.incident if recorder else None
         elapsed = (self.now() - incident.started_at).total_seconds() if incident else None
         screen.show_incident(incident, elapsed)
+
+    def refresh_timeline_view(self) -> None:
+        screen = self.timeline_screen
+        if screen is None or not screen.is_attached:
+            return
+        self.refresh_timeline_title()
+        recorder = self.recorder
         if recorder is None:
             return
         kind, search = screen.kind, screen.search

@@ -55,7 +55,7 @@ class NotesApp(IncidentControls):
         self.install_signal_handlers()
         self.timeline_screen = TimelineScreen(standalone=True)
         self.push_screen(self.timeline_screen)
-        self.set_interval(1.0, self.refresh_title, name="clock")
+        self.set_interval(1.0, self.refresh_timeline_title, name="clock")
         task = asyncio.create_task(self._open())
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
@@ -71,14 +71,6 @@ class NotesApp(IncidentControls):
         except Exception as error:
             self.notify(str(error), severity="error", timeout=15)
         self.timeline_changed()
-
-    def refresh_title(self) -> None:
-        screen = self.timeline_screen
-        recorder = self.recorder
-        if screen is None or recorder is None or recorder.incident is None:
-            return
-        incident = recorder.incident
-        screen.show_incident(incident, (self.now() - incident.started_at).total_seconds())
 
     async def on_unmount(self) -> None:
         await self.close_timeline()

@@ -115,7 +115,8 @@ def derive_marks(
 ) -> list[PhaseMark]:
     """When each phase began, in time order. `detected_at` is the first breach or alert;
     `active_at` is the incident leaving status triage; a hand mark replaces the derived
-    mark of its phase (the earliest hand mark per phase counts)."""
+    mark of its phase (the earliest hand mark per phase counts) and outranks derived marks of
+    earlier phases that come after it."""
     derived: dict[Phase, datetime] = {}
     if detected_at is not None and utc(detected_at) < utc(started_at):
         derived[Phase.DETECT] = detected_at
@@ -132,7 +133,15 @@ def derive_marks(
     for mark in manual:
         if mark.phase not in hand or mark.at < hand[mark.phase]:
             hand[mark.phase] = mark.at
-    marks = [PhaseMark(p, t, "derived") for p, t in derived.items() if p not in hand]
+    # A derived mark never takes the phase back behind a hand mark made before it: once the
+    # person on call says "communicate", a scale that follows is part of that phase, not a
+    # return to mitigation.
+    marks = [
+        PhaseMark(p, t, "derived")
+        for p, t in derived.items()
+        if p not in hand
+        and not any(hp.order >= p.order and ht <= t for hp, ht in hand.items())
+    ]
     marks += [PhaseMark(p, t, "manual") for p, t in hand.items()]
     # Equal times (declared and acted in the same second) keep the phases in their order.
     return sorted(marks, key=lambda m: (m.at, m.phase.order))

@@ -168,17 +168,60 @@ class Recorder:
     # ---- what the cockpit writes by itself ------------------------------------------------
 
     async def record_slo(self, change: SloChange) -> Event | None:
+        """A breach or recovery, once per incident: however many cockpits watch the incident
+        and however often they start, the record holds one entry per change of state. The
+        cockpit is the actor (it saw it, nobody did it); who was watching is the observer."""
         if self.incident is None:
             return None
-        return await self.timeline.add_event(
+        state = "breached" if change.breached else "recovered"
+        return await self.timeline.add_state_event(
             self.incident.id,
             EventKind.SLO,
             change.text,
-            self.actor,
+            self.source,
             f"panel:{change.panel}",
-            data={"panel": change.panel, "breached": change.breached, "values": change.values},
+            state_key=f"slo:{change.panel}",
+            state=state,
+            data={
+                "panel": change.panel,
+                "breached": change.breached,
+                "values": change.values,
+                "observer": self.actor,
+            },
             occurred_at=change.occurred_at,
         )
+
+    async def record_alert(
+        self, state: str, text: str, data: Mapping[str, Any], occurred_at: datetime
+    ) -> Event | None:
+        """An alert firing or resolved (`state`), once per incident per alert, dated as the
+        alert says (its startsAt), attributed to the cockpit like every automatic entry."""
+        if self.incident is None:
+            return None
+        return await self.timeline.add_state_event(
+            self.incident.id,
+            EventKind.ALERT,
+            text,
+            self.source,
+            "panel:alerts",
+            state_key=f"alert:{data.get('fingerprint', '')}",
+            state=state,
+            data={**data, "observer": self.actor},
+            occurred_at=occurred_at,
+        )
+
+    async def firing_alerts(self) -> set[str]:
+        """Fingerprints of the alerts the incident's record last saw firing (and not since
+        resolved): the baseline a cockpit starts from, whoever recorded them."""
+        if self.incident is None:
+            return set()
+        return {
+            key.removeprefix("alert:")
+            for key, state in (
+                await self.timeline.latest_states(self.incident.id, "alert:")
+            ).items()
+            if state == "firing"
+        }
 
     async def record_action(
         self, phase: str, text: str, data: Mapping[str, Any] | None = None

@@ -1,4 +1,4 @@
-"""Runs every source on its own task: interval, per-read timeout, backoff with jitter.
+"""Runs every source on its own task: interval, per-read timeout, jittered retries.
 
 A source that hangs or raises only ever affects its own panel: each read runs as a separate task
 that the runner abandons (cancels, without waiting) at the timeout, so even a read that ignores
@@ -19,21 +19,19 @@ from cockpit.sources.base import Clock, Source, utc_now
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 300.0
-
-
-def backoff_delay(
-    interval: float, failures: int, rng: random.Random, cap: float = MAX_BACKOFF
-) -> float:
+def retry_delay(interval: float, failures: int, rng: random.Random) -> float:
     """Delay before the next read after `failures` consecutive failures.
 
-    Exponential from one interval, capped, with "equal jitter" (half fixed, half random) so a
-    fleet of cockpits does not hammer a recovering server in lockstep.
+    Never longer than one interval: a source that comes back must show on its panel within
+    one interval of its return, and a cockpit that retries at its interval asks no more of a
+    struggling server than it did while the server was healthy (the in-flight guard keeps a
+    hanging read from piling up). What a failure changes is the jitter: retries land anywhere
+    in the second half of the interval, so cockpits that failed together do not retry in
+    lockstep.
     """
     if failures <= 0:
         return interval
-    base = min(cap, interval * 2 ** min(failures, 16))
-    return base / 2 + rng.uniform(0, base / 2)
+    return interval / 2 + rng.uniform(0, interval / 2)
 
 
 @dataclass(slots=True)
@@ -139,11 +137,11 @@ class SourceRunner:
                 self.deliver(reading)
             except Exception:
                 log.exception("delivering a reading of %s failed", self.panel)
-            # A watched source reconnects with its own backoff and its read is only a snapshot:
-            # polling it at the plain interval costs nothing and shows its recovery at once.
+            # A watched source reconnects by itself and its read is only a snapshot: polling it
+            # at the plain interval costs nothing and shows its recovery at once.
             watched = getattr(self.source, "watched", False)
             failures = 0 if watched else self.stats.consecutive_failures
-            delay = backoff_delay(self.interval, failures, self.rng)
+            delay = retry_delay(self.interval, failures, self.rng)
             self.stats.next_delay = delay
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

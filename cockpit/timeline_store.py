@@ -781,6 +781,65 @@ class Timeline:
             incident_id, EventKind.NOTE, text, actor, source, data, occurred_at
         )
 
+    async def add_state_event(
+        self,
+        incident_id: str,
+        kind: EventKind | str,
+        text: str,
+        actor: str,
+        source: str,
+        *,
+        state_key: str,
+        state: str,
+        data: Mapping[str, Any] | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Event | None:
+        """Append an event that reports a state (an SLO breached or recovered, an alert firing
+        or resolved) only if it changes what the incident's record already says for
+        `state_key`; None when the record already says `state`, or says something newer.
+
+        The check and the insert are one IMMEDIATE transaction, so any number of cockpits (and
+        every restart of one) watching the same incident through the same file record each
+        change once: the first to see it writes it, the others find it there."""
+        event = self._make_event(
+            incident_id,
+            kind,
+            text,
+            actor,
+            source,
+            {**(data or {}), "state_key": state_key, "state": state},
+            occurred_at,
+        )
+        async with self._write(durable=event.kind in DURABLE_KINDS) as db:
+            cursor = await db.execute(
+                "SELECT json_extract(data, '$.state'), occurred_at FROM events"
+                " WHERE incident_id = ? AND json_extract(data, '$.state_key') = ?"
+                " ORDER BY occurred_at DESC, seq DESC LIMIT 1",
+                (incident_id, state_key),
+            )
+            row = await cursor.fetchone()
+            # Already said, or older news than what the record already says (a cockpit that
+            # confirms a breach late must not reopen one another cockpit saw recover).
+            if row is not None and (row[0] == state or format_utc(event.occurred_at) < row[1]):
+                return None
+            await self._insert_event(db, event)
+        return event
+
+    async def latest_states(self, incident_id: str, prefix: str) -> dict[str, str]:
+        """The newest state recorded by `add_state_event` for every key starting with
+        `prefix` in one incident."""
+        rows = await self._read(
+            "SELECT key, json_extract(data, '$.state') AS state FROM ("
+            " SELECT json_extract(data, '$.state_key') AS key, data, seq,"
+            " row_number() OVER (PARTITION BY json_extract(data, '$.state_key')"
+            " ORDER BY seq DESC) AS newest"
+            " FROM events WHERE incident_id = ?"
+            " AND substr(json_extract(data, '$.state_key'), 1, ?) = ?"
+            ") WHERE newest = 1",
+            (incident_id, len(prefix), prefix),
+        )
+        return {row["key"]: row["state"] for row in rows}
+
     async def _head(self, uuid: str) -> Event:
         rows = await self._read(
             f"SELECT e.*, {_HEAD} AS is_head FROM events AS e WHERE e.uuid = ?", (uuid,)

@@ -11,13 +11,29 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+COLUMN = 37  # two columns side by side in the 78-column box, at 80x24
+
+
+def _entry(key: str, description: str, key_width: int) -> Content:
+    room = COLUMN - key_width - 2
+    if len(description) > room:
+        description = description[: room - 1] + "…"
+    return Content.assemble(
+        (f"{key:>{key_width}}", "bold $accent"), "  ", f"{description:<{room}}"
+    )
+
 
 def bindings_table(bindings: list[tuple[str, str]]) -> Content:
-    lines = [Content.styled("Keys", "bold"), Content("")]
-    width = max((len(k) for k, _ in bindings), default=4)
-    for key, description in bindings:
-        lines.append(Content.assemble((f"{key:>{width}}", "bold $accent"), "  ", description))
-    lines += [Content(""), Content.styled("esc or ? closes this help", "$text-muted")]
+    """Keys and what they act on, in two columns (read down the left, then the right)."""
+    width = min(9, max((len(k) for k, _ in bindings), default=4))
+    entries = [_entry(key[:width], description, width) for key, description in bindings]
+    half = (len(entries) + 1) // 2
+    left, right = entries[:half], entries[half:]
+    lines = [Content.styled("Keys", "bold")]
+    for index, entry in enumerate(left):
+        other = right[index] if index < len(right) else Content("")
+        lines.append(Content.assemble(entry, "  ", other))
+    lines.append(Content.styled("esc or ? closes this help", "$text-muted"))
     return Content("\n").join(lines)
 
 

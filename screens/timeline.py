@@ -139,6 +139,16 @@ class TimelineScreen(Screen[None]):
 
     # ---- keys ---------------------------------------------------------------------------
 
+    @on(DataTable.RowSelected, "#timeline-table")
+    def _open_entry(self, message: DataTable.RowSelected) -> None:
+        # Enter on a row: the entry in full (the row shows one line of it).
+        from cockpit.screens.event_detail import EventDetailScreen
+
+        message.stop()
+        event = self.selected_event()
+        if event is not None:
+            self.app.push_screen(EventDetailScreen(event))
+
     def action_back(self) -> None:
         if self.search_input.has_class("-open"):
             self._close_search()
@@ -187,7 +197,7 @@ class TimelineScreen(Screen[None]):
         kind = self.kind.value if self.kind else "all kinds"
         search = f' · search "{self.search}"' if self.search else ""
         self.filter_line.update(
-            f"{kind}{search} · f filter · / search · P pin · e edit · x delete · n note"
+            f"{kind}{search} · ⏎ open · f filter · / search · P pin · e edit · x delete · n note"
         )
 
 

@@ -51,7 +51,10 @@ async def test_demo_dashboard_shows_the_incident(clock: FakeClock, size: tuple[i
         assert "0s ago" in text
         # Nothing spills past the screen edge and the footer keys are there.
         assert all(len(line) <= size[0] for line in lines)
-        assert "Pause" in lines[-1] and "Quit" in lines[-1]
+        # At 80 columns the footer keeps the keys an incident needs, "? Keys" first.
+        footer = lines[-1]
+        assert footer.index("? Keys") < footer.index("n Note") < footer.index("s Scale")
+        assert "U Rollback" in footer
 
 
 async def test_numbers_turn_stale_when_the_source_goes_quiet(clock: FakeClock) -> None:
@@ -121,10 +124,13 @@ async def test_help_lists_the_live_keys(clock: FakeClock) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         text = screen_text(app)
-        assert "Keys" in text and "Pause" in text and "Refresh" in text
+        # Every key at 80x24 without scrolling, each saying what it acts on.
+        assert "Pause/resume refreshing" in text and "Refresh every panel now" in text
+        assert "Undo a Deployment rollout" in text and "Scale a Deployment/STS" in text
+        assert "Quit" in text and "closes this help" in text
         await pilot.press("escape")
         await pilot.pause()
-        assert "Keys" not in screen_text(app)
+        assert "closes this help" not in screen_text(app)
 
 
 class NeverAnswers:

@@ -54,6 +54,22 @@ def test_phases_follow_the_record() -> None:
     assert state.totals()[Phase.MITIGATE] == 28 * 60
 
 
+def test_a_hand_mark_is_not_undone_by_an_action_after_it() -> None:
+    # Marked COMMUNICATE by hand at +4 min, then a scale at +6 min: still communicating.
+    events = [
+        event(EventKind.SYSTEM, 4, phase_mark="communicate"),
+        event(EventKind.ACTION, 6, phase="intent"),
+    ]
+    record = marks_from_record(incident(), events)
+    state = phase_state(record.marks, DEFAULT_BOXES, at(7))  # type: ignore[arg-type]
+    assert state.current is not None and state.current.phase is Phase.COMMUNICATE
+    # A hand mark of an earlier phase, though, is the person moving back: it counts.
+    events.append(event(EventKind.SYSTEM, 8, phase_mark="mitigate"))
+    record = marks_from_record(incident(), events)
+    state = phase_state(record.marks, DEFAULT_BOXES, at(9))  # type: ignore[arg-type]
+    assert state.current is not None and state.current.phase is Phase.MITIGATE
+
+
 def test_an_overrun_is_a_word_and_logged_once() -> None:
     record = marks_from_record(incident(), [])
     boxes = resolve_boxes(DEFAULT_BOXES, {Phase.TRIAGE: 300.0}, {"triage": 240.0})

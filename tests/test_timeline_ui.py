@@ -103,15 +103,15 @@ async def test_status_reminder_counts_down_nags_and_resets(
         await store.start_incident("latency", 2, "ana@laptop")
     app = quiet_app(db, clock)
     async with app.run_test(size=(100, 24)) as pilot:
-        await wait_for(pilot, lambda: "upd 15:00" in screen_text(app))
+        await wait_for(pilot, lambda: "upd in 15m00s" in screen_text(app))
         clock.advance(16 * 60)
-        await wait_for(pilot, lambda: "UPDATE DUE +1:00" in screen_text(app))
+        await wait_for(pilot, lambda: "UPDATE DUE +1m00s" in screen_text(app))
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, StatusForm))
         app.screen.query_one("#status", Select).value = "mitigated"
         await pilot.press(*"rolled back; p95 back under 300 ms", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, StatusForm))
-        await wait_for(pilot, lambda: "upd 15:00" in screen_text(app))
+        await wait_for(pilot, lambda: "upd in 15m00s" in screen_text(app))
         assert "MITIGATED" in screen_text(app).splitlines()[0]
     assert rows(db, "SELECT status, mitigated_at FROM incidents") == [
         ("mitigated", "2026-11-24T14:18:00.000000Z")

@@ -33,7 +33,8 @@ async def test_presenter_view_fits_80x24_with_the_five_numbers_and_the_timeline(
         await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
         await wait_for(pilot, lambda: "CRIT" in screen_text(app))
         await pilot.press("z")
-        await wait_for(pilot, lambda: "Latency: SLO breached" in screen_text(app))
+        # The newest entries: the alerts already firing, recorded on the cockpit's first look.
+        await wait_for(pilot, lambda: "Alert firing: CheckoutHighErrorRate" in screen_text(app))
         assert isinstance(app.screen, PresenterScreen)
         text = screen_text(app)
         for title in ("Pods", "Latency", "Error rate", "Queue depth", "Backup freshness"):
@@ -156,8 +157,13 @@ async def test_alerts_firing_and_resolving_are_recorded(clock: FakeClock, tmp_pa
             ),
         )
     texts = [t for (t,) in _rows(db, "SELECT text FROM events WHERE kind = 'alert'")]
-    # The baseline (alerts already firing at start) is not recorded as new.
-    assert not any(t.startswith("Alert firing: CheckoutHighErrorRate") for t in texts)
+    # Firing once (dated at the alert's startsAt), resolved once: the record has both ends.
+    assert [t for t in texts if "CheckoutHighErrorRate" in t] == [
+        "Alert firing: CheckoutHighErrorRate (critical) — checkout: 66.3% of requests fail "
+        "(> 5% for 2m)",
+        "Alert resolved: CheckoutHighErrorRate (critical) — checkout: 66.3% of requests fail "
+        "(> 5% for 2m)",
+    ]
 
 
 def _rows(db: Path, sql: str) -> list[tuple[str]]:

@@ -53,15 +53,20 @@ def render_header(info: HeaderInfo, width: int = 200) -> Content:
 
 
 def reminder_badge(due_in: float) -> Content:
-    """The status-update countdown; once due it nags in reverse video with how late it is."""
+    """The status-update countdown; once due it nags in reverse video with how late it is.
+    Written as a duration (`upd in 12m30s`), never `12:30`, which beside the UTC clock reads
+    as a time of day."""
     if due_in > 0:
-        return Content.styled(f"upd {_minutes(due_in)}", "$text-muted")
-    return Content.styled(f" UPDATE DUE +{_minutes(-due_in)} ", "reverse bold $warning")
+        return Content.styled(f"upd in {countdown(due_in)}", "$text-muted")
+    return Content.styled(f" UPDATE DUE +{countdown(-due_in)} ", "reverse bold $warning")
 
 
-def _minutes(seconds: float) -> str:
+def countdown(seconds: float) -> str:
+    """`12m30s`, `1h05m`: a duration, in the units a person says it in."""
     whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
+    if whole >= 3600:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    return f"{whole // 60}m{whole % 60:02d}s"
 
 
 def _ellipsize(text: str, room: int) -> str:
