@@ -292,7 +292,7 @@ async def test_kubeconfig_without_current_context(tmp_path: Path, clock: FakeClo
     config.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": []}))
     reading = await read(source(config, clock))
     assert reading.error is not None
-    assert reading.error.startswith("cannot load kubeconfig")
+    assert reading.error.startswith(f"kubeconfig {config} defines no contexts")
 
 
 def test_importing_the_source_does_not_import_kubernetes() -> None:
