@@ -180,7 +180,9 @@ def _kubectl(words: Sequence[str], namespace: str, context: str) -> ActionReques
         # The same names the API server and the keys accept; anything else stays a command.
         kind, name = names.workload_ref(ref)
         names.namespace(ns)
-        if ctx:
+        # Given, even empty, it must be a real name: `--context ""` would act on whatever
+        # context is current, which is not what the runbook says.
+        if "context" in flags or ctx:
             names.context_name(ctx)
     except names.InvalidName:
         return None
@@ -225,8 +227,8 @@ def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand
     if (
         not _RELEASE.match(release)
         or not revision_text.isdigit()
-        or not _valid(names.namespace, ns)
-        or not _valid(names.context_name, ctx)
+        or not _valid(names.namespace, ns, given="--namespace" in flags)
+        or not _valid(names.context_name, ctx, given="--kube-context" in flags)
         or ("--history-max" in flags and not flags["--history-max"].isdigit())
         or ("--timeout" in flags and not re.fullmatch(r"(\d+(ms|s|m|h))+", flags["--timeout"]))
     ):
@@ -247,10 +249,10 @@ def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand
     return ExternalCommand(tuple(argv), Verb.ROLLBACK, release, ns, ctx, revision)
 
 
-def _valid(check: Callable[[str], str], value: str) -> bool:
-    """An optional value (empty: not given) that, when given, passes `check`."""
+def _valid(check: Callable[[str], str], value: str, *, given: bool) -> bool:
+    """An optional value that, when given (even empty) or filled in, passes `check`."""
     try:
-        return not value or bool(check(value))
+        return not (value or given) or bool(check(value))
     except names.InvalidName:
         return False
 
