@@ -432,6 +432,11 @@ KUBECTL_CASES = [
                  ["rollout", "undo", "deployment/web", "--to-revision=9"], id="undo-unknown"),
     pytest.param(1, ["rollback", "deploy/web"], ["rollout", "undo", "deployment/web"],
                  id="undo-no-history"),
+    # The server's own Status, not a guess at a missing namespace.
+    pytest.param(3, ["rollback", "deploy/nosuch"], ["rollout", "undo", "deployment/nosuch"],
+                 id="undo-missing"),
+    pytest.param(3, ["restart", "deploy/nosuch"], ["rollout", "restart", "deployment/nosuch"],
+                 id="restart-missing"),
 ]  # fmt: skip
 
 
@@ -498,6 +503,24 @@ def test_dry_run_says_what_kubectls_server_dry_run_says(
         assert result.exit_code == done.returncode == 0, (result.output, done.stderr)
         assert result.stdout.splitlines()[-1] == done.stdout.strip()
         assert cluster_state(mine) == before == cluster_state(other)
+
+
+def test_a_missing_deployment_is_named_from_the_servers_status(cluster: Cluster) -> None:
+    """`kubectl scale` only says "no objects passed to scale" here; the cockpit says what the
+    server said, as kubectl prints a Status (`kubectl get` against the same server)."""
+    kubectl = require_tool("kubectl")
+    result = cockpit(cluster, "scale", "deploy/nosuch", "3", "--yes")
+    no_traceback(result)
+    assert result.exit_code == 1
+    said = 'Error from server (NotFound): deployments.apps "nosuch" not found'
+    assert result.stderr.splitlines()[-1] == said
+    assert 'namespace "shop"' not in result.stderr
+    theirs = subprocess.run(
+        [kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", "shop", "get", "deploy/nosuch"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert theirs.stderr.strip() == said
+    assert cluster.writes() == [] and cluster.dry_runs() == []
 
 
 # ---- usage and config errors: exit 2, one line -------------------------------------------------
