@@ -214,6 +214,10 @@ def _parse(where: str, text: str) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        if isinstance(error, yaml.reader.ReaderError):
+            char = error.character
+            code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+            at = f" (U+{code:04X} at offset {error.position})"
         problem = getattr(error, "problem", None) or getattr(error, "reason", None)
         words = terminal_safe(" ".join(str(problem or type(error).__name__).split()))
         raise KubeconfigError(f"{where} is not valid YAML: {words}{at}") from None

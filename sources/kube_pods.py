@@ -311,19 +311,31 @@ class KubernetesPods:
         and naming a usable context. Blocking (reads the file); `KubeError` in one line.
         None when no kubeconfig exists (then only in-cluster credentials can serve)."""
         self._check_names()
+        paths = self._kubeconfig_paths()
         try:
-            kubeconfig = read_kubeconfig(self._kubeconfig_paths())
+            kubeconfig = read_kubeconfig(paths)
             if kubeconfig is not None:
                 kubeconfig.context(self.context)
         except KubeconfigError as error:
             raise KubeError(error.message) from None
+        # In-cluster credentials only when no kubeconfig was named: a named but missing file
+        # is a mistake to report, not a reason to quietly talk to whatever cluster we run in.
+        if kubeconfig is None and (
+            self.kubeconfig is not None or not os.environ.get("KUBERNETES_SERVICE_HOST")
+        ):
+            looked = ", ".join(terminal_safe(str(p)) for p in paths)
+            raise KubeError(
+                f"no kubeconfig found (looked in {looked}) and not running inside a "
+                "cluster; set KUBECONFIG or create one with your cluster's login command"
+            )
         return kubeconfig
 
     def _client(self) -> Any:
-        # Asked on every request, not only the first: the namespace is a plain attribute.
-        kubeconfig = self.check_config() if self._core is None else self._check_names()
         if self._core is not None:
+            # Asked on every request, not only the first: the namespace is a plain attribute.
+            self._check_names()
             return self._core
+        kubeconfig = self.check_config()
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
@@ -339,25 +351,17 @@ class KubernetesPods:
                     # Never write refreshed credentials back into the user's kubeconfig.
                     persist_config=False,
                 )
-            elif self.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-                # Only when no kubeconfig was named: a named but missing file is a mistake to
-                # report, not a reason to quietly talk to whatever cluster we run in.
-                config.load_incluster_config(client_configuration=configuration)
             else:
-                looked = ", ".join(terminal_safe(str(p)) for p in self._kubeconfig_paths())
-                raise KubeError(
-                    f"no kubeconfig found (looked in {looked}) and not running inside a "
-                    "cluster; set KUBECONFIG or create one with your cluster's login command"
-                )
+                config.load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
             where = f"context {quoted(self.context)}" if self.context else "kubeconfig"
-            raise KubeError(f"cannot load {where}: {_clip(str(exc))}") from None
+            raise KubeError(f"cannot load {where}: {_server_text(str(exc))}") from None
         except (KeyError, TypeError, ValueError, OSError) as exc:
             # The file was checked above; what is left is the library's view of a field we
             # do not read ourselves (a certificate path, an exec plugin's settings).
             files = kubeconfig.where if kubeconfig is not None else "in-cluster config"
             raise KubeError(
-                f"cannot load kubeconfig {files}: {type(exc).__name__}: {_clip(str(exc))}"
+                f"cannot load kubeconfig {files}: {type(exc).__name__}: {_server_text(str(exc))}"
             ) from None
         # Fail fast and let the scheduler's next poll be the retry: urllib3's own retries would
         # multiply the timeout and hide what happened.
