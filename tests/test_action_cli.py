@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -374,6 +375,10 @@ def test_rollback_with_a_configured_command_runs_it_and_records_it(cluster: Clus
     assert result.exit_code == 0, result.output
     assert result.stdout == "Rollback was a success! web\n"
     assert [text for _, text, *_ in recorded(cluster.db)][1] == "Done: Rollback was a success! web"
+    # The headline keeps the command's own letters (no lower-casing of `Rollback`).
+    assert dry.stdout.splitlines()[0] == (
+        f"Rollback deployment/web with `{shlex.join([sys.executable, '-c', script, 'web'])}`"
+    )
     refused = cockpit(cluster, *args, "--yes", "--to-revision", "3")
     assert refused.exit_code == 2 and "--to-revision does not apply" in refused.stderr
     assert cluster.writes() == []
