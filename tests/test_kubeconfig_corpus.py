@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cockpit.cli import main
 from cockpit.safe_text import is_terminal_safe
@@ -139,3 +141,63 @@ def test_the_first_current_context_wins_as_in_kubectl(
     kubeconfig = read_kubeconfig([one, tmp_path / "missing", two])
     assert kubeconfig is not None
     assert kubeconfig.context().name == context
+
+
+# ---- whatever the file holds ----------------------------------------------------------------
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20)
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                ["clusters", "contexts", "users", "current-context", "name", "cluster",
+                 "context", "user", "server", "namespace", "token", "x"]
+            ),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=30,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_DOCUMENTS)
+def test_any_yaml_structure_is_read_or_refused_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory, document: object
+) -> None:
+    import yaml
+
+    from cockpit.sources.kube_config import KubeconfigError, read_kubeconfig
+
+    path = tmp_path_factory.mktemp("kc") / "config"
+    path.write_text(yaml.safe_dump(document))
+    try:
+        kubeconfig = read_kubeconfig([path])
+        if kubeconfig is not None:
+            kubeconfig.context()
+    except KubeconfigError as error:
+        assert error.message.startswith(f"kubeconfig {path}")
+        assert "\n" not in error.message and is_terminal_safe(error.message)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.binary(max_size=400))
+def test_any_bytes_are_read_or_refused_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory, raw: bytes
+) -> None:
+    from cockpit.sources.kube_config import KubeconfigError, read_kubeconfig
+
+    path = tmp_path_factory.mktemp("kc") / "config"
+    path.write_bytes(raw)
+    try:
+        kubeconfig = read_kubeconfig([path])
+        if kubeconfig is not None:
+            kubeconfig.context()
+    except KubeconfigError as error:
+        assert error.message.startswith(f"kubeconfig {path}")
+        assert "\n" not in error.message and is_terminal_safe(error.message)
