@@ -22,6 +22,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from cockpit import names
 from cockpit.action_plan import ActionRequest, Verb
 from cockpit.config import (
     ENV_CONFIG,
@@ -33,6 +34,8 @@ from cockpit.config import (
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+# How kubectl introduces an error the API server reported in a Status (and so do we).
+SERVER_ERROR = "Error from server ("
 ENV_ACTOR = "COCKPIT_ACTOR"
 EPILOG = (
     "Previewed by a server-side dry run, then asked (a production context wants the name "
@@ -42,36 +45,14 @@ EPILOG = (
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# kubectl's spellings of the two workload kinds: singular, plural, short name, with the group
-# and with the group's version (`deployments.v1.apps`).
-_KIND_WORDS = {
-    "deployment": ("deployment", "deployments", "deploy"),
-    "statefulset": ("statefulset", "statefulsets", "sts"),
-}
-KINDS = {
-    spelling: kind
-    for kind, words in _KIND_WORDS.items()
-    for word in words
-    for spelling in (word, f"{word}.apps", f"{word}.v1.apps")
-}
-
-
-def parse_target(text: str) -> tuple[str, str]:
-    """`deploy/web`, `deployments/web`, `deployment.apps/web` → ("deployment", "web")."""
-    kind_text, slash, name = text.partition("/")
-    kind = KINDS.get(kind_text.strip().lower())
-    if not slash or not name or "/" in name:
-        raise click.BadParameter(f"expected KIND/NAME like deployment/web, found {text!r}")
-    if kind is None:
-        raise click.BadParameter(
-            f"unknown kind {kind_text!r}: use deployment/NAME (or deploy/, deployments/, "
-            "deployment.apps/)"
-        )
-    return kind, name.strip()
-
 
 def _target(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, str]:
-    return parse_target(value)
+    """`deploy/web`, `deployments/web`, `deployment.apps/web` → ("deployment", "web"), with
+    the name checked as the API server would check it (`cockpit.names`)."""
+    try:
+        return names.workload_ref(value)
+    except names.InvalidName as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def action_options(func: F) -> F:
@@ -162,7 +143,11 @@ def _fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
 
 
 def error_line(message: str) -> None:
-    """One line on stderr, kubectl's way; an adapter's message may already say `error:`."""
+    """One line on stderr, kubectl's way; an adapter's message may already say `error:`, and
+    the API server's own refusals read as kubectl prints them (`Error from server (…): …`)."""
+    if message.startswith(SERVER_ERROR):
+        click.echo(message, err=True)
+        return
     click.echo(f"error: {message.removeprefix('error: ')}", err=True)
 
 
@@ -187,6 +172,7 @@ def _invocation(ctx: click.Context, local: dict[str, Any]) -> Invocation:
             EXIT_USAGE,
         )
     opts = {**group, **{k: v for k, v in local.items() if v is not None}}
+    _check_names(opts)
     config, path = _config(opts.get("config_path"))
     from cockpit.wiring import Runtime
 
@@ -206,6 +192,23 @@ def _invocation(ctx: click.Context, local: dict[str, Any]) -> Invocation:
         wait=bool(opts.get("wait")),
         actor=opts.get("actor") or config.timeline.actor,
     )
+
+
+def _check_names(opts: dict[str, Any]) -> None:
+    """-n and --context as the API server and kubeconfig would take them, before anything
+    is read or sent; the message names the option and the rule."""
+    checks = (
+        ("-n/--namespace", "namespace", names.namespace),
+        ("--context", "context", names.context_name),
+    )
+    for flag, key, check in checks:
+        value = opts.get(key)
+        if value is None:
+            continue
+        try:
+            check(value)
+        except names.InvalidName as error:
+            _fail(f"{flag}: {error}", EXIT_USAGE)
 
 
 def stdin_is_terminal() -> bool:
@@ -301,10 +304,17 @@ def _request(inv: Invocation, verb: Verb, target: tuple[str, str], **extra: Any)
 
 def _act(inv: Invocation, request: ActionRequest) -> None:
     from cockpit.logs import setup_logging
+    from cockpit.sources.kube_pods import KubeError
     from cockpit.wiring import build_cluster_actions
 
     setup_logging(debug=inv.runtime.debug)
     actions = build_cluster_actions(inv.runtime, inv.namespace)
+    try:
+        # The kubeconfig, the context and the namespace it settles on, checked before the
+        # preview: a broken file or a refused name is one line and nothing is sent.
+        actions.pods.check_config()
+    except KubeError as error:
+        _fail(error.message, EXIT_USAGE)
     request = replace(request, namespace=actions.pods.namespace)
     from cockpit.action_console import run_steps
 

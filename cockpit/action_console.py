@@ -159,8 +159,10 @@ def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
 def render_preview(preview: ActionPreview, context: str, production: bool) -> str:
     """What the dashboard's confirmation shows, as lines."""
     r = preview.request
+    described = r.describe()
     lines = [
-        r.describe().capitalize(),
+        # Only the first letter: `capitalize()` would lower-case the rest (a command's words).
+        described[:1].upper() + described[1:],
         f"  context    {context or '(current context)'}{'  PRODUCTION' if production else ''}",
         f"  namespace  {r.namespace}",
         f"  object     {r.kind}.apps/{r.name}",

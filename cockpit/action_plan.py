@@ -15,6 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from cockpit import names
+from cockpit.safe_text import quoted
+
 
 class Verb(StrEnum):
     SCALE = "scale"
@@ -91,6 +94,22 @@ class ActionRequest:
     to_revision: int = 0  # rollback: 0 means the previous revision
     # A configured command (e.g. helm rollback) instead of the Kubernetes API; an argv list.
     command: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every way into an action (keys, command line, runbook steps) builds one of these, so
+        # a name the API server would refuse stops here, before anything is sent: the client
+        # joins names into URL paths, and `.` or `..` would reach a different object.
+        # An empty namespace is one not settled yet (the adapter's) or a program's own.
+        if self.kind not in names.WORKLOAD_KINDS.values():
+            raise names.InvalidName(
+                f"unknown kind {quoted(self.kind)}: the cockpit acts on "
+                "deployments and statefulsets"
+            )
+        names.object_name(self.kind, self.name)
+        if self.namespace:
+            names.namespace(self.namespace)
+        if self.context:
+            names.context_name(self.context)
 
     def describe(self) -> str:
         target = f"{self.kind}/{self.name}"
@@ -185,8 +204,7 @@ def rollout_status(workload: Workload) -> RolloutStatus:
     if workload.total > workload.updated:
         return RolloutStatus(
             False,
-            f"{waiting}{workload.total - workload.updated} old replicas are pending "
-            "termination...",
+            f"{waiting}{workload.total - workload.updated} old replicas are pending termination...",
         )
     if workload.available < workload.updated:
         return RolloutStatus(

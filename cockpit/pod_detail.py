@@ -3,6 +3,9 @@ state and last termination (reason, exit code, when), recent events, the last lo
 
 `from_json` reads the API's JSON (pods and core/v1 Events, raw dicts); the demo builds the same
 data from its simulation. Pure Python: sources fetch, screens render.
+
+Everything here comes from the cluster (names, reasons, event messages, log lines), so it is
+made terminal-safe once, here, before any screen can show it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.podstatus import pod_row
+from cockpit.safe_text import terminal_safe
 from cockpit.units import short_age
 
 LOG_LINES = 50
@@ -92,12 +96,12 @@ def from_json(
     for cs in status.get("containerStatuses") or []:
         containers.append(
             ContainerDetail(
-                name=cs.get("name", "?"),
-                image=cs.get("image") or images.get(cs.get("name"), ""),
+                name=_safe(cs.get("name", "?")),
+                image=_safe(cs.get("image") or images.get(cs.get("name"), "")),
                 ready=bool(cs.get("ready")),
                 restarts=int(cs.get("restartCount") or 0),
-                state=_state_text(cs.get("state")),
-                last_state=_state_text(cs.get("lastState")),
+                state=_safe(_state_text(cs.get("state"))),
+                last_state=_safe(_state_text(cs.get("lastState"))),
             )
         )
     lines = []
@@ -111,24 +115,29 @@ def from_json(
         lines.append(
             EventLine(
                 age=age,
-                type=event.get("type", ""),
-                reason=event.get("reason", ""),
-                obj=f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
-                message=str(event.get("message", "")).strip(),
+                type=_safe(event.get("type", "")),
+                reason=_safe(event.get("reason", "")),
+                obj=_safe(f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}"),
+                message=_safe(str(event.get("message", "")).strip()),
                 count=int(event.get("count") or 1),
             )
         )
     row = pod_row(dict(pod), now)
     return PodDetail(
-        name=meta.get("name", "?"),
-        namespace=meta.get("namespace", ""),
-        status=row.status,
-        node=spec.get("nodeName", "") or "<none>",
+        name=_safe(meta.get("name", "?")),
+        namespace=_safe(meta.get("namespace", "")),
+        status=_safe(row.status),
+        node=_safe(spec.get("nodeName", "") or "<none>"),
         containers=tuple(containers),
         events=tuple(lines),
-        logs=tuple(logs.splitlines()[-LOG_LINES:]),
+        # One entry per line already; tabs kept, every other control character shown.
+        logs=tuple(terminal_safe(line, multiline=True) for line in logs.splitlines()[-LOG_LINES:]),
         problems=tuple(problems),
     )
+
+
+def _safe(value: Any) -> str:
+    return terminal_safe(str(value))
 
 
 def _event_time(event: Mapping[str, Any]) -> str:

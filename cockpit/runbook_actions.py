@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from cockpit import names
 from cockpit.action_plan import ActionPreview, ActionRequest, Verb
 from cockpit.runbook_commands import SHELL_OPERATOR
 from cockpit.runbook_text import PLACEHOLDER, split_argv, wordset
@@ -56,16 +57,8 @@ class ExternalCommand:
         )
 
 
-_KINDS = {
-    "deployment": "deployment",
-    "deployments": "deployment",
-    "deploy": "deployment",
-    "statefulset": "statefulset",
-    "statefulsets": "statefulset",
-    "sts": "statefulset",
-}
-_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A helm release name (helm's own rule, not an object of the API server).
+_RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$")
 # The flags that take a value, each under the name the action reads it by.
 _KUBECTL_VALUE_FLAGS = {
     "-n": "namespace",
@@ -83,13 +76,6 @@ _HELM_VALUE_FLAGS_BY_NAME = {
     "-n": "--namespace",
     **{name: name for name in ("--namespace", "--kube-context", *_HELM_VALUE_FLAGS)},
 }
-
-
-def _kind(word: str) -> str | None:
-    base = word.lower().split(".", 1)
-    if len(base) == 2 and not base[1].startswith("apps"):
-        return None  # deployment.extensions and friends: not what the cockpit acts on
-    return _KINDS.get(base[0])
 
 
 def _flags(
@@ -183,14 +169,22 @@ def _kubectl(words: Sequence[str], namespace: str, context: str) -> ActionReques
     else:
         return None
     if len(rest) == 1 and "/" in rest[0]:
-        kind_word, _, name = rest[0].partition("/")
+        ref = rest[0]
     elif len(rest) == 2 and "/" not in rest[0]:
-        kind_word, name = rest
+        ref = "/".join(rest)
     else:
         return None  # several objects, or none: not one action
-    kind = _kind(kind_word)
     ns = flags.get("namespace", namespace)
-    if kind is None or not _DNS_NAME.match(name) or not _DNS_LABEL.match(ns or ""):
+    ctx = flags.get("context", context)
+    try:
+        # The same names the API server and the keys accept; anything else stays a command.
+        kind, name = names.workload_ref(ref)
+        names.namespace(ns)
+        # Given, even empty, it must be a real name: `--context ""` would act on whatever
+        # context is current, which is not what the runbook says.
+        if "context" in flags or ctx:
+            names.context_name(ctx)
+    except names.InvalidName:
         return None
     allowed = {
         Verb.SCALE: {"namespace", "context", "replicas", "current_replicas", "timeout"},
@@ -212,7 +206,7 @@ def _kubectl(words: Sequence[str], namespace: str, context: str) -> ActionReques
         kind,
         name,
         ns,
-        context=flags.get("context", context),
+        context=ctx,
         replicas=replicas,
         current_replicas=current,
         to_revision=revision,
@@ -231,9 +225,10 @@ def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand
     ns = flags.get("--namespace", namespace)
     ctx = flags.get("--kube-context", context)
     if (
-        not _DNS_LABEL.match(release)
+        not _RELEASE.match(release)
         or not revision_text.isdigit()
-        or (ns and not _DNS_LABEL.match(ns))
+        or not _valid(names.namespace, ns, given="--namespace" in flags)
+        or not _valid(names.context_name, ctx, given="--kube-context" in flags)
         or ("--history-max" in flags and not flags["--history-max"].isdigit())
         or ("--timeout" in flags and not re.fullmatch(r"(\d+(ms|s|m|h))+", flags["--timeout"]))
     ):
@@ -252,6 +247,14 @@ def _helm(words: Sequence[str], namespace: str, context: str) -> ExternalCommand
         elif flag in _HELM_VALUE_FLAGS:
             argv.append(f"{flag}={flags[flag]}")
     return ExternalCommand(tuple(argv), Verb.ROLLBACK, release, ns, ctx, revision)
+
+
+def _valid(check: Callable[[str], str], value: str, *, given: bool) -> bool:
+    """An optional value that, when given (even empty) or filled in, passes `check`."""
+    try:
+        return not (value or given) or bool(check(value))
+    except names.InvalidName:
+        return False
 
 
 def action_mismatch(request: ActionRequest, *, context: str, namespace: str) -> str | None:

@@ -31,7 +31,7 @@ from cockpit.action_plan import (
     Verb,
     Workload,
 )
-from cockpit.sources.kube_pods import KubeError, KubernetesPods
+from cockpit.sources.kube_pods import KubeError, KubernetesPods, checked_name
 from cockpit.sources.kube_rollback import (
     RevisionEntry,
     RollbackPlan,
@@ -95,6 +95,7 @@ class KubeActions:
         """`kubectl rollout history`: oldest first, the Deployment's own revision marked."""
         if kind != "deployment":
             return []
+        checked_name(kind, name)
         deployment, entries = await asyncio.to_thread(self._revisions, name)
         current = revision_of(deployment)
         return [
@@ -239,6 +240,8 @@ class KubeActions:
         return (("restartedAt", "-", "now (pod template annotation)"),)
 
     def _object(self, kind: str, name: str) -> Mapping[str, Any]:
+        # Every preview and apply reads the object first: the last guard on its name.
+        checked_name(kind, name)
         return self._json(
             lambda apps: getattr(apps, f"read_namespaced_{_API[kind]}")(
                 name, self.pods.namespace, _preload_content=False,

@@ -34,12 +34,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cockpit import names
 from cockpit.action_plan import rollout_status
 from cockpit.model import Measure, PodList, PodRow, Reading, WorkloadRow, evaluate
 from cockpit.pod_detail import LOG_LINES, PodDetail
 from cockpit.pod_detail import from_json as pod_detail_from_json
 from cockpit.podstatus import is_completed, pod_row
+from cockpit.safe_text import quoted, terminal_safe
 from cockpit.sources.base import Clock, utc_now
+from cockpit.sources.kube_config import (
+    ContextEntry,
+    Kubeconfig,
+    KubeconfigError,
+    read_kubeconfig,
+)
 from cockpit.sources.kube_watch import Reflector, WatchFailure, WatchTiming
 from cockpit.sources.kube_workload import workload_of
 
@@ -53,6 +61,15 @@ MESSAGE_LIMIT = 300
 class KubeError(WatchFailure):
     """A failure already worded for the panel; `code` is the HTTP status when the API server
     answered, else 0."""
+
+
+def checked_name(kind: str, name: str) -> str:
+    """`name` if the API server would accept it for `kind`, else a `KubeError` naming the rule:
+    the adapter's last guard before a name becomes part of a request path."""
+    try:
+        return names.object_name(kind, name)
+    except names.InvalidName as error:
+        raise KubeError(str(error)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,47 +305,64 @@ class KubernetesPods:
             self._apps_api = client.AppsV1Api(self._api_client)
         return self._apps_api
 
+    def check_config(self) -> Kubeconfig | None:
+        """What every request goes through first: the namespace, label selector and context
+        as the API server and kubeconfig would take them, and the kubeconfig itself readable
+        and naming a usable context. Blocking (reads the file); `KubeError` in one line.
+        None when no kubeconfig exists (then only in-cluster credentials can serve)."""
+        self._check_names()
+        paths = self._kubeconfig_paths()
+        try:
+            kubeconfig = read_kubeconfig(paths)
+            if kubeconfig is not None:
+                kubeconfig.context(self.context)
+        except KubeconfigError as error:
+            raise KubeError(error.message) from None
+        # In-cluster credentials only when no kubeconfig was named: a named but missing file
+        # is a mistake to report, not a reason to quietly talk to whatever cluster we run in.
+        if kubeconfig is None and (
+            self.kubeconfig is not None or not os.environ.get("KUBERNETES_SERVICE_HOST")
+        ):
+            looked = ", ".join(terminal_safe(str(p)) for p in paths)
+            raise KubeError(
+                f"no kubeconfig found (looked in {looked}) and not running inside a "
+                "cluster; set KUBECONFIG or create one with your cluster's login command"
+            )
+        return kubeconfig
+
     def _client(self) -> Any:
         if self._core is not None:
+            # Asked on every request, not only the first: the namespace is a plain attribute.
+            self._check_names()
             return self._core
-        import yaml
+        kubeconfig = self.check_config()
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
         configuration = client.Configuration()
-        paths = self._kubeconfig_paths()
-        existing = [p for p in paths if p.is_file()]
         try:
-            if existing:
-                config_file = os.pathsep.join(str(p) for p in existing)
-                self._check_context(config, config_file)
+            if kubeconfig is not None:
                 config.load_kube_config(
-                    config_file=config_file,
-                    context=self.context or None,
+                    config_file=os.pathsep.join(str(p) for p in kubeconfig.files),
+                    # Resolved as kubectl does (the first current-context wins), not as the
+                    # library would (the last one).
+                    context=kubeconfig.context(self.context).name,
                     client_configuration=configuration,
                     # Never write refreshed credentials back into the user's kubeconfig.
                     persist_config=False,
                 )
-            elif self.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-                # Only when no kubeconfig was named: a named but missing file is a mistake to
-                # report, not a reason to quietly talk to whatever cluster we run in.
-                config.load_incluster_config(client_configuration=configuration)
             else:
-                looked = ", ".join(str(p) for p in paths)
-                raise KubeError(
-                    f"no kubeconfig found (looked in {looked}) and not running inside a "
-                    "cluster; set KUBECONFIG or create one with your cluster's login command"
-                )
+                config.load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
-            where = f"context {self.context!r}" if self.context else "kubeconfig"
-            raise KubeError(f"cannot load {where}: {_clip(str(exc))}") from None
-        except yaml.YAMLError as exc:
-            # A hand-edited kubeconfig with a typo: name the file and the place, in one line.
-            mark = getattr(exc, "problem_mark", None)
-            at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            problem = getattr(exc, "problem", None) or type(exc).__name__
-            files = ", ".join(str(p) for p in existing)
-            raise KubeError(f"kubeconfig {files} is not valid YAML: {problem}{at}") from None
+            where = f"context {quoted(self.context)}" if self.context else "kubeconfig"
+            raise KubeError(f"cannot load {where}: {_server_text(str(exc))}") from None
+        except (KeyError, TypeError, ValueError, OSError) as exc:
+            # The file was checked above; what is left is the library's view of a field we
+            # do not read ourselves (a certificate path, an exec plugin's settings).
+            files = kubeconfig.where if kubeconfig is not None else "in-cluster config"
+            raise KubeError(
+                f"cannot load kubeconfig {files}: {type(exc).__name__}: {_server_text(str(exc))}"
+            ) from None
         # Fail fast and let the scheduler's next poll be the retry: urllib3's own retries would
         # multiply the timeout and hide what happened.
         configuration.retries = False
@@ -336,6 +370,16 @@ class KubernetesPods:
         self._api_client = client.ApiClient(configuration=configuration)
         self._core = client.CoreV1Api(self._api_client)
         return self._core
+
+    def _check_names(self) -> None:
+        try:
+            names.namespace(self.namespace)
+            if self.selector:
+                names.check_label_selector(self.selector)
+            if self.context:
+                names.context_name(self.context)
+        except names.InvalidName as error:
+            raise KubeError(str(error)) from None
 
     def _kubeconfig_paths(self) -> list[Path]:
         # Read KUBECONFIG now rather than using the client's default, which it fixes at import.
@@ -347,43 +391,23 @@ class KubernetesPods:
         "" when no kubeconfig says. Blocking (reads the file); safety checks need the real name."""
         if self.context:
             return self.context
-        return str(self._kubeconfig_context().get("name") or "")
+        entry = self._kubeconfig_context()
+        return entry.name if entry is not None else ""
 
     def context_namespace(self) -> str:
         """The namespace the context names in the kubeconfig (kubectl's default for -n); ""
         when it names none. Blocking (reads the file)."""
-        entry = self._kubeconfig_context(self.context).get("context") or {}
-        return str(entry.get("namespace") or "")
+        entry = self._kubeconfig_context(self.context)
+        return entry.namespace if entry is not None else ""
 
-    def _kubeconfig_context(self, name: str = "") -> Mapping[str, Any]:
-        """The named context's kubeconfig entry, else the current one; {} if none is found."""
-        from kubernetes import config
-
-        existing = [str(p) for p in self._kubeconfig_paths() if p.is_file()]
-        if not existing:
-            return {}
+    def _kubeconfig_context(self, name: str = "") -> ContextEntry | None:
+        """The named context's kubeconfig entry, else the current one; None if there is none
+        (`check_config` says why, before any request)."""
         try:
-            contexts, active = config.list_kube_config_contexts(os.pathsep.join(existing))
-        except Exception:
-            return {}  # the client will explain what is wrong with the file
-        if name:
-            return next((c for c in contexts or [] if c.get("name") == name), {})
-        return active or {}
-
-    def _check_context(self, config: Any, config_file: str) -> None:
-        if not self.context:
-            return
-        try:
-            contexts, _ = config.list_kube_config_contexts(config_file)
-        except Exception:
-            return  # the loader will explain what is wrong with the file
-        names = sorted(str(c.get("name")) for c in contexts or [])
-        if self.context not in names:
-            known = ", ".join(names) if names else "none"
-            raise KubeError(
-                f'context "{self.context}" not found in kubeconfig {config_file} '
-                f"(contexts: {known}); fix [cockpit].context or --context"
-            )
+            kubeconfig = read_kubeconfig(self._kubeconfig_paths())
+            return kubeconfig.context(name) if kubeconfig is not None else None
+        except KubeconfigError:
+            return None
 
     def _list(self, core: Any) -> tuple[list[Mapping[str, Any]], str]:
         response = self._call(
@@ -409,6 +433,7 @@ class KubernetesPods:
         return [p for p in items if isinstance(p, dict)], str(metadata.get("resourceVersion", ""))
 
     def _detail_blocking(self, name: str, now: datetime) -> PodDetail:
+        checked_name("pod", name)
         with self._lock:
             core = self._client()
         raw = self._call(
@@ -496,15 +521,18 @@ class KubernetesPods:
     # ---- messages -------------------------------------------------------------------------------
 
     def _api_message(self, exc: Any, verb: str, what: str = "pods") -> str:
+        """The API server's answer in words. What failed is taken from its `Status` (reason,
+        details, message), never guessed from the request: a 404 names the namespace only when
+        the Status says a namespace is what is missing."""
         code = int(exc.status or 0)
         status = _status_body(exc.body)
-        server_says = _clip(str(status.get("message") or exc.reason or ""))
+        server_says = _server_text(str(status.get("message") or exc.reason or ""))
         where = self.server
         if code == 0:
             # The client wraps TLS failures as status 0 with the SSL error text as the reason.
             return f"TLS error talking to {where}: {_tls_reason(str(exc.reason or ''))}"
         if code == 401:
-            who = f'context "{self.context}"' if self.context else "the current context"
+            who = f"context {quoted(self.context)}" if self.context else "the current context"
             return (
                 f"credentials rejected by {where} (401 Unauthorized): the token or certificate "
                 f"of {who} is expired or wrong; log in again"
@@ -520,15 +548,19 @@ class KubernetesPods:
                 )
             else:
                 # A write: name the resource the server refused (e.g. deployments.apps).
-                details = status.get("details") or {}
-                kind = str(details.get("kind") or what)
-                group = str(details.get("group") or "")
+                details = _details(status)
+                kind = _server_text(str(details.get("kind") or what))
+                group = _server_text(str(details.get("group") or ""))
                 resource = f"{kind}.{group}" if group else kind
                 refused = f'cannot {verb} {resource} in namespace "{self.namespace}"'
             return f"forbidden: {refused}" + (f" ({server_says})" if server_says else "")
+        details = _details(status)
+        if code == 404 and details.get("kind") == "namespaces":
+            missing = _server_text(str(details.get("name") or self.namespace))
+            return f'namespace "{missing}" not found on {where}'
+        if 400 <= code < 500 and status.get("message"):
+            return server_error(status)
         if code == 404:
-            if verb == "get" or _status_kind(status) == "namespaces":
-                return f'namespace "{self.namespace}" not found on {where}'
             return f"not found on {where}: {server_says or f'no {what} API at this URL'}"
         answered = f"API server {where} answered {code} {exc.reason or ''}".rstrip()
         return answered + (f": {server_says}" if server_says else "")
@@ -645,9 +677,21 @@ def _status_body(body: object) -> Mapping[str, Any]:
     return parsed if isinstance(parsed, dict) and parsed.get("kind") == "Status" else {}
 
 
-def _status_kind(status: Mapping[str, Any]) -> str:
+def _details(status: Mapping[str, Any]) -> Mapping[str, Any]:
     details = status.get("details")
-    return str(details.get("kind", "")) if isinstance(details, dict) else ""
+    return details if isinstance(details, dict) else {}
+
+
+def server_error(status: Mapping[str, Any]) -> str:
+    """A `Status` as kubectl prints it: `Error from server (NotFound): deployments.apps "x" not
+    found`. The server's words are outside text: clipped and made terminal-safe."""
+    reason = _server_text(str(status.get("reason") or ""))
+    message = _server_text(str(status.get("message") or ""))
+    return f"Error from server ({reason}): {message}" if reason else f"Error from server: {message}"
+
+
+def _server_text(text: str) -> str:
+    return terminal_safe(_clip(text))
 
 
 def _clip(text: str) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from cockpit.safe_text import terminal_safe
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -251,7 +253,8 @@ class Reflector(Generic[T]):
             raise WatchFailure(f"watch of {self.name}: event without an object")
         if kind == "ERROR":
             code = int(obj.get("code") or 0)
-            message = str(obj.get("message") or obj.get("reason") or "error event")
+            # The server's words are outside text: never raw on a terminal.
+            message = terminal_safe(str(obj.get("message") or obj.get("reason") or "error event"))
             raise WatchFailure(f"watch of {self.name}: {message}", code)
         version = str((obj.get("metadata") or {}).get("resourceVersion") or "")
         if kind != "BOOKMARK":

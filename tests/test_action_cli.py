@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -146,8 +147,10 @@ def test_a_configured_namespace_wins_over_the_kubeconfigs(cluster: Cluster) -> N
     result = cockpit(cluster, "scale", "deploy/web", "2", "--yes", "--config", str(config))
     assert result.exit_code == 1
     assert "  namespace  staging" in result.stderr
-    assert result.stderr.splitlines()[-1].startswith("error: ")
-    assert "not found" in result.stderr.splitlines()[-1]
+    # The server's own Status: the Deployment is what is missing, not the namespace.
+    assert result.stderr.splitlines()[-1] == (
+        'Error from server (NotFound): deployments.apps "web" not found'
+    )
     assert cluster.writes() == []
 
 
@@ -372,6 +375,10 @@ def test_rollback_with_a_configured_command_runs_it_and_records_it(cluster: Clus
     assert result.exit_code == 0, result.output
     assert result.stdout == "Rollback was a success! web\n"
     assert [text for _, text, *_ in recorded(cluster.db)][1] == "Done: Rollback was a success! web"
+    # The headline keeps the command's own letters (no lower-casing of `Rollback`).
+    assert dry.stdout.splitlines()[0] == (
+        f"Rollback deployment/web with `{shlex.join([sys.executable, '-c', script, 'web'])}`"
+    )
     refused = cockpit(cluster, *args, "--yes", "--to-revision", "3")
     assert refused.exit_code == 2 and "--to-revision does not apply" in refused.stderr
     assert cluster.writes() == []
@@ -430,6 +437,11 @@ KUBECTL_CASES = [
                  ["rollout", "undo", "deployment/web", "--to-revision=9"], id="undo-unknown"),
     pytest.param(1, ["rollback", "deploy/web"], ["rollout", "undo", "deployment/web"],
                  id="undo-no-history"),
+    # The server's own Status, not a guess at a missing namespace.
+    pytest.param(3, ["rollback", "deploy/nosuch"], ["rollout", "undo", "deployment/nosuch"],
+                 id="undo-missing"),
+    pytest.param(3, ["restart", "deploy/nosuch"], ["rollout", "restart", "deployment/nosuch"],
+                 id="restart-missing"),
 ]  # fmt: skip
 
 
@@ -498,13 +510,31 @@ def test_dry_run_says_what_kubectls_server_dry_run_says(
         assert cluster_state(mine) == before == cluster_state(other)
 
 
+def test_a_missing_deployment_is_named_from_the_servers_status(cluster: Cluster) -> None:
+    """`kubectl scale` only says "no objects passed to scale" here; the cockpit says what the
+    server said, as kubectl prints a Status (`kubectl get` against the same server)."""
+    kubectl = require_tool("kubectl")
+    result = cockpit(cluster, "scale", "deploy/nosuch", "3", "--yes")
+    no_traceback(result)
+    assert result.exit_code == 1
+    said = 'Error from server (NotFound): deployments.apps "nosuch" not found'
+    assert result.stderr.splitlines()[-1] == said
+    assert 'namespace "shop"' not in result.stderr
+    theirs = subprocess.run(
+        [kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", "shop", "get", "deploy/nosuch"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert theirs.stderr.strip() == said
+    assert cluster.writes() == [] and cluster.dry_runs() == []
+
+
 # ---- usage and config errors: exit 2, one line -------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["scale", "pod/web", "2"], "unknown kind 'pod'"),
+        (["scale", "pod/web", "2"], 'unknown kind "pod"'),
         (["scale", "web", "2"], "expected KIND/NAME like deployment/web"),
         (["scale", "deploy/web", "many"], "'many' is not a valid integer"),
         (["restart", "deploy/web", "--config", "/nonexistent/cockpit.toml"], "file not found"),
@@ -543,8 +573,10 @@ def test_a_statefulset_rollback_is_refused_in_one_line(cluster: Cluster) -> None
 def test_an_unknown_context_is_named_in_one_line(cluster: Cluster) -> None:
     result = cockpit(cluster, "restart", "deploy/web", "--context", "prod", "-n", "shop", "-y")
     no_traceback(result)
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1].startswith('error: context "prod" not found')
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'error: context "prod" not found in kubeconfig {cluster.kubeconfig} (contexts: fake)\n'
+    )
     assert cluster.server.requests == []
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 from cockpit.action_plan import ActionRequest, ActionResult, ReadOnlyError, Verb
 from cockpit.config import PodsPanel, panel_measures
 from cockpit.sources.kube_actions import RESTARTED_AT, KubeActions
-from cockpit.sources.kube_pods import KubernetesPods
+from cockpit.sources.kube_pods import KubeError, KubernetesPods
 from cockpit.sources.kube_rollback import semantic
 from tests.conftest import require_tool
 from tests.fakekube import FakeKube
@@ -324,6 +325,30 @@ async def test_history_lists_what_kubectl_rollout_history_lists(
     ]
 
 
+async def test_reads_of_a_missing_deployment_say_what_the_server_said_like_kubectl(
+    servers: tuple[FakeKube, FakeKube, Path, Path],
+) -> None:
+    """History, preview and apply of a Deployment that is not there: the Status's words
+    (`deployments.apps "nosuch" not found`), never a guessed missing namespace."""
+    ours, _, our_config, _ = servers
+    deploy_history(ours, 2)
+    said = 'Error from server (NotFound): deployments.apps "nosuch" not found'
+    adapter = actions(our_config)
+    try:
+        with pytest.raises(KubeError) as error:
+            await adapter.history("deployment", "nosuch")
+        missing = ActionRequest(Verb.SCALE, "deployment", "nosuch", "shop", replicas=2)
+        preview = await adapter.preview(missing)
+        result = await adapter.apply(missing)
+    finally:
+        await adapter.pods.aclose()
+    assert error.value.message == said and error.value.code == 404
+    assert not preview.ok and preview.message == said
+    assert not result.ok and result.message == said
+    done = await asyncio.to_thread(kubectl, our_config, "rollout", "history", "deploy/nosuch")
+    assert done.stderr.strip() == said
+
+
 async def test_undo_preview_shows_the_image_change_and_is_a_dry_run(
     servers: tuple[FakeKube, FakeKube, Path, Path],
 ) -> None:
@@ -384,8 +409,9 @@ async def test_rollback_from_the_keyboard_picks_a_revision_and_records_it(
         await pilot.press("y")
         await wait_for(
             pilot,
-            lambda: deployment(ours)["spec"]["template"]["spec"]["containers"][0]["image"]
-            == "web:v2",
+            lambda: (
+                deployment(ours)["spec"]["template"]["spec"]["containers"][0]["image"] == "web:v2"
+            ),
         )
 
         def recorded() -> list[str]:
@@ -478,14 +504,21 @@ def statefulset(server: FakeKube) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("args", "mutation"),
     [
-        pytest.param(["scale", "statefulset/db", "--replicas=5", "--current-replicas=3"],
-                     ActionRequest(Verb.SCALE, "statefulset", "db", "shop", replicas=5,
-                                   current_replicas=3), id="scale"),
-        pytest.param(["scale", "statefulset/db", "--replicas=5", "--current-replicas=2"],
-                     ActionRequest(Verb.SCALE, "statefulset", "db", "shop", replicas=5,
-                                   current_replicas=2), id="scale-stale"),
-        pytest.param(["rollout", "restart", "statefulset/db"],
-                     ActionRequest(Verb.RESTART, "statefulset", "db", "shop"), id="restart"),
+        pytest.param(
+            ["scale", "statefulset/db", "--replicas=5", "--current-replicas=3"],
+            ActionRequest(Verb.SCALE, "statefulset", "db", "shop", replicas=5, current_replicas=3),
+            id="scale",
+        ),
+        pytest.param(
+            ["scale", "statefulset/db", "--replicas=5", "--current-replicas=2"],
+            ActionRequest(Verb.SCALE, "statefulset", "db", "shop", replicas=5, current_replicas=2),
+            id="scale-stale",
+        ),
+        pytest.param(
+            ["rollout", "restart", "statefulset/db"],
+            ActionRequest(Verb.RESTART, "statefulset", "db", "shop"),
+            id="restart",
+        ),
     ],
 )
 async def test_statefulset_actions_match_kubectl(

@@ -17,13 +17,17 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cockpit.config import PodsPanel, panel_measures
 from cockpit.model import PodList, Reading, Status
+from cockpit.safe_text import is_terminal_safe
 from cockpit.sources.kube_pods import KubernetesPods
 from tests.conftest import T0, FakeClock, require_tool
 from tests.fakekube import FakeKube, parse_selector, pod
@@ -292,7 +296,7 @@ async def test_kubeconfig_without_current_context(tmp_path: Path, clock: FakeClo
     config.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": []}))
     reading = await read(source(config, clock))
     assert reading.error is not None
-    assert reading.error.startswith("cannot load kubeconfig")
+    assert reading.error.startswith(f"kubeconfig {config} defines no contexts")
 
 
 def test_importing_the_source_does_not_import_kubernetes() -> None:
@@ -458,12 +462,14 @@ async def test_plain_http_to_a_tls_port_is_explained(
     )
 
 
-def deployment(name: str, *, replicas: int, updated: int, available: int, total: int,
-               deadline: bool = False) -> dict[str, object]:
+def deployment(
+    name: str, *, replicas: int, updated: int, available: int, total: int, deadline: bool = False
+) -> dict[str, object]:
     conditions = []
     if deadline:
-        conditions.append({"type": "Progressing", "status": "False",
-                           "reason": "ProgressDeadlineExceeded"})
+        conditions.append(
+            {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}
+        )
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -504,3 +510,45 @@ async def test_pods_still_show_when_deployments_are_forbidden(
     reading = await read(source(kubeconfig, clock))
     assert reading.error is None and isinstance(reading.detail, PodList)
     assert reading.detail.rows and reading.detail.workloads == ()
+
+
+# ---- the server's words -------------------------------------------------------------------------
+
+
+@dataclass
+class _ApiException:
+    """What the client raises for an HTTP error: the status, its reason phrase and the body."""
+
+    status: int
+    reason: str
+    body: bytes
+
+
+_TEXT = st.text(max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    code=st.sampled_from([400, 401, 403, 404, 409, 410, 422, 429, 500, 503]),
+    reason=_TEXT,
+    message=_TEXT,
+    kind=st.one_of(st.none(), st.sampled_from(["namespaces", "pods", "deployments"]), _TEXT),
+    name=_TEXT,
+    verb=st.sampled_from(["get", "list", "watch", "patch"]),
+)
+def test_any_status_becomes_one_terminal_safe_line_that_guesses_nothing(
+    code: int, reason: str, message: str, kind: str | None, name: str, verb: str
+) -> None:
+    status: dict[str, object] = {"kind": "Status", "code": code, "reason": reason}
+    status["message"] = message
+    if kind is not None:
+        status["details"] = {"kind": kind, "name": name}
+    src = source(None, FakeClock(), namespace="shop")
+    src.server = "https://api.example:6443"
+    said = src._api_message(_ApiException(code, "Phrase", json.dumps(status).encode()), verb)
+    assert said and "\n" not in said and is_terminal_safe(said)
+    # A namespace is named missing only when the Status says a namespace is what is missing.
+    if kind != "namespaces":
+        assert 'namespace "shop" not found' not in said
+    elif code == 404:
+        assert said.startswith('namespace "') and said.endswith("not found on " + src.server)

@@ -264,6 +264,20 @@ async def test_an_error_event_in_the_stream_is_named(kube: FakeKube, src: Kubern
     assert reading.error == "watch of pods: etcd cluster is unavailable"
 
 
+async def test_a_servers_words_in_the_stream_reach_the_panel_terminal_safe(
+    kube: FakeKube, src: KubernetesPods
+) -> None:
+    def hostile(request: ApiRequest) -> Response:
+        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                  "message": "\x1b]0;pwned\x07\x1b[2Jgone", "reason": "InternalError",
+                  "code": 500}  # fmt: skip
+        return Response(200, iter([json.dumps({"type": "ERROR", "object": status}).encode()]))
+
+    kube.handle("watch", "pods", "", hostile)
+    reading = await eventually(src, lambda r: r.error is not None)
+    assert reading.error == "watch of pods: \u241b]0;pwned\u2407\u241b[2Jgone"
+
+
 # ---- the fake server's watch on the wire ------------------------------------------------------
 
 

@@ -3,15 +3,22 @@ server through the real client, and on screen for the demo."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from cockpit.app import CockpitApp
 from cockpit.pod_detail import from_json
+from cockpit.safe_text import is_terminal_safe
 from cockpit.screens.pod_detail import PodDetailScreen
+from cockpit.sources.kube_pods import KubeError
 from cockpit.wiring import Runtime
-from tests.conftest import T0, FakeClock
-from tests.fakekube import rfc3339
+from tests.conftest import T0, FakeClock, require_tool
+from tests.fakekube import FakeKube, pod, rfc3339
 from tests.screen_text import screen_text, wait_for
 from tests.test_kube_pods import (  # the same fake cluster the pods tests use
     CREATED,
@@ -22,6 +29,28 @@ from tests.test_kube_pods import (  # the same fake cluster the pods tests use
 )
 
 __all__ = ["kube", "kubeconfig"]
+
+
+async def kubectl_says(
+    kubectl: str, kubeconfig: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """The real kubectl against the same fake server, in namespace shop."""
+    argv = [kubectl, "--kubeconfig", str(kubeconfig), "-n", "shop", *args]
+    return await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, timeout=60)
+
+
+def event(pod_name: str, reason: str, message: str) -> dict[str, Any]:
+    return {
+        "kind": "Event",
+        "apiVersion": "v1",
+        "metadata": {"name": f"{pod_name}.{reason.lower()}", "namespace": "shop"},
+        "involvedObject": {"kind": "Pod", "name": pod_name, "namespace": "shop"},
+        "reason": reason,
+        "message": message,
+        "type": "Normal",
+        "count": 1,
+        "lastTimestamp": rfc3339(T0 - timedelta(minutes=1)),
+    }
 
 
 def oom_pod() -> dict[str, object]:
@@ -80,9 +109,27 @@ def test_last_termination_events_and_logs_from_api_json() -> None:
     assert detail.logs == ("line 1", "line 2")
 
 
-async def test_detail_through_the_real_client_names_what_it_could_not_fetch(
-    kubeconfig: Path, clock: FakeClock
+async def test_detail_through_the_real_client_with_events_and_the_last_log_lines(
+    kube: FakeKube, kubeconfig: Path, clock: FakeClock
 ) -> None:
+    kube.logs[("shop", "web-b", "app")] = "".join(f"line {i}\n" for i in range(1, 81))
+    kube.add(event("web-b", "Pulled", 'Container image "web:v1" already present on machine'))
+    kube.add(event("web-a", "BackOff", "Back-off restarting failed container"))
+    src = source(kubeconfig, clock)
+    try:
+        detail = await src.pod_detail("web-b")
+    finally:
+        await src.aclose()
+    assert detail.problems == ()
+    assert detail.logs[0] == "line 31" and detail.logs[-1] == "line 80"  # kubectl's --tail
+    assert [(e.reason, e.obj) for e in detail.events] == [("Pulled", "pod/web-b")]
+
+
+async def test_a_log_that_cannot_be_had_is_told_in_the_servers_words_like_kubectl(
+    kube: FakeKube, kubeconfig: Path, clock: FakeClock
+) -> None:
+    """Not "namespace not found": the server said why there is no log, and so do we."""
+    kubectl = require_tool("kubectl")
     src = source(kubeconfig, clock)
     try:
         detail = await src.pod_detail("web-a")
@@ -91,10 +138,45 @@ async def test_detail_through_the_real_client_names_what_it_could_not_fetch(
     (container,) = detail.containers
     assert detail.name == "web-a" and detail.status == "CrashLoopBackOff"
     assert container.restarts == 4 and container.last_state.startswith("Terminated:")
-    # The fake server has no events or log endpoints: said, not hidden, and no crash.
-    assert any(p.startswith("logs:") for p in detail.problems)
+    theirs = await kubectl_says(kubectl, kubeconfig, "logs", "web-a", "--tail=50")
+    assert theirs.returncode != 0
+    said = (
+        'Error from server (BadRequest): container "app" in pod "web-a" is waiting to start: '
+        "CrashLoopBackOff"
+    )
+    assert detail.problems == (f"logs: {said}",)
+    assert theirs.stderr.strip() == said
     assert all(SECRET not in p for p in detail.problems)
 
+
+async def test_a_pod_that_is_gone_is_named_as_the_server_names_it(
+    kubeconfig: Path, clock: FakeClock
+) -> None:
+    kubectl = require_tool("kubectl")
+    src = source(kubeconfig, clock)
+    try:
+        with pytest.raises(KubeError) as gone:
+            await src.pod_detail("web-z")
+    finally:
+        await src.aclose()
+    theirs = await kubectl_says(kubectl, kubeconfig, "get", "pod", "web-z")
+    assert gone.value.message == 'Error from server (NotFound): pods "web-z" not found'
+    assert theirs.stderr.strip() == gone.value.message
+
+
+async def test_server_words_reach_the_screen_terminal_safe(
+    kube: FakeKube, kubeconfig: Path, clock: FakeClock
+) -> None:
+    hostile = "\x1b]0;pwned\x07\x1b[2J"
+    kube.add(pod("evil-0", namespace="shop", created=CREATED, waiting=hostile))
+    src = source(kubeconfig, clock)
+    try:
+        detail = await src.pod_detail("evil-0")
+    finally:
+        await src.aclose()
+    (problem,) = detail.problems
+    assert problem.startswith('logs: Error from server (BadRequest): container "app"')
+    assert is_terminal_safe(problem) and "\u241b]0;pwned\u2407\u241b[2J" in problem
 
 
 async def test_enter_on_a_pod_shows_why_it_crashes(clock: FakeClock, tmp_path: Path) -> None:

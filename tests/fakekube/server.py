@@ -176,6 +176,7 @@ RESOURCES: dict[tuple[str, str], ResourceType] = {
             categories=("all",),
             subresources=("status", "log"),
         ),
+        ResourceType("", "v1", "events", "Event", "event", True, short_names=("ev",)),
         ResourceType(
             "apps",
             "v1",
@@ -568,6 +569,12 @@ class FakeKube:
         self.token = token
         self.forbidden: list[Forbidden] = []
         self.requests: list[tuple[str, str]] = []  # (method, path?query) for assertions
+        # Connections accepted, counted before TLS or HTTP: the wire spy's other half, so that
+        # "nothing was sent" also means nothing even tried to connect.
+        self.connections = 0
+        self._connections_lock = threading.Lock()
+        # Container logs by (namespace, pod, container), served by the pods/log subresource.
+        self.logs: dict[tuple[str, str, str], str] = {}
         self.handlers: dict[tuple[str, str, str], Handler] = {}
         # kube-apiserver sends a bookmark about once a minute to watches that allow them.
         self.bookmark_interval = 60.0
@@ -581,6 +588,8 @@ class FakeKube:
             self.handle("get", plural, "", self._get_object)
             self.handle("list", plural, "", self._list_objects)
             self.handle("watch", plural, "", self._watch_objects)
+        self.handle("list", "events", "", self._list_objects)
+        self.handle("get", "pods", "log", self._pod_log)
 
     # ---- configuration used by tests ---------------------------------------------------------
 
@@ -597,6 +606,16 @@ class FakeKube:
     def remove(self, plural: str, namespace: str, name: str, group: str = "") -> JSON | None:
         """Delete an object as a controller would (watches see DELETED)."""
         return self.store.delete(RESOURCES[(group, plural)], namespace, name)
+
+    def count_connection(self) -> None:
+        with self._connections_lock:
+            self.connections += 1
+
+    def wire(self) -> tuple[int, list[tuple[str, str]]]:
+        """(connections accepted, requests received) so far: `(0, [])` means that nothing at
+        all reached the server."""
+        with self._connections_lock:
+            return self.connections, list(self.requests)
 
     def list_requests(self, plural: str) -> list[str]:
         """The paths of list (not watch) requests for `plural` so far."""
@@ -724,17 +743,17 @@ class FakeKube:
                 return Response.of(discovery)
         m = _RESOURCE_PATH.match(request.path)
         if not m:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
         group = m["group"] or ""
         version = m["core"] or m["version"]
         rt = RESOURCES.get((group, m["plural"]))
         if rt is None or rt.version != version:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
         namespace = m["ns"] or ""
         name = m["name"] or ""
         sub = m["sub"] or ""
         if not rt.namespaced and namespace:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
         verb = _VERBS.get(request.method, request.method.lower())
         if request.method == "GET" and not name:
             verb = "watch" if request.query.get("watch") in ("1", "true") else "list"
@@ -800,6 +819,45 @@ class FakeKube:
             raise not_found(rt, request.name)
         return Response.of(obj)
 
+    def _pod_log(self, request: ApiRequest) -> Response:
+        """`pods/NAME/log` as the kubelet answers through kube-apiserver: the pod must exist,
+        the container be named when there are several, and have started; `tailLines`."""
+        rt = request.resource
+        assert rt is not None
+        pod = self.store.get(rt, request.namespace, request.name)
+        if pod is None:
+            raise not_found(rt, request.name)
+        containers = [c.get("name", "") for c in pod.get("spec", {}).get("containers", [])]
+        container = request.query.get("container", "")
+        if not container:
+            if len(containers) != 1:
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    f"a container name must be specified for pod {request.name}, "
+                    f"choose one of: [{' '.join(containers)}]",
+                )
+            container = containers[0]
+        if container not in containers:
+            raise ApiError(
+                400, "BadRequest", f"container {container} is not valid for pod {request.name}"
+            )
+        text = self.logs.get((request.namespace, request.name, container))
+        if text is None:
+            statuses = pod.get("status", {}).get("containerStatuses") or []
+            state = next((s.get("state", {}) for s in statuses if s.get("name") == container), {})
+            reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'container "{container}" in pod "{request.name}" is waiting to start: {reason}',
+            )
+        lines = text.splitlines(keepends=True)
+        tail = request.query.get("tailLines", "")
+        if tail.isdigit():
+            lines = lines[len(lines) - int(tail) :] if int(tail) else []
+        return Response(200, "".join(lines).encode(), content_type="text/plain")
+
     def _list_objects(self, request: ApiRequest) -> Response:
         rt = request.resource
         assert rt is not None
@@ -808,6 +866,8 @@ class FakeKube:
         except ValueError as exc:
             raise ApiError(400, "BadRequest", str(exc)) from None
         items, rv = self.store.list(rt, request.namespace or None, requirements)
+        fields = _field_selector(request.query.get("fieldSelector", ""))
+        items = [o for o in items if all(_field(o, path) == want for path, want in fields)]
         metadata: JSON = {"resourceVersion": rv}
         start = _decode_continue(request.query.get("continue", ""))
         if start is not None:
@@ -1011,6 +1071,25 @@ def _event(kind: str, obj: Mapping[str, Any]) -> bytes:
     return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
+def _field_selector(text: str) -> list[tuple[str, str]]:
+    """`involvedObject.name=web-1,type=Warning` → [(path, value)]; only equality, which is all
+    the cockpit asks for (kube-apiserver supports a few fields per kind, `=`/`==`/`!=`)."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        path, eq, value = part.partition("==") if "==" in part else part.partition("=")
+        if not eq or part.find("!=") >= 0:
+            raise ApiError(400, "BadRequest", f"invalid field selector: {part!r}")
+        out.append((path.strip(), value.strip()))
+    return out
+
+
+def _field(obj: Mapping[str, Any], path: str) -> str:
+    value: Any = obj
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return "" if value is None else str(value)
+
+
 def _qs(query: Mapping[str, str]) -> str:
     return "&".join(f"{k}={v}" for k, v in query.items())
 
@@ -1101,6 +1180,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "fakekube"
 
     def setup(self) -> None:
+        self.server.kube.count_connection()
         super().setup()
         self.server.track(self.connection, True)
 
