@@ -35,18 +35,15 @@ Behind the guard, a browser is an untrusted peer of the session it drives:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import ipaddress
 import logging
-import os
 import secrets
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -66,7 +63,7 @@ from cockpit.serve_frames import (
 )
 from cockpit.serve_logging import configure as configure_logging
 from cockpit.serve_logging import loop_exception_handler
-from cockpit.serve_sessions import SessionLimits, SessionProcess, SessionSlots
+from cockpit.serve_sessions import QUIT_GRACE_S, SessionLimits, SessionProcess, SessionSlots
 
 WEBSOCKET_PATH = "/ws"
 # Long enough that guessing is hopeless, short enough to paste: 24 bytes -> 32 URL-safe chars.
@@ -75,6 +72,8 @@ TOKEN_BYTES = 24
 SHUTDOWN_GRACE_S = 5.0
 # textual-serve's heartbeat: a browser that vanished without a close is noticed within it.
 HEARTBEAT_S = 15.0
+# How long a close the server starts waits for the browser's answer before dropping the line.
+CLOSE_TIMEOUT_S = 3.0
 
 log = logging.getLogger("cockpit.serve")
 
@@ -312,6 +311,7 @@ class CockpitServer(Server):
         self.guard = guard
         self.limits = limits
         self.slots = SessionSlots(limits.max_sessions)
+        self._sessions: set[SessionProcess] = set()
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -342,6 +342,7 @@ class CockpitServer(Server):
                 text="cockpit serve: /ws is the session's websocket; open the page URL instead.\n"
             )
         websocket = web.WebSocketResponse(
+            timeout=CLOSE_TIMEOUT_S,
             heartbeat=HEARTBEAT_S,
             max_msg_size=self.limits.max_frame_bytes,
             # The reply to a browser's close is sent once the session's process is gone, so
@@ -357,12 +358,14 @@ class CockpitServer(Server):
         try:
             await websocket.prepare(request)
             size = query_size(request.query.get("width"), request.query.get("height"))
-            await self._run_session(websocket, size)
+            await self._run_session(websocket, size, holder)
         finally:
             self.slots.release(holder)
         return websocket
 
-    async def _run_session(self, websocket: web.WebSocketResponse, size: Resize) -> None:
+    async def _run_session(
+        self, websocket: web.WebSocketResponse, size: Resize, holder: asyncio.Task[Any]
+    ) -> None:
         session = SessionProcess(
             self.argv,
             memory_bytes=self.limits.memory_bytes,
@@ -371,6 +374,7 @@ class CockpitServer(Server):
             download_manager=self.download_manager,
         )
         end = SERVER_STOPPING
+        self._sessions.add(session)
         try:
             try:
                 await session.start(size.width, size.height)
@@ -394,9 +398,17 @@ class CockpitServer(Server):
                 end = SessionEnd(WSCloseCode.INTERNAL_ERROR, "the server failed")
         finally:
             await session.stop()
+            self._sessions.discard(session)
+            # The process is gone: its slot is free before the browser hears the session end.
+            self.slots.release(holder)
             end = self._report(end, session)
             if not websocket.closed:
                 await websocket.close(code=end.code, message=end.reason.encode())
+
+    async def kill_sessions(self) -> None:
+        """Kill and reap every session process still there (the last step of a shutdown)."""
+        for session in list(self._sessions):
+            await session.kill()
 
     def _report(self, end: SessionEnd, session: SessionProcess) -> SessionEnd:
         """The session's end on stderr when it was not an ordinary one, and its close code."""
@@ -532,60 +544,26 @@ async def serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_GRACE_S).start()
+        await web.SockSite(runner, sock).start()
         on_ready(access_url(public_url, settings.token))
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await _end_sessions(server.slots.holders())
+        await _end_sessions(server)
         await runner.cleanup()
-        await _wait_for_sessions_to_exit()
 
 
-async def _end_sessions(sessions: Iterable[asyncio.Task[Any]]) -> None:
-    """Cancel websocket handlers: textual-serve then closes the socket and tells the session's
-    app to quit, so no `cockpit` process outlives the server."""
-    tasks = list(sessions)
+async def _end_sessions(server: CockpitServer) -> None:
+    """Stop every session before the server returns, so no `cockpit` process outlives it.
+
+    Each websocket handler is cancelled: it tells its process to quit, kills it after the
+    grace period, reaps it and closes the websocket with 1001. A handler that cannot finish
+    in time (a browser that never answers the close) still gets its process killed and reaped.
+    """
+    tasks = server.slots.holders()
     for task in tasks:
         task.cancel()
     if tasks:
-        await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
-
-
-
-def _child_pids() -> set[int]:
-    """This process's children (Linux; elsewhere none are known and nothing waits)."""
-    pids: set[int] = set()
-    for listing in Path("/proc/self/task").glob("*/children"):
-        try:
-            pids.update(int(pid) for pid in listing.read_text().split())
-        except OSError:
-            continue
-    return pids
-
-
-async def _wait_for_sessions_to_exit() -> None:
-    """Stay alive until the sessions' processes have exited and been reaped.
-
-    textual-serve never waits for a session's process: it stops reading when the app closes its
-    stdout, which is before the app has finished exiting. Returning then would leave the exit
-    to be reaped by whoever inherits the process. The only children this server has are
-    sessions, so it waits for all of them, and kills any that are still there after the grace
-    period: no session outlives the server.
-    """
-    try:
-        async with asyncio.timeout(SHUTDOWN_GRACE_S):
-            await _no_children_left()
-    except TimeoutError:
-        for pid in _child_pids():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
-async def _no_children_left() -> None:
-    # asyncio reaps each child as it exits; this only watches for that to have happened.
-    while True:
-        if not _child_pids():
-            return
-        await asyncio.sleep(0.05)
+        await asyncio.wait(tasks, timeout=QUIT_GRACE_S + CLOSE_TIMEOUT_S)
+    await server.kill_sessions()

@@ -92,6 +92,11 @@ def _cell_count(value: object, name: str) -> int:
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise FrameRefused(f"{what} must be text")
+    # JSON's \ud800 escapes decode to lone surrogates, which no UTF-8 stream can carry.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FrameRefused(f"{what} is not valid Unicode") from None
     return value
 
 

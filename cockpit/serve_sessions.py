@@ -232,6 +232,12 @@ class SessionProcess(AppService):
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return terminal_safe(lines[-1])[:200] if lines else ""
 
+    async def kill(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            await self._process.wait()
+
     async def stop(self) -> None:
         """Tell the process to quit, kill it after the grace period, reap it."""
         process = self._process
@@ -244,9 +250,7 @@ class SessionProcess(AppService):
                 async with asyncio.timeout(QUIT_GRACE_S):
                     await process.wait()
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
+                await self.kill()
         if self._task is not None:
             await self._task
             self._task = None
