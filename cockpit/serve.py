@@ -443,8 +443,11 @@ class CockpitServer(Server):
                     CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted", refused=True
                 )
             elif message.type is WSMsgType.ERROR:
-                # aiohttp has sent the close already, with the code that says why.
+                # aiohttp has closed it already, with the code that says why; 1006 is a
+                # browser that stopped answering the heartbeat (gone, not hostile).
                 code = websocket.close_code or WSCloseCode.PROTOCOL_ERROR
+                if code == WSCloseCode.ABNORMAL_CLOSURE:
+                    return BROWSER_CLOSED
                 return SessionEnd(code, PROTOCOL_ERRORS.get(code, "websocket protocol error"),
                                   refused=True)
             else:  # CLOSE, CLOSING, CLOSED

@@ -14,13 +14,14 @@ from cockpit.config import THEME_NAMES, ConfigError, load_config, resolve_config
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8566
 EXIT_CONFIG = 2
-# Each session is a whole `cockpit` process (about 65 MiB resident, a share of a core while it
+# Each session is a whole `cockpit` process (about 60 MiB resident, a share of a core while it
 # redraws): 8 covers an incident's watchers on a small VM; the ceiling catches a typo.
 DEFAULT_MAX_SESSIONS = 8
 MAX_SESSIONS_CEILING = 256
-# A demo session holds about 75 MiB of data segment (65 MiB resident) at 120 × 40 and at
-# 500 × 200; a cluster with big lists needs more. 512 MiB leaves room for that and stops a
-# runaway session long before it starves the machine; below 128 MiB a session cannot start.
+# A demo session holds 50-70 MiB of data segment (58 MiB resident at 120 × 40, 62 MiB at the
+# largest size, 500 × 200); a cluster with big lists needs more. 512 MiB leaves room for that
+# and stops a runaway session long before it starves the machine; 128 MiB is the least a
+# session is allowed, with some room above what one needs to start.
 DEFAULT_SESSION_MEMORY_MIB = 512
 MIN_SESSION_MEMORY_MIB = 128
 MAX_SESSION_MEMORY_MIB = 65536
