@@ -504,8 +504,13 @@ def run(
     debug: bool = False,
 ) -> None:
     """The server as a process: its logging set up (token redacted), then `serve` until stopped."""
-    configure_logging(settings.token, debug=debug)
-    asyncio.run(serve(settings, on_ready=on_ready, sock=sock))
+    path = configure_logging(settings.token, debug=debug)
+    try:
+        asyncio.run(serve(settings, on_ready=on_ready, sock=sock))
+    except Exception:
+        # A fault of the server itself: one line on stderr, the traceback in the log file.
+        log.critical("stopped on an error; details in %s", path, exc_info=True)
+        raise SystemExit(1) from None
 
 
 async def serve(

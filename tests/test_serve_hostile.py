@@ -15,9 +15,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from cockpit.serve_frames import (
     Resize,
     parse_frame,
 )
+from cockpit.serve_logging import configure
 from cockpit.serve_sessions import MEMORY_LIMIT_SUPPORTED, MIB, SessionLimits
 from tests.test_serve import (
     Served,
@@ -548,35 +550,61 @@ async def test_real_sessions_stay_bounded_and_the_token_is_never_logged(tmp_path
         assert token not in log_file.read_text()
 
 
-def test_logging_masks_the_token_in_every_part_of_a_record(tmp_path: Path) -> None:
-    from io import StringIO
-
-    from cockpit.serve_logging import configure
-
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """The server configures the process's logging; the test process gets its own back."""
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
-    token = "Tok-en_0123456789abcdefghijklmnopqrstuv"
-    stream = StringIO()
     try:
-        path = configure(token, stream=stream, log_dir=tmp_path)
-        log = logging.getLogger("aiohttp.server")
-        try:
-            raise ValueError(f"cookie cockpit_serve_1={token}; url /?x=1&token={token}")
-        except ValueError:
-            log.exception("Error handling %s", f"/?token={token}")
-        log.warning("partial: token=%s", token[:7])
-        logging.getLogger("aiohttp.access").warning("GET /?token=%s", token)
+        yield
     finally:
         for handler in list(root.handlers):
             root.removeHandler(handler)
+            handler.close()
         for handler in saved[0]:
             root.addHandler(handler)
         root.setLevel(saved[1])
+        logging.getLogger("aiohttp.access").disabled = False
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_logging_masks_the_token_in_every_part_of_a_record(tmp_path: Path) -> None:
+    token = "Tok-en_0123456789abcdefghijklmnopqrstuv"
+    stream = StringIO()
+    path = configure(token, stream=stream, log_dir=tmp_path)
+    log = logging.getLogger("aiohttp.server")
+    try:
+        raise ValueError(f"cookie cockpit_serve_1={token}; url /?x=1&token={token}")
+    except ValueError:
+        log.exception("Error handling %s", f"/?token={token}")
+    log.warning("partial: token=%s", token[:7])
+    log.warning("line\r\n\x1b[2Jforged: %s", "x" * 1000)
+    logging.getLogger("aiohttp.access").warning("GET /?token=%s", token)
     console = stream.getvalue()
     details = path.read_text()
     for text in (console, details):
         assert token not in text and token[:7] not in text
     lines = console.splitlines()
-    assert len(lines) == 2 and all(line.startswith("cockpit serve: ") for line in lines)
+    assert len(lines) == 3 and all(line.startswith("cockpit serve: ") for line in lines)
     assert "(ValueError: cookie cockpit_serve_1=***" in lines[0]
+    assert "\x1b" not in lines[2] and len(lines[2]) <= 420
     assert "Traceback" not in console and "Traceback" in details
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_a_fault_of_the_server_is_one_line_and_exit_status_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def broken(settings: ServeSettings, **_: Any) -> None:
+        raise RuntimeError(f"cannot serve /?token={settings.token}")
+
+    monkeypatch.setattr(serve_module, "serve", broken)
+    limits = SessionLimits(max_sessions=1, memory_bytes=128 * MIB)
+    settings_ = ServeSettings(argv=PROBE, host="127.0.0.1", port=0, limits=limits)
+    with bind("127.0.0.1", 0) as sock, pytest.raises(SystemExit) as stopped:
+        serve_module.run(settings_, on_ready=print, sock=sock)
+    assert stopped.value.code == 1
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "stopped on an error" in stderr and "RuntimeError: cannot serve" in stderr
+    assert settings_.token not in stderr
