@@ -415,6 +415,8 @@ class CockpitServer(Server):
         status = session.returncode
         if end.refused:
             log.warning("ended a session: %s", end.reason)
+        elif session.fault is not None:
+            return SessionEnd(WSCloseCode.INTERNAL_ERROR, "the cockpit's output was unreadable")
         elif end is QUIT and status not in (0, None):
             last = session.last_words()
             log.warning(

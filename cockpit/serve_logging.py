@@ -44,7 +44,12 @@ class SecretFilter(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.scrub(record.getMessage())
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # Arguments that do not fit the format: a filter must not raise into the caller.
+            message = f"{record.msg} {record.args!r}"
+        record.msg = self.scrub(message)
         record.args = ()
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]

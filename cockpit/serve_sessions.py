@@ -141,6 +141,9 @@ class SessionProcess(AppService):
         self.memory_bytes = memory_bytes
         self._stderr_tail: deque[bytes] = deque()
         self._stderr_size = 0
+        # Why the server stopped reading the process, when the process broke the protocol.
+        self.fault: str | None = None
+        self._stderr_task: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -150,14 +153,18 @@ class SessionProcess(AppService):
     def returncode(self) -> int | None:
         return self._process.returncode if self._process is not None else None
 
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+    async def _open_app_process(
+        self, width: int = 80, height: int = 24
+    ) -> asyncio.subprocess.Process:
         environment = self._build_environment(width=width, height=height)
         self._process = process = await start_process(self.argv, environment, self.memory_bytes)
         self._stdin = process.stdin
         return process
 
     async def start(self, width: int, height: int) -> None:
-        await self._open_app_process(width, height)
+        process = await self._open_app_process(width, height)
+        assert process.stderr is not None
+        self._stderr_task = asyncio.create_task(self._keep_stderr_tail(process.stderr))
         self._task = asyncio.create_task(self.run())
 
     def output_ended(self) -> asyncio.Task[None]:
@@ -166,24 +173,15 @@ class SessionProcess(AppService):
         return self._task
 
     async def run(self) -> None:
-        assert self._process is not None
-        process = self._process
-        assert process.stdout is not None and process.stderr is not None
-        stderr_task = asyncio.create_task(self._keep_stderr_tail(process.stderr))
+        assert self._process is not None and self._process.stdout is not None
         try:
-            await self._relay_packets(process.stdout)
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            # EOF mid-packet (the process died), or a prelude line over the stream limit.
-            pass
-        finally:
-            # stderr ends with the process; a grandchild holding it open must not hold us.
-            if not stderr_task.done():
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(QUIT_GRACE_S):
-                        await asyncio.shield(stderr_task)
-            stderr_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await stderr_task
+            await self._relay_packets(self._process.stdout)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # EOF mid-packet: the process died
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            # A prelude line over the stream limit, or a meta/packed packet that does not
+            # decode: the process is broken, and its session ends like a crashed one.
+            self._broken(f"output the server cannot read ({type(error).__name__})")
 
     async def _relay_packets(self, stdout: asyncio.StreamReader) -> None:
         for _ in range(PRELUDE_MAX_LINES):
@@ -193,13 +191,13 @@ class SessionProcess(AppService):
             if line == PRELUDE:
                 break
         else:
-            log.warning("a session did not start as a Textual app; it was ended")
+            self._broken("no Textual prelude")
             return
         while True:
             header = await stdout.readexactly(5)
             kind, size = header[:1], int.from_bytes(header[1:], "big")
             if size > MAX_PACKET_BYTES:
-                log.warning("a session wrote a %d-byte packet; it was ended", size)
+                self._broken(f"a {size}-byte packet")
                 return
             payload = await stdout.readexactly(size)
             if kind == b"D":
@@ -208,6 +206,10 @@ class SessionProcess(AppService):
                 await self.on_meta(payload)
             elif kind == b"P":
                 await self.on_packed(payload)
+
+    def _broken(self, what: str) -> None:
+        self.fault = what
+        log.warning("a session wrote %s; it was ended", what)
 
     async def on_data(self, payload: bytes) -> None:
         # A browser that is going away still gets the process's output drained, so the
@@ -251,6 +253,15 @@ class SessionProcess(AppService):
                     await process.wait()
             except TimeoutError:
                 await self.kill()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        # The output and stderr end with the process, unless a child of it inherited them:
+        # that must not hold the session open.
+        for task in (self._task, self._stderr_task):
+            if task is None:
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(QUIT_GRACE_S):
+                    await asyncio.shield(task)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = self._stderr_task = None

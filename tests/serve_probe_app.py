@@ -8,7 +8,8 @@ over the wire many times over; what it writes back is exact:
 - at start, a data packet `{"type": "start", "width": COLUMNS, "height": ROWS, "pid": …}`;
 - for every meta packet it gets, a data packet with that packet's JSON, unchanged;
 - for stdin `alloc N`, it allocates N MiB (the memory limit is what ends it), `exit N` exits
-  with status N, anything else is echoed as `{"type": "stdin", "text": …}`;
+  with status N, `garble` writes a meta packet that is not JSON, anything else is echoed as
+  `{"type": "stdin", "text": …}`;
 - on meta `quit` it sends meta `exit` and exits 0, as a Textual app does.
 """
 
@@ -55,6 +56,8 @@ def main() -> int:
             report(stdout, {"type": "allocated", "bytes": len(hoard)})
         elif command == "exit":
             return int(argument)
+        elif command == "garble":
+            send(stdout, b"M", b"{not json")
         else:
             report(stdout, {"type": "stdin", "text": text})
     return 0

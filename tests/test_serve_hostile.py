@@ -162,6 +162,7 @@ BAD_RESIZES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("size", "rule"), BAD_RESIZES.values(), ids=BAD_RESIZES.keys())
 async def test_a_malformed_resize_ends_only_its_session(
     size: str, rule: str, caplog: pytest.LogCaptureFixture
@@ -190,6 +191,7 @@ CLAMPED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("asked", "given"), CLAMPED.values(), ids=CLAMPED.keys())
 async def test_an_out_of_range_size_is_clamped_and_the_session_goes_on(
     asked: tuple[int, int], given: tuple[int, int]
@@ -214,6 +216,7 @@ async def test_an_out_of_range_size_is_clamped_and_the_session_goes_on(
         ("", (80, 24)),
     ],
 )
+@pytest.mark.slow
 async def test_the_first_size_from_the_url_is_bounded(query: str, size: tuple[int, int]) -> None:
     async with live_server() as live, browser(live) as http:
         ws, start = await open_session(http, live, query)
@@ -240,6 +243,7 @@ MALFORMED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("frame", "code"), MALFORMED.values(), ids=MALFORMED.keys())
 async def test_a_malformed_frame_ends_its_session_with_a_close_code(
     frame: str, code: int, caplog: pytest.LogCaptureFixture
@@ -252,6 +256,7 @@ async def test_a_malformed_frame_ends_its_session_with_a_close_code(
     no_tracebacks(caplog)
 
 
+@pytest.mark.slow
 async def test_binary_and_invalid_utf8_frames_end_the_session(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -266,6 +271,7 @@ async def test_binary_and_invalid_utf8_frames_end_the_session(
     no_tracebacks(caplog)
 
 
+@pytest.mark.slow
 async def test_well_formed_frames_reach_the_session() -> None:
     async with live_server() as live, browser(live) as http:
         ws, _ = await open_session(http, live)
@@ -314,6 +320,7 @@ def test_parsing_a_frame_refuses_or_yields_a_bounded_frame(frame: str) -> None:
         assert MIN_ROWS <= parsed.height <= MAX_ROWS
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,
@@ -344,6 +351,7 @@ async def test_generated_frames_never_break_the_server(
 # ---- the session cap ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_one_session_over_the_cap_gets_503_until_a_session_closes() -> None:
     async with live_server() as live, browser(live) as http:
         sessions = [await open_session(http, live) for _ in range(8)]
@@ -364,6 +372,7 @@ async def test_one_session_over_the_cap_gets_503_until_a_session_closes() -> Non
             await ws.close()
 
 
+@pytest.mark.slow
 async def test_a_session_whose_process_dies_frees_its_slot(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -378,10 +387,15 @@ async def test_a_session_whose_process_dies_frees_its_slot(
         await third.send_str('["stdin","exit 3"]')
         assert (await close_of(third))[0] == 1011
         fourth, _ = await open_session(http, live)
+        # And so does one whose output the server cannot read.
+        await fourth.send_str('["stdin","garble"]')
+        assert await close_of(fourth) == (1011, "the cockpit's output was unreadable")
+        fifth, _ = await open_session(http, live)
         await first.close()
-        await fourth.close()
+        await fifth.close()
     no_tracebacks(caplog)
     assert "a session ended with exit status -9" in caplog.text
+    assert "a session wrote output the server cannot read (JSONDecodeError)" in caplog.text
 
 
 def test_the_cap_is_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -404,6 +418,7 @@ def test_the_cap_is_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---- memory ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not MEMORY_LIMIT_SUPPORTED, reason="needs prlimit (Linux)")
 async def test_a_session_over_its_memory_limit_ends_alone(
     caplog: pytest.LogCaptureFixture,
@@ -426,6 +441,7 @@ async def test_a_session_over_its_memory_limit_ends_alone(
 # ---- plain HTTP on the websocket path ----------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_the_websocket_path_without_an_upgrade_is_a_400() -> None:
     async with live_server() as live, browser(live) as http:
         for headers in ({}, {"Origin": live.base}):
