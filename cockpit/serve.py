@@ -61,8 +61,8 @@ from cockpit.serve_frames import (
     parse_frame,
     query_size,
 )
+from cockpit.serve_logging import COOKIE_PREFIX, loop_exception_handler
 from cockpit.serve_logging import configure as configure_logging
-from cockpit.serve_logging import loop_exception_handler
 from cockpit.serve_sessions import QUIT_GRACE_S, SessionLimits, SessionProcess, SessionSlots
 
 WEBSOCKET_PATH = "/ws"
@@ -534,7 +534,7 @@ async def serve(
         token=settings.token,
         origins=allowed_origins(public_url, settings.host, port),
         # Cookies are per host, not per port: two servers on one host keep separate cookies.
-        cookie_name=f"cockpit_serve_{port}",
+        cookie_name=f"{COOKIE_PREFIX}{port}",
         secure_cookie=public_url.lower().startswith("https:"),
     )
     server = CockpitServer(

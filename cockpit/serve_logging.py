@@ -6,7 +6,7 @@ request" with the start of the line in the exception, `?token=…` included; its
 would print every URL. The access log stays off, and every record the server process emits
 passes `SecretFilter` on its way to any handler: `token=` values (the pattern the cockpit's
 file log already masks) and the literal token itself (which also covers the cookie) become
-`***`.
+`***`, and so does the value of the access cookie.
 
 On stderr each record is one line, exception included as `(Type: message)`: the operator's
 terminal gets no traceback and a client cannot draw lines there with CR/LF or escapes. The
@@ -16,6 +16,7 @@ full traceback, redacted the same way, goes to the cockpit's log file.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,11 @@ from cockpit.logs import redact, setup_logging
 from cockpit.safe_text import terminal_safe
 
 PREFIX = "cockpit serve: "
+# The access cookie is `cockpit_serve_<port>=<token>`. aiohttp quotes only the first 100
+# characters of an over-long header, so behind other cookies ours can be cut mid-token:
+# the literal token no longer matches there, the cookie's name still does.
+COOKIE_PREFIX = "cockpit_serve_"
+_COOKIE_VALUE = re.compile(rf"({COOKIE_PREFIX}\d+=)[^;\s'\"]*")
 MAX_LINE_CHARS = 400
 MASK = "***"
 
@@ -38,7 +44,7 @@ class SecretFilter(logging.Filter):
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
-        text = redact(text)
+        text = _COOKIE_VALUE.sub(rf"\g<1>{MASK}", redact(text))
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         return text

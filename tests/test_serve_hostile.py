@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -500,6 +501,9 @@ async def test_real_sessions_stay_bounded_and_the_token_is_never_logged(tmp_path
             f"GET /?token={token}&pad={padding} HTTP/1.1\r\nHost: x\r\n\r\n",
             f"GET /?pad={padding}&token={token} HTTP/1.1\r\nHost: x\r\n\r\n",
             f"GET / HTTP/1.1\r\nHost: x\r\nCookie: {cookie}={token}; p={padding}\r\n\r\n",
+            # Behind another cookie, the quoted start of the line ends inside the token.
+            f"GET / HTTP/1.1\r\nHost: x\r\nCookie: p={'b' * 70}; {cookie}={token}; q={padding}"
+            "\r\n\r\n",
             f"GET / HTTP/1.1\r\nHost: x\r\nX-Note: {token}{padding}\r\n\r\n",
             f"GET /?token={token} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
         ):
@@ -557,6 +561,7 @@ async def test_real_sessions_stay_bounded_and_the_token_is_never_logged(tmp_path
     assert server.process.stdout.read() == b""  # the URL was the only line
     stderr = (tmp_path / "serve.stderr").read_text()
     assert token not in stderr
+    assert re.search(rf"{cookie}=(?!\*\*\*)", stderr) is None  # not even a cut token
     assert "Traceback" not in stderr
     assert "token=***" in stderr  # the over-long line was reported, masked
     assert "ended a session: resize width must be a whole number" in stderr
@@ -594,6 +599,7 @@ def test_logging_masks_the_token_in_every_part_of_a_record(tmp_path: Path) -> No
     except ValueError:
         log.exception("Error handling %s", f"/?token={token}")
     log.warning("partial: token=%s", token[:7])
+    log.warning("Cookie: a=%s; cockpit_serve_8566=%s", "b" * 60, token[:9])
     log.warning("line\r\n\x1b[2Jforged: %s", "x" * 1000)
     logging.getLogger("aiohttp.access").warning("GET /?token=%s", token)
     console = stream.getvalue()
@@ -601,9 +607,10 @@ def test_logging_masks_the_token_in_every_part_of_a_record(tmp_path: Path) -> No
     for text in (console, details):
         assert token not in text and token[:7] not in text
     lines = console.splitlines()
-    assert len(lines) == 3 and all(line.startswith("cockpit serve: ") for line in lines)
+    assert len(lines) == 4 and all(line.startswith("cockpit serve: ") for line in lines)
     assert "(ValueError: cookie cockpit_serve_1=***" in lines[0]
-    assert "\x1b" not in lines[2] and len(lines[2]) <= 420
+    assert lines[2].endswith("cockpit_serve_8566=***")
+    assert "\x1b" not in lines[3] and len(lines[3]) <= 420
     assert "Traceback" not in console and "Traceback" in details
 
 
