@@ -550,6 +550,7 @@ async def serve(
     await runner.setup()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    previous_handler = loop.get_exception_handler()
     loop.set_exception_handler(loop_exception_handler)
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
@@ -562,6 +563,7 @@ async def serve(
             loop.remove_signal_handler(signum)
         await _end_sessions(server)
         await runner.cleanup()
+        loop.set_exception_handler(previous_handler)
 
 
 async def _end_sessions(server: CockpitServer) -> None:

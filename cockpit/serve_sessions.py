@@ -8,8 +8,9 @@ and changes the rest:
 - the argv is executed directly: no shell ever reads a path or a name;
 - the process's data segment is limited (RLIMIT_DATA, set with prlimit before any browser
   input is relayed). RLIMIT_DATA rather than RLIMIT_AS: it counts the writable memory a
-  process actually reserved (heap, anonymous mappings, thread stacks) and not the address
-  space glibc reserves per thread arena, which is several times larger and not a cost. A
+  process actually reserved (heap, anonymous mappings, thread stacks), not its address space
+  with the libraries mapped and glibc's per-thread arenas reserved (a demo session: about
+  290 MiB of address space for 50–70 MiB of data and 60 MiB resident). A
   session that needs more gets MemoryError and ends; the server and the other sessions do not
   notice;
 - the process is always reaped, and killed when it does not quit within the grace period;
