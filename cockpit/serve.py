@@ -17,36 +17,65 @@ front of every route as aiohttp middleware:
   and leaves no unauthenticated surface at all, not even a directory listing.
 
 Tokens are compared with `hmac.compare_digest` on bytes: constant time, and no TypeError (a 500)
-on a non-ASCII guess. The token is printed once; aiohttp's access log is off because it would
-print every `?token=` URL again.
+on a non-ASCII guess. The token is printed once and never logged (cockpit.serve_logging).
+
+Behind the guard, a browser is an untrusted peer of the session it drives:
+
+- at most `--max-sessions` sessions run at once; one more gets 503 and a short page saying so
+  (on the page itself and on the websocket handshake). A slot is held from the handshake until
+  the session's process has been reaped, whether the browser closed or the process died;
+- every frame is parsed strictly (cockpit.serve_frames): terminal sizes are whole numbers
+  clamped to 20–500 columns and 10–200 rows, frames are at most 64 KiB, and anything malformed
+  ends that one session with a close code and a one-line note on stderr;
+- each session's process runs without a shell and with a bounded data segment
+  (cockpit.serve_sessions);
+- `/ws` without an Upgrade is a 400, not a handler waiting on a handshake that never comes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import ipaddress
-import os
+import logging
 import secrets
-import shlex
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from aiohttp import hdrs, web
+from aiohttp import WSCloseCode, WSMsgType, hdrs, web
 from textual_serve.server import Server
+
+from cockpit.serve_frames import (
+    CLOSE_UNSUPPORTED_DATA,
+    Focus,
+    Frame,
+    FrameRefused,
+    Ping,
+    Resize,
+    Stdin,
+    parse_frame,
+    query_size,
+)
+from cockpit.serve_logging import COOKIE_PREFIX, loop_exception_handler
+from cockpit.serve_logging import configure as configure_logging
+from cockpit.serve_sessions import QUIT_GRACE_S, SessionLimits, SessionProcess, SessionSlots
 
 WEBSOCKET_PATH = "/ws"
 # Long enough that guessing is hopeless, short enough to paste: 24 bytes -> 32 URL-safe chars.
 TOKEN_BYTES = 24
 # How long a shutdown waits for browser sessions' `cockpit` processes to quit on their own.
 SHUTDOWN_GRACE_S = 5.0
+# textual-serve's heartbeat: a browser that vanished without a close is noticed within it.
+HEARTBEAT_S = 15.0
+# How long a close the server starts waits for the browser's answer before dropping the line.
+CLOSE_TIMEOUT_S = 3.0
+
+log = logging.getLogger("cockpit.serve")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -152,16 +181,6 @@ def cockpit_argv(
     return argv
 
 
-def shell_command(argv: Sequence[str]) -> str:
-    """The argv as the shell command textual-serve runs (it only takes a string).
-
-    Every argument is quoted, so nothing in a path or a name is ever read as shell syntax.
-    `exec` makes the shell become the cockpit instead of waiting on it as a child, so the
-    process textual-serve signals, kills and reaps is the session's cockpit itself.
-    """
-    return "exec " + shlex.join(argv)
-
-
 def opt_in_warnings(host: str, allow_actions: bool) -> list[str]:
     """What stderr says when a safer default was given up on purpose."""
     warnings = []
@@ -191,8 +210,6 @@ class AccessGuard:
     origins: frozenset[str]
     cookie_name: str
     secure_cookie: bool = False
-    # Tasks serving websockets, cancelled at shutdown so each session's app is told to quit.
-    sessions: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def token_matches(self, candidate: str | None) -> bool:
         if not candidate:
@@ -213,21 +230,13 @@ class AccessGuard:
                 )
             raise web.HTTPForbidden(text="cockpit serve: wrong access token.\n")
 
-        websocket = request.path == WEBSOCKET_PATH or _is_websocket_upgrade(request)
-        if websocket:
+        if _is_websocket_upgrade(request):
             origin = request.headers.get(hdrs.ORIGIN)
             if origin is None or origin.lower() not in self.origins:
                 raise web.HTTPForbidden(
                     text="cockpit serve: websocket refused: its Origin is not this server's.\n"
                 )
-            task = asyncio.current_task()
-            if task is not None:
-                self.sessions.add(task)
-            try:
-                return await handler(request)
-            finally:
-                if task is not None:
-                    self.sessions.discard(task)
+            return await handler(request)
 
         response = await handler(request)
         if not response.prepared:
@@ -247,19 +256,62 @@ class AccessGuard:
         return response
 
 
-class CockpitServer(Server):
-    """textual-serve's Server with the access guard in front of every route.
+FULL_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cockpit serve: all sessions in use</title>
+</head><body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>All {limit} sessions are in use</h1>
+<p>This cockpit server runs at most {limit} browser sessions at once, and each one is taken.
+Close a tab that shows this cockpit (or wait for a session to end), then reload this page.</p>
+<p>The limit is set by <code>cockpit serve --max-sessions</code>.</p>
+</body></html>
+"""
 
-    `_make_app` is textual-serve's one place where routes are assembled; the pinned
-    textual-serve version in pyproject.toml keeps that hook where this class expects it, and the
-    tests fail loudly if a request ever reaches a route unguarded.
+
+@dataclass(frozen=True)
+class SessionEnd:
+    """How a session's websocket is closed; `refused` when the browser broke the protocol."""
+
+    code: int
+    reason: str
+    refused: bool = False
+
+
+PROTOCOL_ERRORS = {
+    WSCloseCode.MESSAGE_TOO_BIG: "a frame over the size limit",
+    WSCloseCode.INVALID_TEXT: "a text frame that is not UTF-8",
+}
+QUIT = SessionEnd(WSCloseCode.OK, "the cockpit quit")
+BROWSER_CLOSED = SessionEnd(WSCloseCode.OK, "")
+SERVER_STOPPING = SessionEnd(WSCloseCode.GOING_AWAY, "the server is stopping")
+
+
+class CockpitServer(Server):
+    """textual-serve's Server with the access guard in front of every route, and sessions run
+    by `SessionProcess` behind a cap, with every browser frame checked by `parse_frame`.
+
+    `_make_app` is textual-serve's one place where routes are assembled, and `handle_index` /
+    `handle_websocket` are the handlers it routes to; the pinned textual-serve version in
+    pyproject.toml keeps those hooks where this class expects them, and the tests fail loudly
+    if a request ever reaches a route unguarded.
     """
 
     def __init__(
-        self, command: str, *, host: str, port: int, public_url: str, guard: AccessGuard
+        self,
+        argv: Sequence[str],
+        *,
+        host: str,
+        port: int,
+        public_url: str,
+        guard: AccessGuard,
+        limits: SessionLimits,
     ) -> None:
-        super().__init__(command, host=host, port=port, title="cockpit", public_url=public_url)
+        super().__init__(" ".join(argv), host=host, port=port, title="cockpit",
+                         public_url=public_url)
+        self.argv = tuple(argv)
         self.guard = guard
+        self.limits = limits
+        self.slots = SessionSlots(limits.max_sessions)
+        self._sessions: set[SessionProcess] = set()
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -272,12 +324,160 @@ class CockpitServer(Server):
         # matters (with the token), and stdout stays a single line a script can read.
         pass
 
+    def _full(self) -> web.Response:
+        return web.Response(
+            status=503, text=FULL_PAGE.format(limit=self.slots.limit), content_type="text/html"
+        )
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        # Said on the page, where a person reads it; the websocket handshake says it as well.
+        if self.slots.full:
+            return self._full()
+        response: web.StreamResponse = await super().handle_index(request)
+        return response
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        if not _is_websocket_upgrade(request):
+            raise web.HTTPBadRequest(
+                text="cockpit serve: /ws is the session's websocket; open the page URL instead.\n"
+            )
+        websocket = web.WebSocketResponse(
+            timeout=CLOSE_TIMEOUT_S,
+            heartbeat=HEARTBEAT_S,
+            max_msg_size=self.limits.max_frame_bytes,
+            # The reply to a browser's close is sent once the session's process is gone, so
+            # a browser whose close has completed can count on its slot being free again.
+            autoclose=False,
+        )
+        if not websocket.can_prepare(request).ok:
+            raise web.HTTPBadRequest(text="cockpit serve: not a valid websocket handshake.\n")
+        holder = asyncio.current_task()
+        assert holder is not None
+        if not self.slots.acquire(holder):
+            return self._full()
+        try:
+            await websocket.prepare(request)
+            size = query_size(request.query.get("width"), request.query.get("height"))
+            await self._run_session(websocket, size, holder)
+        finally:
+            self.slots.release(holder)
+        return websocket
+
+    async def _run_session(
+        self, websocket: web.WebSocketResponse, size: Resize, holder: asyncio.Task[Any]
+    ) -> None:
+        session = SessionProcess(
+            self.argv,
+            memory_bytes=self.limits.memory_bytes,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            download_manager=self.download_manager,
+        )
+        end = SERVER_STOPPING
+        self._sessions.add(session)
+        try:
+            try:
+                await session.start(size.width, size.height)
+            except OSError as error:
+                log.error("could not start a session: %s", error.strerror or error)
+                end = SessionEnd(WSCloseCode.INTERNAL_ERROR, "the cockpit could not start")
+                return
+            browser = asyncio.create_task(self._relay_browser(websocket, session))
+            output = session.output_ended()
+            try:
+                await asyncio.wait({browser, output}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                browser.cancel()  # a no-op when the browser's side is what ended
+                [outcome] = await asyncio.gather(browser, return_exceptions=True)
+            if isinstance(outcome, SessionEnd):
+                end = outcome
+            elif isinstance(outcome, asyncio.CancelledError):
+                end = QUIT  # the process ended first
+            else:
+                log.error("a session's relay failed", exc_info=outcome)
+                end = SessionEnd(WSCloseCode.INTERNAL_ERROR, "the server failed")
+        finally:
+            await session.stop()
+            self._sessions.discard(session)
+            # The process is gone: its slot is free before the browser hears the session end.
+            self.slots.release(holder)
+            end = self._report(end, session)
+            if not websocket.closed:
+                await websocket.close(code=end.code, message=end.reason.encode())
+
+    async def kill_sessions(self) -> None:
+        """Kill and reap every session process still there (the last step of a shutdown)."""
+        for session in list(self._sessions):
+            await session.kill()
+
+    def _report(self, end: SessionEnd, session: SessionProcess) -> SessionEnd:
+        """The session's end on stderr when it was not an ordinary one, and its close code."""
+        status = session.returncode
+        if end.refused:
+            log.warning("ended a session: %s", end.reason)
+        elif session.fault is not None:
+            return SessionEnd(WSCloseCode.INTERNAL_ERROR, "the cockpit's output was unreadable")
+        elif end is QUIT and status not in (0, None):
+            last = session.last_words()
+            log.warning(
+                "a session ended with exit status %s%s", status, f": {last}" if last else ""
+            )
+            return SessionEnd(WSCloseCode.INTERNAL_ERROR, f"the cockpit ended (status {status})")
+        return end
+
+    async def _relay_browser(
+        self, websocket: web.WebSocketResponse, session: SessionProcess
+    ) -> SessionEnd:
+        """Browser frames to the session, until the browser closes or breaks the protocol."""
+        while True:
+            message = await websocket.receive()
+            if message.type is WSMsgType.TEXT:
+                try:
+                    frame = parse_frame(message.data)
+                except FrameRefused as refused:
+                    return SessionEnd(refused.code, refused.reason, refused=True)
+                try:
+                    await self._deliver(frame, websocket, session)
+                except ConnectionError:
+                    return BROWSER_CLOSED
+            elif message.type is WSMsgType.BINARY:
+                return SessionEnd(
+                    CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted", refused=True
+                )
+            elif message.type is WSMsgType.ERROR:
+                # aiohttp has closed it already, with the code that says why; 1006 is a
+                # browser that stopped answering the heartbeat (gone, not hostile).
+                code = websocket.close_code or WSCloseCode.PROTOCOL_ERROR
+                if code == WSCloseCode.ABNORMAL_CLOSURE:
+                    return BROWSER_CLOSED
+                return SessionEnd(code, PROTOCOL_ERRORS.get(code, "websocket protocol error"),
+                                  refused=True)
+            else:  # CLOSE, CLOSING, CLOSED
+                return BROWSER_CLOSED
+
+    @staticmethod
+    async def _deliver(
+        frame: Frame, websocket: web.WebSocketResponse, session: SessionProcess
+    ) -> None:
+        match frame:
+            case Stdin(text):
+                await session.send_bytes(text.encode("utf-8"))
+            case Resize(width, height):
+                await session.set_terminal_size(width, height)
+            case Ping(payload):
+                await websocket.send_json(["pong", payload])
+            case Focus(True):
+                await session.focus()
+            case Focus(False):
+                await session.blur()
+
 
 @dataclass(frozen=True)
 class ServeSettings:
     argv: tuple[str, ...]
     host: str
     port: int
+    limits: SessionLimits
     public_url: str | None = None
     token: str = field(default_factory=new_token)
 
@@ -296,6 +496,23 @@ def default_public_url(host: str, port: int) -> str:
 
 def access_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/?token={quote(token)}"
+
+
+def run(
+    settings: ServeSettings,
+    *,
+    on_ready: Callable[[str], None],
+    sock: socket.socket,
+    debug: bool = False,
+) -> None:
+    """The server as a process: its logging set up (token redacted), then `serve` until stopped."""
+    path = configure_logging(settings.token, debug=debug)
+    try:
+        asyncio.run(serve(settings, on_ready=on_ready, sock=sock))
+    except Exception:
+        # A fault of the server itself: one line on stderr, the traceback in the log file.
+        log.critical("stopped on an error; details in %s", path, exc_info=True)
+        raise SystemExit(1) from None
 
 
 async def serve(
@@ -317,78 +534,48 @@ async def serve(
         token=settings.token,
         origins=allowed_origins(public_url, settings.host, port),
         # Cookies are per host, not per port: two servers on one host keep separate cookies.
-        cookie_name=f"cockpit_serve_{port}",
+        cookie_name=f"{COOKIE_PREFIX}{port}",
         secure_cookie=public_url.lower().startswith("https:"),
     )
     server = CockpitServer(
-        shell_command(settings.argv),
+        settings.argv,
         host=settings.host,
         port=port,
         public_url=public_url.rstrip("/"),
         guard=guard,
+        limits=settings.limits,
     )
     app = await server._make_app()
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    previous_handler = loop.get_exception_handler()
+    loop.set_exception_handler(loop_exception_handler)
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_GRACE_S).start()
+        await web.SockSite(runner, sock).start()
         on_ready(access_url(public_url, settings.token))
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await _end_sessions(guard.sessions)
+        await _end_sessions(server)
         await runner.cleanup()
-        await _wait_for_sessions_to_exit()
+        loop.set_exception_handler(previous_handler)
 
 
-async def _end_sessions(sessions: Iterable[asyncio.Task[Any]]) -> None:
-    """Cancel websocket handlers: textual-serve then closes the socket and tells the session's
-    app to quit, so no `cockpit` process outlives the server."""
-    tasks = list(sessions)
+async def _end_sessions(server: CockpitServer) -> None:
+    """Stop every session before the server returns, so no `cockpit` process outlives it.
+
+    Each websocket handler is cancelled: it tells its process to quit, kills it after the
+    grace period, reaps it and closes the websocket with 1001. A handler that cannot finish
+    in time (a browser that never answers the close) still gets its process killed and reaped.
+    """
+    tasks = server.slots.holders()
     for task in tasks:
         task.cancel()
     if tasks:
-        await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
-
-
-
-def _child_pids() -> set[int]:
-    """This process's children (Linux; elsewhere none are known and nothing waits)."""
-    pids: set[int] = set()
-    for listing in Path("/proc/self/task").glob("*/children"):
-        try:
-            pids.update(int(pid) for pid in listing.read_text().split())
-        except OSError:
-            continue
-    return pids
-
-
-async def _wait_for_sessions_to_exit() -> None:
-    """Stay alive until the sessions' processes have exited and been reaped.
-
-    textual-serve never waits for a session's process: it stops reading when the app closes its
-    stdout, which is before the app has finished exiting. Returning then would leave the exit
-    to be reaped by whoever inherits the process. The only children this server has are
-    sessions, so it waits for all of them, and kills any that are still there after the grace
-    period: no session outlives the server.
-    """
-    try:
-        async with asyncio.timeout(SHUTDOWN_GRACE_S):
-            await _no_children_left()
-    except TimeoutError:
-        for pid in _child_pids():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
-async def _no_children_left() -> None:
-    # asyncio reaps each child as it exits; this only watches for that to have happened.
-    while True:
-        if not _child_pids():
-            return
-        await asyncio.sleep(0.05)
+        await asyncio.wait(tasks, timeout=QUIT_GRACE_S + CLOSE_TIMEOUT_S)
+    await server.kill_sessions()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Any
 
@@ -15,6 +14,18 @@ from cockpit.config import THEME_NAMES, ConfigError, load_config, resolve_config
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8566
 EXIT_CONFIG = 2
+# Each session is a whole `cockpit` process (about 60 MiB resident, a share of a core while it
+# redraws): 8 covers an incident's watchers on a small VM; the ceiling catches a typo.
+DEFAULT_MAX_SESSIONS = 8
+MAX_SESSIONS_CEILING = 256
+# A demo session holds 50-70 MiB of data segment (58 MiB resident at 120 × 40, 62 MiB at the
+# largest size, 500 × 200); a cluster with big lists needs more. 512 MiB leaves room for that
+# and stops a runaway session long before it starves the machine; 128 MiB is the least a
+# session is allowed, with some room above what one needs to start.
+DEFAULT_SESSION_MEMORY_MIB = 512
+MIN_SESSION_MEMORY_MIB = 128
+MAX_SESSION_MEMORY_MIB = 65536
+MIB = 1024 * 1024
 
 
 def _port(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
@@ -55,6 +66,22 @@ def _public_url(_ctx: click.Context, _param: click.Parameter, value: str | None)
     help="Address browsers use, when it is not http://HOST:PORT (a reverse proxy, "
     "a tunnel on another port). Websockets from other origins are refused.",
 )
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(min=1, max=MAX_SESSIONS_CEILING),
+    default=DEFAULT_MAX_SESSIONS,
+    show_default=True,
+    help="Browser sessions at once (each runs a cockpit); one more is answered 503.",
+)
+@click.option(
+    "--session-memory",
+    "session_memory_mib",
+    type=click.IntRange(min=MIN_SESSION_MEMORY_MIB, max=MAX_SESSION_MEMORY_MIB),
+    default=DEFAULT_SESSION_MEMORY_MIB,
+    show_default=True,
+    metavar="MIB",
+    help="Memory each session may use (MiB of data); a session over it ends, alone.",
+)
 @click.pass_context
 def serve_command(
     ctx: click.Context,
@@ -65,6 +92,8 @@ def serve_command(
     config_path: str | None,
     theme: str | None,
     public_url: str | None,
+    max_sessions: int,
+    session_memory_mib: int,
 ) -> None:
     """Serve the cockpit to web browsers; each browser tab runs its own `cockpit`.
 
@@ -75,6 +104,7 @@ def serve_command(
       ssh -L 8566:127.0.0.1:8566 HOST     then open the printed URL locally
     """
     from cockpit import serve as serving
+    from cockpit.serve_sessions import MEMORY_LIMIT_SUPPORTED, SessionLimits
 
     # Options given on the group (`cockpit --demo serve`) count as well, as for `snapshot`.
     group: dict[str, Any] = dict(ctx.obj or {})
@@ -113,7 +143,14 @@ def serve_command(
     )
     for warning in serving.opt_in_warnings(host, allow_actions):
         click.echo(warning, err=True)
-    settings = serving.ServeSettings(argv=tuple(argv), host=host, port=port, public_url=public_url)
+    if not MEMORY_LIMIT_SUPPORTED:
+        click.echo(
+            "warning: this system has no prlimit: --session-memory cannot be enforced.", err=True
+        )
+    limits = SessionLimits(max_sessions=max_sessions, memory_bytes=session_memory_mib * MIB)
+    settings = serving.ServeSettings(
+        argv=tuple(argv), host=host, port=port, limits=limits, public_url=public_url
+    )
     mode = "actions ALLOWED" if allow_actions else "read-only"
 
     def ready(url: str) -> None:
@@ -126,7 +163,7 @@ def serve_command(
         sock = serving.bind(host, port)
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    asyncio.run(serving.serve(settings, on_ready=ready, sock=sock))
+    serving.run(settings, on_ready=ready, sock=sock, debug=bool(group.get("debug")))
 
 
 def register(main: click.Group) -> None:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import re
 import select
-import shlex
 import signal
 import subprocess
 import sys
@@ -36,8 +35,8 @@ from cockpit.serve import (
     is_loopback,
     normalise_origin,
     opt_in_warnings,
-    shell_command,
 )
+from cockpit.serve_sessions import start_process
 
 START_TIMEOUT_S = 30.0
 FRAME_TIMEOUT_S = 60.0
@@ -256,19 +255,14 @@ def test_sessions_are_read_only_unless_actions_are_allowed() -> None:
     ]
 
 
-def test_user_text_never_becomes_shell_syntax() -> None:
+async def test_user_text_never_becomes_shell_syntax() -> None:
     hostile = "/tmp/a b; touch pwned $(id) `id` 'q\"\n.toml"
     argv = cockpit_argv(config_path=hostile, context="ctx && rm -rf ~")
-    command = shell_command(argv)
-    assert shlex.split(command) == ["exec", *argv]
-    # And the real shell agrees: it receives exactly the arguments given.
-    printed = subprocess.run(
-        ["/bin/sh", "-c", shell_command(["printf", "%s\\0", *argv[3:]])],
-        capture_output=True,
-        check=True,
-        timeout=10,
-    ).stdout
-    assert printed.split(b"\0")[:-1] == [a.encode() for a in argv[3:]]
+    # The session's process gets exactly these arguments: there is no shell to read them.
+    echo = [sys.executable, "-c", "import sys; sys.stdout.write('\\0'.join(sys.argv[1:]))"]
+    process = await start_process([*echo, *argv[3:]], dict(os.environ), 256 * 1024 * 1024)
+    printed, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert printed.split(b"\0") == [a.encode() for a in argv[3:]]
 
 
 # ---- origins, tokens, warnings -------------------------------------------------------------
@@ -306,11 +300,11 @@ def test_opt_ins_warn() -> None:
 def test_cli_prints_the_url_once_and_warns_on_opt_ins(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    async def fake_serve(settings: serve_module.ServeSettings, **kwargs: Any) -> None:
+    def fake_run(settings: serve_module.ServeSettings, **kwargs: Any) -> None:
         seen["settings"] = settings
         kwargs["on_ready"](f"http://192.0.2.1:8566/?token={settings.token}")
 
-    monkeypatch.setattr(serve_module, "serve", fake_serve)
+    monkeypatch.setattr(serve_module, "run", fake_run)
     monkeypatch.setattr(serve_module, "bind", lambda host, port: None)
     result = CliRunner().invoke(
         serve_cli.serve_command, ["--host", "192.0.2.1", "--allow-actions", "--demo"]
@@ -340,10 +334,10 @@ def test_cli_checks_the_config_before_serving(tmp_path: Path) -> None:
 def test_register_adds_serve_and_reads_group_options(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    async def fake_serve(settings: serve_module.ServeSettings, **kwargs: Any) -> None:
+    def fake_run(settings: serve_module.ServeSettings, **kwargs: Any) -> None:
         seen["argv"] = settings.argv
 
-    monkeypatch.setattr(serve_module, "serve", fake_serve)
+    monkeypatch.setattr(serve_module, "run", fake_run)
     monkeypatch.setattr(serve_module, "bind", lambda host, port: None)
 
     @click.group()
