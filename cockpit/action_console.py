@@ -159,8 +159,9 @@ def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
 def render_preview(preview: ActionPreview, context: str, production: bool) -> str:
     """What the dashboard's confirmation shows, as lines."""
     r = preview.request
+    headline = r.describe()
     lines = [
-        r.describe().capitalize(),
+        headline[:1].upper() + headline[1:],  # as named: capitalize() would lower `web-API`
         f"  context    {context or '(current context)'}{'  PRODUCTION' if production else ''}",
         f"  namespace  {r.namespace}",
         f"  object     {r.kind}.apps/{r.name}",
