@@ -285,9 +285,7 @@ def test_no_escape_sequence_from_the_data_reaches_the_terminal(
     cockpit = str(Path(sys.executable).with_name("cockpit"))
     with FakeKube() as kube:
         created = T0 - timedelta(hours=1)
-        kube.add(
-            pod(hostile("web-"), namespace="shop", created=created, waiting=hostile("Crash"))
-        )
+        kube.add(pod(hostile("web-"), namespace="shop", created=created, waiting=hostile("Crash")))
         kube.add(pod("web-plain", namespace="shop", created=created))
         kubeconfig = kube.write_kubeconfig(tmp_path / "kc", namespace="shop")
         monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
