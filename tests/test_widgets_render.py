@@ -86,3 +86,11 @@ async def test_read_only_confirmation_refuses_and_offers_no_apply(production: bo
     assert "READ-ONLY: refused. Nothing is sent to the cluster." in text
     assert "y applies" not in text and "dry run passed" not in text
     assert "type checkout" not in text  # nothing to type for an action that is refused
+
+
+def test_the_command_line_preview_keeps_the_headline_as_written() -> None:
+    from cockpit.action_console import render_preview
+
+    preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
+    headline = render_preview(preview, "prod", production=False).splitlines()[0]
+    assert headline == "Rollback deployment/checkout with `helm rollback Shop-API 3`"
