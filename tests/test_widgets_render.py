@@ -94,3 +94,15 @@ def test_the_command_line_preview_keeps_the_headline_as_written() -> None:
     preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
     headline = render_preview(preview, "prod", production=False).splitlines()[0]
     assert headline == "Rollback deployment/checkout with `helm rollback Shop-API 3`"
+
+
+def test_a_configured_title_keeps_its_brackets_in_the_metrics_table() -> None:
+    from cockpit.model import Measure, PanelView, Status, Threshold
+    from cockpit.widgets.metrics_table import metric_cells
+
+    measure = Measure("value", "v", "count", Threshold(10.0))
+    view = PanelView(
+        "custom_q", "Queue [prod]", (measure,), Status.OK, {"value": 1.0}, 1.0, None, False
+    )
+    # As a str cell it was markup: "[prod]" read as a style and the title shown as "Queue ".
+    assert metric_cells(view, [])["metric"].plain == "Queue [prod]"  # type: ignore[union-attr]
