@@ -11,7 +11,9 @@ character, an escape sequence or a bidirectional override, so no panel, snapshot
 record made from them can forget the filter. Sources build these objects in their workers, so
 the check costs the UI loop nothing, and an unchanged pod keeps its row object (the pods
 table's diff relies on that). Identifiers that are matched rather than shown (an alert's
-fingerprint) are kept as given.
+fingerprint) are kept as given. A pod name is both shown and asked for (its details); one with
+a control character is asked for with its stand-ins and not found — no API server accepts such
+a name, so only a server that is not one can send it.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _clean_text(obj: object, *names: str) -> None:
         if isinstance(value, str):
             if not is_terminal_safe(value):
                 object.__setattr__(obj, name, terminal_safe(value))
-        elif value and not all(is_terminal_safe(v) for v in value):
+        elif isinstance(value, tuple) and not all(is_terminal_safe(v) for v in value):
             object.__setattr__(obj, name, tuple(terminal_safe(v) for v in value))
 
 
