@@ -29,6 +29,7 @@ from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_ch
 from cockpit.phase_ui import PHASE_BINDINGS, PhaseControls
 from cockpit.recorder import Recorder
 from cockpit.runbook_ui import RUNBOOK_BINDINGS, RunbookControls
+from cockpit.safe_text import terminal_safe
 from cockpit.scheduler import Scheduler
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
@@ -152,7 +153,8 @@ class CrashNotice(Exception):
     def __rich__(self) -> Text:
         return Text.assemble(
             ("cockpit crashed: ", "bold red"),
-            f"{type(self.error).__name__}: {self.error}\n",
+            # The message may quote outside text (a name, a server's words).
+            f"{type(self.error).__name__}: {terminal_safe(str(self.error))}\n",
             f"The full report is in {self.report}\n",
         )
 

@@ -22,9 +22,11 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from cockpit.incident import EventKind
 from cockpit.recorder import STATUS_EVERY, Recorder
+from cockpit.safe_text import terminal_safe
 from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.timeline import EditRequested, PinToggled, TimelineQuery, TimelineScreen
 from cockpit.timeline_store import TimelineError
@@ -55,6 +57,27 @@ class IncidentControls(App[None]):
 
     def _init_incident_controls(self) -> None:
         self._writes = set()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice, the app's own and its screens' (which call this): they carry server
+        messages, names, titles and paths, so each is shown as written — control characters
+        as visible stand-ins, brackets as brackets, never as markup."""
+        del markup  # no caller's text is markup; a stray "[/b]" in a message must not crash
+        super().notify(
+            terminal_safe(message, multiline=True),
+            title=terminal_safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # ---- opening ------------------------------------------------------------------------
 

@@ -2,6 +2,18 @@
 
 Pure Python, no Textual: sources produce `Reading`s, the UI and `cockpit snapshot` consume
 `PanelView`s, and the rules that turn one into the other (thresholds, staleness) live here once.
+
+Text from outside — pod, node and workload names, container reasons, alert names, labels and
+summaries, check and server error messages, backend warnings — is made terminal-safe when one
+of these objects is built (`__post_init__`, with `cockpit.safe_text.terminal_safe`): no
+`PodRow`, `FiringAlert`, `HealthResult`, `Reading` or `HeaderInfo` can hold a control
+character, an escape sequence or a bidirectional override, so no panel, snapshot or alert
+record made from them can forget the filter. Sources build these objects in their workers, so
+the check costs the UI loop nothing, and an unchanged pod keeps its row object (the pods
+table's diff relies on that). Identifiers that are matched rather than shown (an alert's
+fingerprint) are kept as given. A pod name is both shown and asked for (its details); one with
+a control character is asked for with its stand-ins and not found — no API server accepts such
+a name, so only a server that is not one can send it.
 """
 
 from __future__ import annotations
@@ -14,6 +26,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
+
+from cockpit.safe_text import is_terminal_safe, terminal_safe
 
 
 class Status(StrEnum):
@@ -65,6 +79,18 @@ def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=lambda s: s.rank, default=Status.UNKNOWN)
 
 
+def _clean_text(obj: object, *names: str) -> None:
+    """In a frozen instance being built: each named text field (a str, None, or a tuple of
+    str) replaced by its terminal-safe form when it needs one."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str):
+            if not is_terminal_safe(value):
+                object.__setattr__(obj, name, terminal_safe(value))
+        elif isinstance(value, tuple) and not all(is_terminal_safe(v) for v in value):
+            object.__setattr__(obj, name, tuple(terminal_safe(v) for v in value))
+
+
 Unit = Literal["seconds", "ratio", "count", "age"]
 
 
@@ -108,6 +134,11 @@ class PodRow:
     node: str = ""
     last_restart_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # One scan of the four first: it runs for every pod, and nearly always finds nothing.
+        if not is_terminal_safe(self.name + self.ready + self.status + self.node):
+            _clean_text(self, "name", "ready", "status", "node")
+
 
 @dataclass(frozen=True, slots=True)
 class WorkloadRow:
@@ -123,6 +154,9 @@ class WorkloadRow:
     image: str = ""
     rolled_out: bool = True
     rollout: str = ""  # kubectl rollout status' words while it is not done
+
+    def __post_init__(self) -> None:
+        _clean_text(self, "kind", "name", "image", "rollout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +176,9 @@ class BackupInfo:
     last_success: datetime | None
     detail: str = ""
 
+    def __post_init__(self) -> None:
+        _clean_text(self, "detail")
+
 
 @dataclass(frozen=True, slots=True)
 class FiringAlert:
@@ -155,7 +192,9 @@ class FiringAlert:
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+        _clean_text(self, "name", "severity", "summary")
+        labels = {terminal_safe(k): terminal_safe(v) for k, v in self.labels.items()}
+        object.__setattr__(self, "labels", MappingProxyType(labels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +214,9 @@ class HealthResult:
     message: str
     last_failure: datetime | None = None
     failing_since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _clean_text(self, "name", "target", "message")
 
 
 def alert_changes(
@@ -214,6 +256,7 @@ class Reading:
         if self.observed_at.tzinfo is None:
             raise ValueError("Reading.observed_at must be timezone-aware (UTC)")
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        _clean_text(self, "error", "warnings", "note")
 
     @property
     def ok(self) -> bool:
@@ -385,3 +428,16 @@ class HeaderInfo:
     # The incident phase against its time box ("TRIAGE 3:12/5:00"); over: past the box.
     phase: str = ""
     phase_over: bool = False
+
+    def __post_init__(self) -> None:
+        # The title may come from an imported incident; the context from a kubeconfig.
+        _clean_text(
+            self,
+            "context",
+            "namespace",
+            "incident_title",
+            "severity",
+            "incident_status",
+            "timeline_problem",
+            "phase",
+        )

@@ -1,6 +1,13 @@
 """Runbook files from disk: one file, or every runbook under some directories. Bytes that are
 not UTF-8 are read anyway (and said so); a file that cannot be read is one line in the
-problems, never an exception that hides the other runbooks."""
+problems, never an exception that hides the other runbooks.
+
+A runbook is outside text (a shared repository, a wiki export): it is made terminal-safe here,
+once, as it is read (`terminal_safe`, newlines and tabs kept, CR LF read as LF), before it is
+parsed. Titles, steps, notes and commands are all cut from that text, so the pane, the
+`cockpit runbook` commands and a command run as an action all see the same characters — a
+command never runs with a control character the screen did not show.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from pathlib import Path
 
 from cockpit.runbook_model import Runbook
 from cockpit.runbook_parse import parse_runbook
+from cockpit.safe_text import terminal_safe
 
 RUNBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text")
 # Larger than any runbook anyone reads during an incident; a bigger file is probably a log.
@@ -28,7 +36,7 @@ def load_runbook(path: Path) -> Runbook:
     except UnicodeDecodeError as error:
         text = raw.decode("utf-8", errors="replace")
         note = f"not UTF-8 (first bad byte at {error.start}); unreadable characters shown as �"
-    runbook = parse_runbook(text, str(path))
+    runbook = parse_runbook(terminal_safe(text, multiline=True), terminal_safe(str(path)))
     if note:
         warnings = (note, *runbook.warnings)
         runbook = Runbook(runbook.title, runbook.source, runbook.sections, warnings)

@@ -1,7 +1,9 @@
 """Action screens: ask for a replica count, pick a revision, confirm with the preview.
 
 They show what the app hands them and return the user's choice; the app previews, records and
-applies. Nothing here talks to a cluster.
+applies. Nothing here talks to a cluster. Names, images, change causes and the server's
+messages are the cluster's text: each is drawn through `cockpit.widgets.outside`, never as
+markup and never with its control characters.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from textual.widgets.option_list import Option
 
 from cockpit.action_plan import ActionPreview, Revision, Workload
 from cockpit.units import short_age
+from cockpit.widgets.outside import safe_cell, safe_line
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter upper-cased and the rest as given: a headline must show
+    `deployment/web-API` as it is named (`str.capitalize` would lower the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 class WorkloadPicker(ModalScreen[Workload | None]):
@@ -40,14 +49,16 @@ class WorkloadPicker(ModalScreen[Workload | None]):
     def compose(self) -> ComposeResult:
         options = [
             Option(
-                f"{w.kind}/{w.name}  {w.available}/{w.replicas} available"
-                + ("  (paused)" if w.paused else ""),
+                safe_line(
+                    f"{w.kind}/{w.name}  {w.available}/{w.replicas} available"
+                    + ("  (paused)" if w.paused else "")
+                ),
                 id=str(i),
             )
             for i, w in enumerate(self.workloads)
         ]
         with Vertical():
-            yield Label(f"{self.verb.capitalize()} which workload?", classes="form-title")
+            yield Label(safe_line(f"{sentence(self.verb)} which workload?"), classes="form-title")
             yield OptionList(*options, id="workload-options")
             yield Static("enter picks · esc cancels", classes="form-help")
 
@@ -68,8 +79,10 @@ class ScaleForm(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         w = self.workload
         with Vertical():
-            yield Label(f"Scale {w.kind}/{w.name} in {w.namespace}", classes="form-title")
-            yield Static(f"now: {w.replicas} wanted, {w.ready} ready", classes="form-help")
+            yield Label(
+                safe_line(f"Scale {w.kind}/{w.name} in {w.namespace}"), classes="form-title"
+            )
+            yield Static(Content(f"now: {w.replicas} wanted, {w.ready} ready"), classes="form-help")
             yield Input(str(w.replicas), type="integer", id="replicas")
             yield Static("enter previews · esc cancels", classes="form-help")
             yield Static("", classes="form-error", id="form-error")
@@ -110,14 +123,18 @@ class HistoryScreen(ModalScreen[int | None]):
             )
             created = revision.created_at
             age = short_age((now - created).total_seconds()) if created else "-"
+            # A change cause is any annotation anyone wrote: a cell of plain, safe text.
             self.table.add_row(
-                number, age, ", ".join(revision.images), revision.change_cause or "<none>"
+                number,
+                age,
+                safe_cell(", ".join(revision.images)),
+                safe_cell(revision.change_cause or "<none>"),
             )
 
     def compose(self) -> ComposeResult:
         w = self.workload
         with Vertical():
-            yield Label(f"Rollout history of {w.kind}/{w.name}", classes="form-title")
+            yield Label(safe_line(f"Rollout history of {w.kind}/{w.name}"), classes="form-title")
             yield self.table
             yield Static(
                 "enter rolls back to the selected revision · esc cancels", classes="form-help"
@@ -135,7 +152,10 @@ class HistoryScreen(ModalScreen[int | None]):
 
 
 class ConfirmAction(ModalScreen[bool]):
-    """What, where, current → new, the dry run's verdict; `y` confirms, anything else backs out."""
+    """What, where, current → new, the dry run's verdict; `y` confirms, anything else backs out.
+
+    Read-only, it offers nothing to apply: it says the action is refused, and `y` only records
+    the refused attempt (the adapter refuses it again; nothing is sent)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes, apply", id="confirm.yes"),
@@ -155,48 +175,66 @@ class ConfirmAction(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         p, r = self.preview, self.preview.request
         lines: list[Content] = [
-            Content.styled(r.describe().capitalize(), "bold"),
-            Content.assemble(("context   ", "bold"), self.context or "(current context)"),
-            Content.assemble(("namespace ", "bold"), r.namespace),
-            Content.assemble(("object    ", "bold"), f"{r.kind}.apps/{r.name}"),
-            Content.assemble(("same as   ", "bold"), (shlex.join(r.argv()), "$text-muted")),
+            safe_line(sentence(r.describe()), "bold"),
+            Content.assemble(
+                ("context   ", "bold"), safe_line(self.context or "(current context)")
+            ),
+            Content.assemble(("namespace ", "bold"), safe_line(r.namespace)),
+            Content.assemble(("object    ", "bold"), safe_line(f"{r.kind}.apps/{r.name}")),
+            Content.assemble(
+                ("same as   ", "bold"), safe_line(shlex.join(r.argv()), "$text-muted")
+            ),
             Content(""),
         ]
         for what, current, new in p.changes:
             lines.append(
-                Content.assemble((f"{what:<12}", "bold"), f"{current}  →  ", (new, "bold"))
+                Content.assemble(
+                    (f"{what:<12}", "bold"),
+                    safe_line(f"{current}  →  "),
+                    safe_line(new, "bold"),
+                )
             )
         for note in p.notes:
-            lines.append(Content.styled(note, "$text-muted"))
+            lines.append(safe_line(note, "$text-muted"))
         if p.message:
             style = "$text-muted" if p.ok else "$error bold"
-            lines.append(Content.styled(("" if p.ok else "✗ ") + p.message, style))
+            lines.append(safe_line(("" if p.ok else "✗ ") + p.message, style))
         lines.append(Content(""))
-        if self.read_only:
-            lines.append(
-                Content.styled(
-                    "READ-ONLY: this would be refused; nothing is sent.", "$warning bold"
-                )
-            )
-        applicable = p.ok and bool(p.changes)
-        if applicable and self.production:
-            lines.append(
-                Content.styled(
-                    f"PRODUCTION context: type {r.name} and press enter to apply · esc cancels",
-                    "$warning bold",
-                )
-            )
-        elif applicable:
-            lines.append(Content.styled("dry run passed · y applies · esc cancels", "bold"))
-        else:
-            lines.append(Content.styled("nothing to apply · esc closes", "bold"))
+        lines += self._verdict(self.applicable)
         with Vertical():
             yield Static(Content("\n").join(lines), id="confirm-body")
-            if applicable and self.production:
+            if self.applicable and self.production and not self.read_only:
                 yield Input(placeholder=r.name, id="confirm-name")
 
+    @property
+    def applicable(self) -> bool:
+        return self.preview.ok and bool(self.preview.changes)
+
+    def _verdict(self, applicable: bool) -> list[Content]:
+        """The last lines: what the keys do now. Never an offer to apply in read-only mode."""
+        if self.read_only:
+            keys = "y records the refused attempt · esc closes" if applicable else "esc closes"
+            return [
+                Content.styled(
+                    "READ-ONLY: refused. Nothing is sent to the cluster.", "$warning bold"
+                ),
+                Content.styled(keys, "bold"),
+            ]
+        if not applicable:
+            return [Content.styled("nothing to apply · esc closes", "bold")]
+        if self.production:
+            name = self.preview.request.name
+            return [
+                safe_line(
+                    f"PRODUCTION context: type {name} and press enter to apply · esc cancels",
+                    "$warning bold",
+                )
+            ]
+        return [Content.styled("dry run passed · y applies · esc cancels", "bold")]
+
     def action_confirm(self) -> None:
-        if self.preview.ok and self.preview.changes and not self.production:
+        # Read-only, y records the refusal whatever the context: there is nothing to type for.
+        if self.applicable and (self.read_only or not self.production):
             self.dismiss(True)
 
     @on(Input.Submitted, "#confirm-name")

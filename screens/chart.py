@@ -7,12 +7,14 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from cockpit.charts import WINDOWS, ChartData
+from cockpit.widgets.outside import safe_line
 
 MARKER_COLOR = {"action": "magenta", "note": "cyan", "status": "yellow"}
 
@@ -38,7 +40,7 @@ class ChartScreen(Screen[None]):
         self.title_text = title
         self.window = window
         self.data: ChartData | None = None
-        self.caption = Static(f"{title}: loading…", id="chart-caption")
+        self.caption = Static(safe_line(f"{title}: loading…"), id="chart-caption")
         self.plot = PlotextPlot(id="chart-plot")
         self.legend = Static("", id="chart-legend")
 
@@ -51,7 +53,7 @@ class ChartScreen(Screen[None]):
     def action_window(self, index: int) -> None:
         label, seconds = WINDOWS[index]
         self.window = seconds
-        self.caption.update(f"{self.title_text}: last {label}, loading…")
+        self.caption.update(safe_line(f"{self.title_text}: last {label}, loading…"))
         self.post_message(ChartWindowChanged(self.panel, seconds))
 
     def show(self, data: ChartData) -> None:
@@ -59,9 +61,12 @@ class ChartScreen(Screen[None]):
         label = next((name for name, secs in WINDOWS if secs == data.window), "")
         problem = f" — {data.error}" if data.error else ""
         empty = " — no data in this window" if data.empty and not data.error else ""
+        # The problem quotes the server; the markers' labels are timeline text.
         self.caption.update(
-            f"{data.title}: last {label} ({data.unit_label or 'value'}), "
-            f"1 15m · 2 1h · 3 6h{problem}{empty}"
+            safe_line(
+                f"{data.title}: last {label} ({data.unit_label or 'value'}), "
+                f"1 15m · 2 1h · 3 6h{problem}{empty}"
+            )
         )
         plt = self.plot.plt
         plt.clear_data()
@@ -79,12 +84,12 @@ class ChartScreen(Screen[None]):
         self.plot.refresh()
         lines = []
         if data.slo is not None:
-            lines.append(f"red line: {data.slo_label} ({data.slo:g} {data.unit_label})")
+            lines.append(safe_line(f"red line: {data.slo_label} ({data.slo:g} {data.unit_label})"))
         for marker in data.markers[-6:]:
             moment = data.now.timestamp() + marker.at_minutes * 60
             when = _hhmm(moment, data)
-            lines.append(f"| {when} {marker.kind}: {marker.label}")
-        self.legend.update("\n".join(lines))
+            lines.append(safe_line(f"| {when} {marker.kind}: {marker.label}"))
+        self.legend.update(Content("\n").join(lines))
 
 
 def _hhmm(stamp: float, data: ChartData) -> str:

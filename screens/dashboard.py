@@ -21,6 +21,7 @@ from cockpit.widgets.header import HeaderBar
 from cockpit.widgets.health_panel import HealthPanel
 from cockpit.widgets.metric_panel import MetricPanel
 from cockpit.widgets.metrics_table import MetricsTable
+from cockpit.widgets.outside import safe_line
 from cockpit.widgets.pods_panel import PodsPanel
 
 # Where the screen switches to the wide layout: four metric panels in a row, taller trends.
@@ -86,7 +87,7 @@ class DashboardScreen(Screen[None]):
             self.rollout.remove_class("-active")
             return
         mark = "✗" if failed else "✓" if done else "◌"
-        self.rollout.update(f"{mark} {message}")
+        self.rollout.update(safe_line(f"{mark} {message}"))  # the server's rollout words
         self.rollout.add_class("-active")
 
     def show_header(self, info: HeaderInfo) -> None:

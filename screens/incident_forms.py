@@ -14,11 +14,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from cockpit.incident import Incident, IncidentStatus, Severity
+from cockpit.safe_text import terminal_safe
+from cockpit.widgets.outside import safe_line
 
 # The app's save callback returns None on success, or the message to show.
 Save = Callable[..., Awaitable[str | None]]
@@ -61,7 +64,7 @@ class _Form(ModalScreen[bool]):
         if problem is None:
             self.dismiss(True)
         else:
-            self.error.update(problem)
+            self.error.update(safe_line(problem))  # it quotes the disk's or the store's words
 
 
 class NoteForm(_Form):
@@ -76,11 +79,12 @@ class NoteForm(_Form):
     def __init__(self, save: Save, incident_label: str, text: str = "") -> None:
         super().__init__(save)
         self._label = incident_label
-        self._initial = text
+        # A note being edited may have been imported: what the input shows is what is saved.
+        self._initial = terminal_safe(text, multiline=True)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Note → {self._label}", classes="form-title")
+            yield Label(safe_line(f"Note → {self._label}"), classes="form-title")
             yield Input(self._initial, placeholder="what you saw, did or decided", id="note-input")
             yield Static(
                 "enter saves · ctrl+e multi-line · esc cancels", classes="form-help", id="note-help"
@@ -205,13 +209,15 @@ class IncidentPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = [
             Option(
-                f"{i.severity.value} {i.status.value:<9} {i.title}"
-                + ("  (attached)" if i.id == self.current else ""),
+                safe_line(
+                    f"{i.severity.value} {i.status.value:<9} {i.title}"
+                    + ("  (attached)" if i.id == self.current else "")
+                ),
                 id=i.id,
             )
             for i in self.incidents
         ]
-        options.append(Option("+ declare a new incident", id=self.NEW))
+        options.append(Option(Content("+ declare a new incident"), id=self.NEW))
         with Vertical():
             yield Label("Open incidents", classes="form-title")
             yield OptionList(*options, id="incident-options")

@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -30,7 +31,8 @@ class PhasePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = [
             Option(
-                f"{name:<12} time box {box}" + ("  (now)" if name == self.current else ""), id=name
+                Content(f"{name:<12} time box {box}" + ("  (now)" if name == self.current else "")),
+                id=name,
             )
             for name, box in self.phases
         ]

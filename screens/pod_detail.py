@@ -13,14 +13,20 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cockpit.pod_detail import PodDetail
+from cockpit.safe_text import terminal_safe
+from cockpit.widgets.outside import safe_line
 
 
 def detail_lines(detail: PodDetail) -> list[Content]:
+    """Where a pod's details become lines on screen. Everything in them is the cluster's text
+    (names, reasons, event messages, the container's own log lines), so each piece is made
+    terminal-safe here, one line each: a log line's CR or escape sequence is shown, not run."""
+    s = terminal_safe
     lines = [
         Content.assemble(
-            (f"pod/{detail.name}", "bold"),
-            f"  {detail.namespace} · {detail.status} · ",
-            f"node {detail.node}",
+            (f"pod/{s(detail.name)}", "bold"),
+            f"  {s(detail.namespace)} · {s(detail.status)} · ",
+            f"node {s(detail.node)}",
         ),
         Content(""),
         Content.styled("Containers", "bold underline"),
@@ -28,12 +34,12 @@ def detail_lines(detail: PodDetail) -> list[Content]:
     for c in detail.containers:
         ready = "ready" if c.ready else "not ready"
         lines.append(
-            Content.assemble((c.name, "bold"), f"  {c.image}  {ready}, {c.restarts} restarts")
+            Content.assemble((s(c.name), "bold"), f"  {s(c.image)}  {ready}, {c.restarts} restarts")
         )
-        lines.append(Content(f"  state:      {c.state}"))
+        lines.append(Content(f"  state:      {s(c.state)}"))
         if c.last_state:
             style = "$error bold" if "OOMKilled" in c.last_state or "Error" in c.last_state else ""
-            lines.append(Content.assemble("  last state: ", (c.last_state, style)))
+            lines.append(Content.assemble("  last state: ", (s(c.last_state), style)))
     lines += [Content(""), Content.styled("Events (newest first)", "bold underline")]
     if not detail.events:
         lines.append(Content.styled("  none recorded", "$text-muted"))
@@ -42,15 +48,18 @@ def detail_lines(detail: PodDetail) -> list[Content]:
         times = f" (x{e.count})" if e.count > 1 else ""
         lines.append(
             Content.assemble(
-                f"  {e.age:>5}  ", (f"{e.type:<8}", style), f" {e.reason}{times}  ", e.message
+                f"  {s(e.age):>5}  ",
+                (f"{s(e.type):<8}", style),
+                f" {s(e.reason)}{times}  ",
+                s(e.message),
             )
         )
     lines += [Content(""), Content.styled("Logs (last lines, following)", "bold underline")]
     if not detail.logs:
         lines.append(Content.styled("  no log lines", "$text-muted"))
-    lines += [Content(f"  {line}") for line in detail.logs]
+    lines += [Content(f"  {s(line)}") for line in detail.logs]
     for problem in detail.problems:
-        lines.append(Content.styled(f"! {problem}", "$warning"))
+        lines.append(Content.styled(f"! {s(problem)}", "$warning"))
     return lines
 
 
@@ -63,7 +72,7 @@ class PodDetailScreen(Screen[None]):
         super().__init__(id="pod-detail")
         self.pod_name = name
         self.detail: PodDetail | None = None
-        self.body = Static(f"pod/{name}: loading…", id="pod-detail-body")
+        self.body = Static(safe_line(f"pod/{name}: loading…"), id="pod-detail-body")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -75,4 +84,4 @@ class PodDetailScreen(Screen[None]):
         self.body.update(Content("\n").join(detail_lines(detail)))
 
     def show_error(self, message: str) -> None:
-        self.body.update(Content.styled(f"pod/{self.pod_name}: {message}", "$error bold"))
+        self.body.update(safe_line(f"pod/{self.pod_name}: {message}", "$error bold"))

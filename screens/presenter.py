@@ -17,6 +17,7 @@ from cockpit.incident import Event
 from cockpit.model import HeaderInfo, PanelView
 from cockpit.widgets.header import HeaderBar
 from cockpit.widgets.headline import HeadlineTile
+from cockpit.widgets.outside import safe_line
 
 RECENT = 5
 
@@ -56,7 +57,10 @@ class PresenterScreen(Screen[None]):
             return
         lines = [
             Content.assemble(
-                (e.occurred_at.strftime("%H:%M"), "bold"), f" {e.kind.value:<6} ", e.text
+                (e.occurred_at.strftime("%H:%M"), "bold"),
+                f" {e.kind.value:<6} ",
+                # A timeline entry may have come in an import: one safe line each.
+                safe_line(e.text),
             )
             for e in events[-RECENT:]
         ]

@@ -13,12 +13,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cockpit.incident import Event, EventKind, Incident
+from cockpit.safe_text import terminal_safe
 from cockpit.units import format_elapsed
+from cockpit.widgets.outside import safe_cell, safe_line
 
 # `f` steps through these; None shows every kind.
 KIND_FILTERS: tuple[EventKind | None, ...] = (None, *EventKind)
@@ -56,13 +59,14 @@ class PinToggled(Message):
         self.event = event
 
 
-def incident_line(incident: Incident | None, now_elapsed: float | None = None) -> str:
+def incident_line(incident: Incident | None, now_elapsed: float | None = None) -> Content:
+    """The incident over the table; its title may have come in an import."""
     if incident is None:
-        return "No incident declared — D declares one, then n adds notes"
+        return Content("No incident declared — D declares one, then n adds notes")
     parts = [incident.severity.value, incident.status.value.upper(), incident.title]
     if now_elapsed is not None:
         parts.insert(1, f"T+{format_elapsed(now_elapsed)}")
-    return " · ".join(parts) + f"  [{incident.short_id}]"
+    return safe_line(" · ".join(parts) + f"  [{incident.short_id}]")
 
 
 class TimelineScreen(Screen[None]):
@@ -197,21 +201,27 @@ class TimelineScreen(Screen[None]):
         kind = self.kind.value if self.kind else "all kinds"
         search = f' · search "{self.search}"' if self.search else ""
         self.filter_line.update(
-            f"{kind}{search} · ⏎ open · f filter · / search · P pin · e edit · x delete · n note"
+            safe_line(
+                f"{kind}{search} · ⏎ open · f filter · / search · P pin · e edit · x delete"
+                " · n note"
+            )
         )
 
 
 def _row(event: Event) -> tuple[Text | str, ...]:
+    """Where a timeline event becomes a row on screen: its text and actor may have come in an
+    import, so both are terminal-safe here, and cells are `Text` (a `str` cell is markup)."""
     kind = event.kind
     text = Text()
     if event.pinned:
         text.append("◆ ", style="bold yellow")
     if event.supersedes:
         text.append("(edited) ", style="dim")
-    text.append(event.text.replace("\n", " ⏎ "))
+    lines = terminal_safe(event.text, multiline=True).replace("\t", " ")
+    text.append(lines.replace("\n", " ⏎ "))
     return (
         event.occurred_at.strftime("%H:%M:%S"),
         Text(kind.value, style=KIND_STYLE.get(kind, "")),
-        event.actor,
+        safe_cell(event.actor),
         text,
     )

@@ -72,7 +72,11 @@ async def test_read_only_refuses_in_the_adapter_and_records_the_refusal(
         revision = world.revision
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
-        assert "READ-ONLY: this would be refused" in screen_text(app)
+        shown = screen_text(app)
+        # Said plainly, and nothing on the dialog offers to apply or claims a dry run.
+        assert "READ-ONLY: refused. Nothing is sent to the cluster." in shown
+        assert "y records the refused attempt" in shown
+        assert "y applies" not in shown and "dry run passed" not in shown
         await pilot.press("y")
         await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
         assert world.revision == revision  # nothing reached the cluster

@@ -73,7 +73,7 @@ async def test_a_batch_leaves_the_table_as_a_fresh_fill_would() -> None:
         assert len(COLUMNS) == len(expected[0])
         assert table_text(widget) == expected
         cursor_row = widget.table.get_row_at(widget.table.cursor_row)
-        assert cursor_row[0] == "web-01500"
+        assert str(cursor_row[0]) == "web-01500"
         # The scrollable height follows the new number of rows (the scrollbar is right).
         assert widget.table.virtual_size.height == len(after) + 1
         assert "CrashLoopBackOff" in " ".join(line for line in _screen(app))

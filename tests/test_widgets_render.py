@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from textual.app import App
+
+from cockpit.action_plan import ActionPreview, ActionRequest, Verb
 from cockpit.model import HeaderInfo, PodRow
+from cockpit.screens.actions import ConfirmAction
 from cockpit.widgets.header import render_header
 from cockpit.widgets.pods_panel import pod_cells
 from tests.conftest import T0
+from tests.screen_text import screen_text, wait_for
 
 
 def test_header_keeps_badges_and_clock_when_the_title_is_long() -> None:
@@ -44,3 +50,59 @@ def test_pod_row_reads_like_kubectl() -> None:
     unscheduled = PodRow("x", "0/1", "Pending", 0, T0 - timedelta(seconds=5))
     assert [c if isinstance(c, str) else c.plain for c in pod_cells(unscheduled, T0)] == [
         "x", "0/1", "Pending", "0", "5s", "<none>"]
+
+
+async def _confirm_text(preview: ActionPreview, *, read_only: bool, production: bool) -> str:
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                ConfirmAction(preview, context="prod", read_only=read_only, production=production)
+            )
+
+    app = Host()
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.pause()
+        return screen_text(app)
+
+
+HELM = ActionRequest(
+    Verb.ROLLBACK, "deployment", "checkout", "shop", command=("helm", "rollback", "Shop-API", "3")
+)
+
+
+async def test_the_preview_headline_shows_the_command_as_written() -> None:
+    preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
+    text = await _confirm_text(preview, read_only=False, production=False)
+    # `str.capitalize` lowered every letter after the first: "helm rollback shop-api 3".
+    assert "Rollback deployment/checkout with `helm rollback Shop-API 3`" in text
+    assert "dry run passed · y applies" in text
+
+
+@pytest.mark.parametrize("production", [False, True])
+async def test_read_only_confirmation_refuses_and_offers_no_apply(production: bool) -> None:
+    preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
+    text = await _confirm_text(preview, read_only=True, production=production)
+    assert "READ-ONLY: refused. Nothing is sent to the cluster." in text
+    assert "y applies" not in text and "dry run passed" not in text
+    assert "type checkout" not in text  # nothing to type for an action that is refused
+
+
+def test_the_command_line_preview_keeps_the_headline_as_written() -> None:
+    from cockpit.action_console import render_preview
+
+    preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
+    headline = render_preview(preview, "prod", production=False).splitlines()[0]
+    assert headline == "Rollback deployment/checkout with `helm rollback Shop-API 3`"
+
+
+def test_a_configured_title_keeps_its_brackets_in_the_metrics_table() -> None:
+    from cockpit.model import Measure, PanelView, Status, Threshold
+    from cockpit.widgets.metrics_table import metric_cells
+
+    measure = Measure("value", "v", "count", Threshold(10.0))
+    view = PanelView(
+        "custom_q", "Queue [prod]", (measure,), Status.OK, {"value": 1.0}, 1.0, None, False
+    )
+    # As a str cell it was markup: "[prod]" read as a style and the title shown as "Queue ".
+    assert metric_cells(view, [])["metric"].plain == "Queue [prod]"  # type: ignore[union-attr]

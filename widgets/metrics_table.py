@@ -54,7 +54,7 @@ def metric_cells(view: PanelView, trend: list[float]) -> dict[str, str | Text]:
     else:
         shown = format_value(measure.unit, value) if value is not None else "—"
     return {
-        "metric": view.title,
+        "metric": Text(view.title, end=""),  # a configured title; a str cell would be markup
         "value": shown,
         "status": Text(f"{status.symbol} {status.word}", style=style),
         "threshold": format_threshold(measure.unit, measure.threshold.crit, measure.threshold.warn),
@@ -83,7 +83,7 @@ class MetricsTable(PanelFrame, can_focus=False):
         for key, label in COLUMNS:
             self.table.add_column(label, key=key)
         for panel, title in self._rows:
-            self.table.add_row(title, "—", "no data yet", "", "", "", key=panel)
+            self.table.add_row(Text(title, end=""), "—", "no data yet", "", "", "", key=panel)
 
     @property
     def panels(self) -> list[str]:

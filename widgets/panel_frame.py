@@ -19,7 +19,8 @@ class PanelFrame(Vertical):
     def __init__(self, panel: str, title: str, id_prefix: str = "panel") -> None:
         super().__init__(id=f"{id_prefix}-{panel}", classes="panel")
         self.panel = panel
-        self.border_title = title
+        # A configured title is text, not markup: "Queue [prod]" must keep its brackets.
+        self.border_title = Content(title)
         self.border_subtitle = "no data yet"
 
     def show_frame(self, view: PanelView) -> None:

@@ -58,13 +58,15 @@ def pod_cells(
         status = Text(row.status, style=warn_style)
     else:
         status = Text(row.status, style=crit_style)
+    # The cluster's words go in as Text: a `str` cell is Rich markup to DataTable. (The
+    # model made them terminal-safe already.)
     return (
-        row.name,
+        Text(row.name, end=""),
         row.ready,
         status,
         restarts,
         short_age((now - row.created_at).total_seconds()),
-        row.node or "<none>",
+        Text(row.node, end="") if row.node else "<none>",
     )
 
 
@@ -198,7 +200,6 @@ class PodsTable(QuietTable):
         self.virtual_size = Size(
             data_width + self._row_label_column_width, self._total_row_height + header
         )
-
 
 
 class PodSelected(Message):
