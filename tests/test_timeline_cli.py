@@ -118,7 +118,7 @@ def test_errors_are_one_line_and_exit_1(cli: click.Group, db: Path, tmp_path: Pa
     assert result.exit_code == 1 and "cannot read" in result.stderr
 
     result = run(cli, "export", "deadbeef", db=db)
-    assert result.exit_code == 1 and "no incident with id 'deadbeef'" in result.stderr
+    assert result.exit_code == 1 and 'no incident with id "deadbeef"' in result.stderr
 
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"garbage" * 100)
