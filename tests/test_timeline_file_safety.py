@@ -438,3 +438,24 @@ def test_incident_and_event_records_reject_times_outside_the_range() -> None:
     late = datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=14)))
     with pytest.raises(ValueError, match="outside the range"):
         Incident("a" * 32, "x", Severity.SEV1, IncidentStatus.ACTIVE, late)
+
+
+async def test_cockpit_notes_shows_the_readable_rows_and_says_what_it_skipped(
+    tmp_path: Path,
+) -> None:
+    from cockpit.notes_app import NotesApp
+    from tests.screen_text import screen_text, wait_for
+
+    db = tmp_path / "timeline.db"
+    async with await Timeline.open(db) as store:
+        incident = await store.start_incident("payments timeouts", 1, ME)
+        await store.add_note(incident.id, "a readable note", ME)
+    await asyncio.to_thread(_write_bad_rows, db, incident.id)
+    app = NotesApp(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "a readable note" in screen_text(app))
+        text = screen_text(app)
+        assert "payments timeouts" in text and "bad row" not in text
+        # What the toasts say (the test harness does not draw them).
+        said = "\n".join(str(n.message) for n in app._notifications)
+        assert "6 unreadable rows skipped: incident bbbb" in said
