@@ -381,3 +381,68 @@ def test_export_then_import_into_a_fresh_timeline_is_identical(
     assert invoke("export", incident_id, db=second).stdout == first_md
     assert parse_export(again)[1] == parse_export(exported.read_text(encoding="utf-8"))[1]
     shutil.rmtree(where)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
+@given(title=st.text(min_size=1, max_size=30).filter(lambda t: t.strip() != ""), note=st.text())
+def test_whatever_an_import_carries_the_cli_prints_it_terminal_safe(
+    tmp_path_factory: pytest.TempPathFactory, title: str, note: str
+) -> None:
+    from cockpit.safe_text import is_terminal_safe
+
+    where = tmp_path_factory.mktemp("safe")
+    db, file = where / "timeline.db", where / "export.json"
+    incident_id = "c0ffee00" * 4
+    event = {
+        "uuid": "00000000-0000-4000-8000-000000000001",
+        "incident_id": incident_id,
+        "occurred_at": "2026-11-24T14:02:00Z",
+        "recorded_at": "2026-11-24T14:02:00Z",
+        "kind": "note",
+        "actor": note[:200],
+        "source": "cli",
+        "text": note,
+    }
+    document = {
+        "schema": "incident-cockpit/incident-export@1",
+        "incident": {
+            "id": incident_id,
+            "title": title,
+            "severity": "SEV2",
+            "status": "active",
+            "started_at": "2026-11-24T14:02:00Z",
+            "roles": {"scribe": title},
+        },
+        "events": [event],
+    }
+    file.write_text(json.dumps(document), encoding="utf-8")
+    results = [
+        invoke("import", str(file), db=db),
+        invoke("incident", "list", db=db),
+        invoke("incident", "status", incident_id, "mitigated", db=db),
+        invoke("export", incident_id, db=db),
+        invoke("note", "x", "--incident", title, db=db),
+    ]
+    assert results[0].exit_code == 0, results[0].output
+    for result in results:
+        assert "Traceback" not in result.output
+        for line in (result.stdout + result.stderr).splitlines():
+            assert is_terminal_safe(line), repr(line)
+    shutil.rmtree(where)
+
+
+@given(st.sets(st.text(alphabet="0123456789abcdef", min_size=8, max_size=32), max_size=30))
+def test_short_ids_name_exactly_one_incident(ids: set[str]) -> None:
+    from cockpit.timeline_store import unique_prefixes
+
+    prefixes = unique_prefixes(ids)
+    assert set(prefixes) == ids
+    for value, prefix in prefixes.items():
+        assert value.startswith(prefix) and len(prefix) >= min(8, len(value))
+        others = [other for other in ids if other != value and other.startswith(prefix)]
+        assert not others or prefix == value, (value, prefix, others)
