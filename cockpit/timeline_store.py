@@ -521,12 +521,21 @@ def _common_length(a: str, b: str) -> int:
     return n
 
 
-def _check_lengths(text: str, actor: str, source: str) -> None:
+def _check_text(text: str, actor: str, source: str) -> None:
+    """What any writer must hold to: lengths an export can carry, and text SQLite can store
+    (invalid UTF-8 from argv or stdin arrives as lone surrogates)."""
     if len(text) > MAX_TEXT:
         raise RecordTooLong(f"an event text is limited to {MAX_TEXT:,} characters")
-    for name, value in (("actor", actor), ("source", source)):
-        if len(value) > MAX_NAME:
+    for name, value in (("text", text), ("actor", actor), ("source", source)):
+        if name != "text" and len(value) > MAX_NAME:
             raise RecordTooLong(f"an event {name} is limited to {MAX_NAME} characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"the {name} is not valid UTF-8 text (at character {error.start + 1}); "
+                "nothing was written"
+            ) from None
 
 
 class Timeline:
@@ -743,7 +752,7 @@ class Timeline:
         occurred_at: datetime | None = None,
         **extra: Any,
     ) -> Event:
-        _check_lengths(text, actor, source)
+        _check_text(text, actor, source)
         now = self._now()
         return Event(
             uuid=str(uuid_module.uuid4()),
@@ -988,6 +997,8 @@ class Timeline:
         if not role:
             raise ValueError("a role needs a name, e.g. 'incident commander'")
         person = (person or "").strip() or None
+        if len(role) > MAX_NAME or len(person or "") > MAX_NAME:
+            raise RecordTooLong(f"a role and a person are limited to {MAX_NAME} characters each")
         before = incident.roles.get(role)
         if person == before:
             return incident

@@ -459,3 +459,16 @@ async def test_cockpit_notes_shows_the_readable_rows_and_says_what_it_skipped(
         # What the toasts say (the test harness does not draw them).
         said = "\n".join(str(n.message) for n in app._notifications)
         assert "6 unreadable rows skipped: incident bbbb" in said
+
+
+def test_undecodable_note_text_is_refused_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "timeline.db"
+    start(db)
+    # What Python makes of the byte 0xff in argv: a lone surrogate SQLite cannot store.
+    result = invoke("note", "before \udcff after", db=db)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: the text is not valid UTF-8 text (at character 8); nothing was written"
+    )
+    long_role = invoke("incident", "role", start(db, "other"), "scribe", "x" * 300, db=db)
+    assert long_role.exit_code == 1 and "limited to 256" in long_role.stderr
