@@ -80,7 +80,10 @@ def _cell(text: str) -> str:
     """Text safe inside one Markdown table cell: markup and pipes escaped, line breaks kept as
     <br> (added after escaping, so they are the only HTML in it)."""
     safe = terminal_safe(str(text), multiline=True)
-    lines = [_MARKDOWN.sub(r"\\\1", line.strip()) for line in safe.strip().splitlines()]
+    # Each line single-line safe as well: a tab is a control character too.
+    lines = [
+        _MARKDOWN.sub(r"\\\1", terminal_safe(line.strip())) for line in safe.strip().splitlines()
+    ]
     return "<br>".join(line for line in lines if line) or " "
 
 

@@ -398,7 +398,7 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path: Path) -> None:
                 "kind": "note",
                 "actor": f"mallory{HOSTILE}",
                 "source": "cli",
-                "text": f"line one{HOSTILE}\r\nline two\n## heading?",
+                "text": f"line one{HOSTILE}\r\nline two\n## heading?\tafter a tab",
             }
         ],
     }
@@ -417,6 +417,7 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path: Path) -> None:
         for text in (result.stdout, result.stderr):
             assert not any(c in text for c in "\x1b\x07\x9b\u202e\r"), repr(text)
     markdown = outputs[2].stdout
+    assert "\t" not in markdown and "heading?␉after a tab" in markdown
     assert "# Postmortem (draft): ␛\\]0;pwned␇␛\\[2J" in markdown
     assert "\\[link\\](http://x) \\<b\\>" in markdown
     assert "line one␛" in markdown and "<br>line two<br>## heading?" in markdown
