@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 
 class Severity(StrEnum):
@@ -95,11 +95,35 @@ class EventKind(StrEnum):
 ROLE_NAMES = ("incident commander", "scribe", "comms")
 
 
+# The span a timeline time may take. Before 1970 no incident was recorded by this tool; the upper
+# bound keeps every time inside what `datetime` can hold after any UTC offset is applied, and
+# four-digit years keep the stored text fixed-width (so text order stays time order).
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+# Lengths a record may have; an import refuses longer values and so does a local write, so that
+# whatever this timeline holds can be exported and imported again.
+MAX_TITLE: Final = 1000
+MAX_NAME: Final = 256  # actor, source, role, person
+MAX_TEXT: Final = 1_000_000
+
+
 def utc(value: datetime) -> datetime:
-    """`value` in UTC; naive datetimes are refused because their zone is a guess."""
+    """`value` in UTC; naive datetimes are refused because their zone is a guess, and times
+    outside 1970..9999 (UTC) because no incident happened then."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"datetime {value.isoformat()} has no timezone; timeline times are UTC")
-    return value.astimezone(UTC)
+    try:
+        converted = value.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:00-14:00 is in year 10000 once in UTC: no datetime can hold it.
+        converted = None
+    if converted is None or not EARLIEST <= converted <= LATEST:
+        raise ValueError(
+            f"time {value.isoformat()} is outside the range a timeline accepts "
+            "(1970-01-01 to 9999-12-31, UTC)"
+        )
+    return converted
 
 
 def utc_now() -> datetime:
@@ -109,16 +133,28 @@ def utc_now() -> datetime:
 def format_utc(value: datetime) -> str:
     """Fixed-width `YYYY-MM-DDTHH:MM:SS.ffffffZ`: sorts as text in time order, which the store's
     indexes rely on."""
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    value = utc(value)
+    # Not strftime's %Y: glibc writes year 1 as "1", which would break the fixed width.
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+        f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}Z"
+    )
 
 
-_UTC_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+# ASCII digits only and no trailing newline (`\Z`, not `$`): a time is a fixed token.
+_UTC_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 
 
 def parse_utc(text: str) -> datetime:
     """Read an ISO-8601 time that states its zone (`Z` or `+hh:mm`); return it in UTC."""
     if not isinstance(text, str) or not _UTC_TEXT.match(text):
-        raise ValueError(f"{text!r} is not an ISO-8601 time with a zone, e.g. 2026-11-24T14:02:00Z")
+        shown = text[:40] if isinstance(text, str) else text
+        raise ValueError(
+            f"{shown!r} is not an ISO-8601 time with a zone, e.g. 2026-11-24T14:02:00Z"
+        )
     return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
@@ -193,6 +229,9 @@ class Event:
     pinned: bool = False
     supersedes: str | None = None
     deleted: bool = False
+    # None: recorded in this timeline. Otherwise the id of the timeline it was imported from;
+    # an import may only supersede events of its own origin.
+    origin: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", EventKind.parse(self.kind))

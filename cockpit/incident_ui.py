@@ -50,6 +50,7 @@ class IncidentControls(App[None]):
 
     recorder: Recorder | None = None
     timeline_problem: str = ""
+    _skipped_said: str | None = None
     timeline_screen: TimelineScreen | None = None
     _throwaway_dir: Path | None = None
     _writes: set[asyncio.Task[None]]
@@ -89,13 +90,14 @@ class IncidentControls(App[None]):
         status_every: float = STATUS_EVERY,
         throwaway: bool = False,
         clock: Any = None,
+        read_only_ok: bool = False,
     ) -> Recorder | None:
         if throwaway:
             self._throwaway_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, "-cockpit"))
             path = self._throwaway_dir / "demo-timeline.db"
         try:
             self.recorder = await Recorder.open(
-                path, actor=actor, status_every=status_every, clock=clock
+                path, actor=actor, status_every=status_every, clock=clock, read_only_ok=read_only_ok
             )
         except TimelineError as error:
             self.timeline_problem = f"timeline unavailable: {error}"
@@ -103,8 +105,24 @@ class IncidentControls(App[None]):
             self.notify(str(error), title="Timeline unavailable", severity="error", timeout=30)
             self.timeline_changed()
             return None
+        if self.recorder.timeline.read_only:
+            self.notify(
+                f"{self.recorder.path} is read-only: the timeline is shown, nothing can be saved",
+                title="Read-only timeline",
+                severity="warning",
+                timeout=30,
+            )
+        self.say_what_was_skipped()
         self.timeline_changed()
         return self.recorder
+
+    def say_what_was_skipped(self) -> None:
+        """Rows the timeline could not read are skipped; say so once per new count."""
+        recorder = self.recorder
+        summary = recorder.timeline.unreadable_summary() if recorder else None
+        if summary and summary != self._skipped_said:
+            self._skipped_said = summary
+            self.notify(summary, title="Timeline", severity="warning", timeout=15)
 
     async def close_timeline(self) -> None:
         for task in list(self._writes):
@@ -336,6 +354,7 @@ class IncidentControls(App[None]):
                 return
             if screen.is_attached:
                 screen.show_events(events)
+            self.say_what_was_skipped()
 
         task = asyncio.create_task(load())
         self._writes.add(task)

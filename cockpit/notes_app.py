@@ -61,8 +61,9 @@ class NotesApp(IncidentControls):
         task.add_done_callback(self._writes.discard)
 
     async def _open(self) -> None:
+        # Reading the record is worth it even where it cannot be written (a read-only mount).
         recorder = await self.open_timeline(
-            self._db_path, actor=self._actor, status_every=self._status_every
+            self._db_path, actor=self._actor, status_every=self._status_every, read_only_ok=True
         )
         if recorder is None or not self._incident:
             return

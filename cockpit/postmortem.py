@@ -1,44 +1,11 @@
-"""Postmortem drafts (Markdown) and the incident export/import format (JSON).
+"""Postmortem drafts (Markdown) from the incident timeline.
 
-JSON export schema `incident-cockpit/incident-export@1`
---------------------------------------------------------
+The JSON export/import format lives in `cockpit.incident_export` (re-exported here).
 
-One UTF-8 JSON object::
-
-    {
-      "schema": "incident-cockpit/incident-export@1",   required, exactly this string
-      "exported_at": "2026-11-24T15:00:00.000000Z",      informational, ignored on import
-      "incident": {
-        "id": "3f2a…",                 lowercase hex, 8-64 characters; stable across laptops
-        "title": "API 5xx spike",      non-empty string
-        "severity": "SEV2",            SEV1 | SEV2 | SEV3 | SEV4
-        "status": "resolved",          triage | active | mitigated | resolved | closed
-        "started_at": "…Z",            time (see below)
-        "mitigated_at": "…Z" | null,
-        "resolved_at": "…Z" | null,
-        "roles": {"incident commander": "alice", …}   role -> person, strings
-      },
-      "events": [                      every version, oldest recorded first
-        {
-          "uuid": "…",                 non-empty string, unique; the import deduplicates by it
-          "incident_id": "3f2a…",      must equal incident.id
-          "occurred_at": "…Z",         when it happened
-          "recorded_at": "…Z",         when it was written down
-          "kind": "note",              note | action | alert | slo | status | system
-          "actor": "alice@laptop",     string
-          "source": "cockpit",         string: what wrote it (cockpit, cli, prometheus, …)
-          "text": "…",                 string ("" for a deletion record)
-          "data": {…},                 JSON object, kind-specific details
-          "pinned": false,             boolean
-          "supersedes": "…" | null,    uuid of the version this one replaces (edit or deletion)
-          "deleted": false             boolean: this version deletes the one it supersedes
-        }
-      ]
-    }
-
-Times are ISO-8601 with an explicit zone; exports always write UTC as
-`YYYY-MM-DDTHH:MM:SS.ffffffZ`. Unknown keys are ignored, so a later `@1` writer may add fields;
-an incompatible change gets a new schema name.
+Everything in a draft that came from outside — titles, notes, actors, panel values, action
+results — is made terminal-safe (no control characters or escape sequences: a draft is often
+printed to a terminal) and Markdown-inert (`*`, `_`, `[`, `<`, `|`, … escaped), so an imported
+title cannot add headings, links or HTML to the document.
 
 Action events and their results
 -------------------------------
@@ -51,23 +18,22 @@ intent with its outcome; an action event without `phase` is listed with its own 
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
-from cockpit.incident import (
-    Event,
-    EventKind,
-    Incident,
-    IncidentStatus,
-    Severity,
-    format_utc,
-    parse_utc,
-    utc_now,
+from cockpit.incident import Event, EventKind, Incident
+from cockpit.incident_export import (
+    SCHEMA,
+    ExportFormatError,
+    event_to_dict,
+    export_json,
+    incident_to_dict,
+    parse_export,
 )
+from cockpit.safe_text import terminal_safe
 
-SCHEMA: Final = "incident-cockpit/incident-export@1"
 TO_BE_WRITTEN: Final = "_To be written._"
 # Moments `panel_values` may describe, in the column order of the Markdown table.
 PANEL_MOMENTS: Final = ("declared", "mitigated", "resolved")
@@ -76,10 +42,6 @@ _MOMENT_LABELS: Final = {
     "mitigated": "At mitigation",
     "resolved": "At resolution",
 }
-
-
-class ExportFormatError(ValueError):
-    """A bad import file; the message names the field and what was wrong with it."""
 
 
 # -- Markdown -------------------------------------------------------------------------------
@@ -103,10 +65,25 @@ def _when(value: datetime | None) -> str:
     return "—" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+# Characters that start Markdown (or HTML) structure inside a line; each is escaped with a
+# backslash, which CommonMark defines for every ASCII punctuation character.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def _inline(text: str) -> str:
+    """Outside text as one line of inert Markdown: terminal-safe, no line breaks, markup
+    characters escaped."""
+    return _MARKDOWN.sub(r"\\\1", terminal_safe(" ".join(str(text).split())))
+
+
 def _cell(text: str) -> str:
-    """Text safe inside one Markdown table cell: pipes escaped, line breaks kept as <br>."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    lines = [line.strip() for line in text.strip().splitlines()]
+    """Text safe inside one Markdown table cell: markup and pipes escaped, line breaks kept as
+    <br> (added after escaping, so they are the only HTML in it)."""
+    safe = terminal_safe(str(text), multiline=True)
+    # Each line single-line safe as well: a tab is a control character too.
+    lines = [
+        _MARKDOWN.sub(r"\\\1", terminal_safe(line.strip())) for line in safe.strip().splitlines()
+    ]
     return "<br>".join(line for line in lines if line) or " "
 
 
@@ -133,8 +110,9 @@ def _actions(events: Sequence[Event]) -> list[str]:
         )
         result = "; ".join(results) if results else "no outcome recorded"
         when = event.occurred_at.strftime("%H:%M:%S")
-        text = " ".join(event.text.split())
-        lines.append(f"- {when} {text} ({event.actor}) — result: {result}")
+        lines.append(
+            f"- {when} {_inline(event.text)} ({_inline(event.actor)}) — result: {_inline(result)}"
+        )
     return lines
 
 
@@ -188,15 +166,16 @@ def export_markdown(
     )
     notes = sum(1 for e in shown if e.kind is EventKind.NOTE)
     action_lines = _actions(shown)
+    title = _inline(incident.title)
     summary = (
-        f"{incident.severity.value} incident “{incident.title}”, now {incident.status.value}. "
+        f"{incident.severity.value} incident “{title}”, now {incident.status.value}. "
         f"Started {_when(incident.started_at)}; "
         + (f"mitigated after {ttm}; " if incident.mitigated_at else "not mitigated yet; ")
         + (f"resolved after {duration}. " if incident.resolved_at else "not resolved yet. ")
         + f"{len(shown)} timeline events, {notes} notes, {len(action_lines)} actions."
     )
     out = [
-        f"# Postmortem (draft): {incident.title}",
+        f"# Postmortem (draft): {title}",
         "",
         f"Incident `{incident.short_id}` · exported from the incident-cockpit timeline · "
         "all times UTC",
@@ -223,7 +202,10 @@ def export_markdown(
         "",
     ]
     if incident.roles:
-        out += [f"- {role}: {person}" for role, person in sorted(incident.roles.items())]
+        out += [
+            f"- {_inline(role)}: {_inline(person)}"
+            for role, person in sorted(incident.roles.items())
+        ]
     else:
         out.append("_None assigned._")
     if panel_values:
@@ -239,9 +221,9 @@ def export_markdown(
         marks = (" (pinned)" if event.pinned else "") + (
             " (edited)" if event.uuid in edited else ""
         )
-        text = f"[{event.kind.value}] {event.text}{marks}"
+        text = f"[{event.kind.value}] {_cell(event.text)}{marks}"
         out.append(
-            f"| {event.occurred_at.strftime('%Y-%m-%d %H:%M:%S')} | {_cell(text)} "
+            f"| {event.occurred_at.strftime('%Y-%m-%d %H:%M:%S')} | {text} "
             f"| {_cell(event.actor)} | {_cell(event.source)} |"
         )
     out += ["", "## Actions taken", ""]
@@ -250,212 +232,15 @@ def export_markdown(
     return "\n".join(out)
 
 
-# -- JSON -----------------------------------------------------------------------------------
-
-
-def _time_or_none(value: datetime | None) -> str | None:
-    return None if value is None else format_utc(value)
-
-
-def incident_to_dict(incident: Incident) -> dict[str, Any]:
-    return {
-        "id": incident.id,
-        "title": incident.title,
-        "severity": incident.severity.value,
-        "status": incident.status.value,
-        "started_at": format_utc(incident.started_at),
-        "mitigated_at": _time_or_none(incident.mitigated_at),
-        "resolved_at": _time_or_none(incident.resolved_at),
-        "roles": dict(sorted(incident.roles.items())),
-    }
-
-
-def event_to_dict(event: Event) -> dict[str, Any]:
-    return {
-        "uuid": event.uuid,
-        "incident_id": event.incident_id,
-        "occurred_at": format_utc(event.occurred_at),
-        "recorded_at": format_utc(event.recorded_at),
-        "kind": event.kind.value,
-        "actor": event.actor,
-        "source": event.source,
-        "text": event.text,
-        "data": dict(event.data),
-        "pinned": event.pinned,
-        "supersedes": event.supersedes,
-        "deleted": event.deleted,
-    }
-
-
-def export_json(
-    incident: Incident, events: Sequence[Event], exported_at: datetime | None = None
-) -> str:
-    """The whole record, every version of every event, in schema `SCHEMA`."""
-    document = {
-        "schema": SCHEMA,
-        "exported_at": format_utc(exported_at or utc_now()),
-        "incident": incident_to_dict(incident),
-        "events": [event_to_dict(e) for e in sorted(events, key=lambda e: (e.recorded_at, e.uuid))],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-class _Reader:
-    """Typed field access that names the offending field, e.g. `events[3].occurred_at`."""
-
-    def __init__(self, obj: Any, where: str) -> None:
-        if not isinstance(obj, dict):
-            raise ExportFormatError(f"{where}: expected a JSON object, got {_kind(obj)}")
-        self.obj = obj
-        self.where = where
-
-    def _field(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def get(self, key: str, expected: type | tuple[type, ...], optional: bool = False) -> Any:
-        if key not in self.obj:
-            if optional:
-                return None
-            raise ExportFormatError(f"{self._field(key)}: missing")
-        value = self.obj[key]
-        if value is None and optional:
-            return None
-        # bool is an int in Python; JSON true must not pass for a number or vice versa.
-        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            names = (
-                expected.__name__
-                if isinstance(expected, type)
-                else "/".join(t.__name__ for t in expected)
-            )
-            raise ExportFormatError(
-                f"{self._field(key)}: expected {_JSON_NAMES.get(names, names)}, got {_kind(value)}"
-            )
-        return value
-
-    def text(self, key: str, non_empty: bool = False) -> str:
-        value = self.get(key, str)
-        if non_empty and not value.strip():
-            raise ExportFormatError(f"{self._field(key)}: must not be empty")
-        return str(value)
-
-    def time(self, key: str) -> datetime:
-        value = self.get(key, str)
-        try:
-            return parse_utc(value)
-        except ValueError as error:
-            raise ExportFormatError(f"{self._field(key)}: {error}") from None
-
-    def optional_time(self, key: str) -> datetime | None:
-        value = self.get(key, str, optional=True)
-        if value is None:
-            return None
-        try:
-            return parse_utc(value)
-        except ValueError as error:
-            raise ExportFormatError(f"{self._field(key)}: {error}") from None
-
-    def choice(self, key: str, parse: Any) -> Any:
-        value = self.get(key, str)
-        try:
-            return parse(value)
-        except ValueError as error:
-            raise ExportFormatError(f"{self._field(key)}: {error}") from None
-
-
-_JSON_NAMES = {"str": "a string", "bool": "true or false", "dict": "an object", "list": "a list"}
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _is_incident_id(value: str) -> bool:
-    return 8 <= len(value) <= 64 and all(c in "0123456789abcdef" for c in value)
-
-
-def _parse_incident(raw: Any) -> Incident:
-    r = _Reader(raw, "incident")
-    incident_id = r.text("id")
-    if not _is_incident_id(incident_id):
-        raise ExportFormatError(
-            f"incident.id: {incident_id[:40]!r} is not an incident id (8-64 lowercase hex digits)"
-        )
-    roles_raw = r.get("roles", dict, optional=True) or {}
-    roles: dict[str, str] = {}
-    for role, person in roles_raw.items():
-        if not isinstance(person, str):
-            raise ExportFormatError(
-                f"incident.roles[{role!r}]: expected a string, got {_kind(person)}"
-            )
-        roles[role] = person
-    return Incident(
-        id=incident_id,
-        title=r.text("title", non_empty=True),
-        severity=r.choice("severity", Severity.parse),
-        status=r.choice("status", IncidentStatus.parse),
-        started_at=r.time("started_at"),
-        mitigated_at=r.optional_time("mitigated_at"),
-        resolved_at=r.optional_time("resolved_at"),
-        roles=roles,
-    )
-
-
-def _parse_event(raw: Any, index: int, incident_id: str) -> Event:
-    r = _Reader(raw, f"events[{index}]")
-    uuid = r.text("uuid", non_empty=True)
-    if len(uuid) > 128:
-        raise ExportFormatError(f"events[{index}].uuid: longer than 128 characters")
-    owner = r.text("incident_id")
-    if owner != incident_id:
-        raise ExportFormatError(
-            f"events[{index}].incident_id: {owner[:40]!r} is not this file's incident "
-            f"({incident_id})"
-        )
-    supersedes = r.get("supersedes", str, optional=True)
-    return Event(
-        uuid=uuid,
-        incident_id=owner,
-        occurred_at=r.time("occurred_at"),
-        recorded_at=r.time("recorded_at"),
-        kind=r.choice("kind", EventKind.parse),
-        actor=r.text("actor"),
-        source=r.text("source"),
-        text=r.text("text"),
-        data=r.get("data", dict, optional=True) or {},
-        pinned=bool(r.get("pinned", bool, optional=True)),
-        supersedes=supersedes,
-        deleted=bool(r.get("deleted", bool, optional=True)),
-    )
-
-
-def parse_export(text: str) -> tuple[Incident, list[Event]]:
-    """Read and validate an export; `ExportFormatError` says which field is wrong and how."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ExportFormatError(
-            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from None
-    root = _Reader(document, "")
-    schema = root.get("schema", str)
-    if schema != SCHEMA:
-        raise ExportFormatError(
-            f"schema: expected {SCHEMA!r}, got {schema[:60]!r} "
-            "(a file from a newer incident-cockpit, or not an incident export)"
-        )
-    incident = _parse_incident(root.get("incident", dict))
-    raw_events = root.get("events", list)
-    events = [_parse_event(raw, i, incident.id) for i, raw in enumerate(raw_events)]
-    return incident, events
+__all__ = [
+    "SCHEMA",
+    "ExportFormatError",
+    "event_to_dict",
+    "export_json",
+    "export_markdown",
+    "format_duration",
+    "incident_to_dict",
+    "panel_values_from_events",
+    "parse_export",
+    "visible_events",
+]

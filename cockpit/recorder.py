@@ -61,12 +61,15 @@ class Recorder:
         actor: str = "",
         status_every: float = STATUS_EVERY,
         clock: Any = None,
+        read_only_ok: bool = False,
     ) -> Recorder:
         """Open the timeline file and attach to the newest open incident, if any.
 
         Raises `TimelineError` (with a message worth showing as it is) when the file cannot be
-        used; the cockpit keeps working without a timeline then."""
-        timeline = await Timeline.open(path, clock=clock)
+        used; the cockpit keeps working without a timeline then. `read_only_ok`: a timeline that
+        cannot be written is opened for reading (`timeline.read_only`); every write then fails
+        with `TimelineWriteError`, so nothing is ever acknowledged that was not saved."""
+        timeline = await Timeline.open(path, clock=clock, read_only_ok=read_only_ok)
         recorder = cls(timeline, actor=actor, status_every=status_every)
         try:
             open_ones = await timeline.open_incidents()

@@ -2,7 +2,11 @@
 `import`. They need no config, cluster or network — only the timeline file.
 
 `register(main)` adds them to the `cockpit` group. Every failure is one line on stderr and exit
-status 1 (click's usage errors keep status 2); no tracebacks.
+status 1 (click's usage errors keep status 2); no tracebacks. Everything printed that came from
+the timeline or a file (titles, roles, names, messages) passes `terminal_safe` first: an imported
+title is text, never a terminal command. Rows the store could not read are skipped and counted
+in one warning line on stderr. Read commands (`incident list`, `export`) also work on a
+read-only file, directory or mount.
 """
 
 from __future__ import annotations
@@ -15,14 +19,15 @@ from typing import Any, TypeVar
 
 import click
 
-from cockpit.incident import IncidentStatus, Severity, default_actor
-from cockpit.postmortem import (
+from cockpit.incident import Incident, IncidentStatus, Severity, default_actor
+from cockpit.incident_export import (
     ExportFormatError,
     export_json,
-    export_markdown,
-    panel_values_from_events,
     parse_export,
+    read_export_file,
 )
+from cockpit.postmortem import export_markdown, panel_values_from_events
+from cockpit.safe_text import terminal_safe
 from cockpit.timeline_store import Timeline, TimelineError
 
 ENV_DB = "COCKPIT_DB"
@@ -61,22 +66,38 @@ def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Sever
         raise click.BadParameter(str(error)) from None
 
 
-def _run(db_path: Path | None, work: Callable[[Timeline], Awaitable[T]]) -> T:
-    """Open the store, run `work`, close; every expected failure becomes one clean line."""
+def _fail(message: str) -> click.ClickException:
+    return click.ClickException(terminal_safe(message))
+
+
+def _run(
+    db_path: Path | None, work: Callable[[Timeline], Awaitable[T]], *, reading: bool = False
+) -> T:
+    """Open the store, run `work`, close; every expected failure becomes one clean line.
+    `reading`: the command only reads, so a read-only timeline will do."""
 
     async def main() -> T:
-        store = await Timeline.open(db_path)
+        store = await Timeline.open(db_path, read_only_ok=reading)
         try:
             return await work(store)
         finally:
+            summary = store.unreadable_summary()
+            if summary:
+                click.echo(f"warning: {terminal_safe(summary)}", err=True)
             await store.close()
 
     try:
         return asyncio.run(main())
     except (TimelineError, ExportFormatError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+        raise _fail(str(error)) from None
     except OSError as error:
-        raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}") from None
+        raise _fail(f"{error.filename or ''}: {error.strerror or error}") from None
+
+
+async def _label(store: Timeline, incident: Incident) -> str:
+    """`<short id> <title>` for output: the id as long as it must be to name one incident."""
+    prefixes = await store.short_ids()
+    return f"{prefixes.get(incident.id, incident.id)} {terminal_safe(incident.title)}"
 
 
 @click.group("incident")
@@ -115,18 +136,23 @@ def incident_start(title: str, severity: Severity, db_path: Path | None, actor: 
 def incident_list(only_open: bool, db_path: Path | None) -> None:
     """List incidents, newest first."""
 
-    async def work(store: Timeline) -> list[Any]:
-        return await (store.open_incidents() if only_open else store.list_incidents())
+    async def work(store: Timeline) -> tuple[list[Incident], dict[str, str]]:
+        found = await (store.open_incidents() if only_open else store.list_incidents())
+        return found, await store.short_ids()
 
-    incidents = _run(db_path, work)
+    incidents, prefixes = _run(db_path, work, reading=True)
     if not incidents:
         click.echo("no incidents" + (" open" if only_open else ""), err=True)
         return
-    click.echo(f"{'ID':<8}  {'SEV':<4}  {'STATUS':<9}  {'STARTED (UTC)':<16}  TITLE")
-    for i in incidents:
+    # Two ids that share their first 8 characters are both shown longer, never cut alike.
+    ids = [prefixes.get(i.id, i.id) for i in incidents]
+    width = max(8, *(len(i) for i in ids))
+    click.echo(f"{'ID':<{width}}  {'SEV':<4}  {'STATUS':<9}  {'STARTED (UTC)':<16}  TITLE")
+    for short, i in zip(ids, incidents, strict=True):
         started = i.started_at.strftime("%Y-%m-%d %H:%M")
+        title = terminal_safe(i.title)
         click.echo(
-            f"{i.short_id:<8}  {i.severity.value:<4}  {i.status.value:<9}  {started}  {i.title}"
+            f"{short:<{width}}  {i.severity.value:<4}  {i.status.value:<9}  {started}  {title}"
         )
 
 
@@ -140,11 +166,14 @@ def incident_list(only_open: bool, db_path: Path | None) -> None:
 def incident_status(incident_id: str, status: str, db_path: Path | None, actor: str | None) -> None:
     """Move incident ID to STATUS (mitigated and resolved stamp their times)."""
 
-    async def work(store: Timeline) -> Any:
-        return await store.set_status(incident_id, status, actor or default_actor(), source="cli")
+    async def work(store: Timeline) -> tuple[Incident, str]:
+        incident = await store.set_status(
+            incident_id, status, actor or default_actor(), source="cli"
+        )
+        return incident, await _label(store, incident)
 
-    incident = _run(db_path, work)
-    click.echo(f"{incident.short_id} {incident.title}: {incident.status.value}")
+    incident, label = _run(db_path, work)
+    click.echo(f"{label}: {incident.status.value}")
 
 
 @incident_group.command("role")
@@ -158,14 +187,15 @@ def incident_role(
 ) -> None:
     """Give ROLE (e.g. "incident commander", scribe, comms) to PERSON; no PERSON unassigns."""
 
-    async def work(store: Timeline) -> Any:
-        return await store.assign_role(
+    async def work(store: Timeline) -> tuple[Incident, str]:
+        incident = await store.assign_role(
             incident_id, role, person or None, actor or default_actor(), source="cli"
         )
+        return incident, await _label(store, incident)
 
-    incident = _run(db_path, work)
+    incident, label = _run(db_path, work)
     roles = ", ".join(f"{r}: {p}" for r, p in sorted(incident.roles.items())) or "no roles"
-    click.echo(f"{incident.short_id} {incident.title}: {roles}")
+    click.echo(f"{label}: {terminal_safe(roles)}")
 
 
 @incident_group.command("severity")
@@ -178,13 +208,14 @@ def incident_severity(
 ) -> None:
     """Change the severity of incident ID (1-4 or SEV1-SEV4)."""
 
-    async def work(store: Timeline) -> Any:
-        return await store.set_severity(
+    async def work(store: Timeline) -> tuple[Incident, str]:
+        incident = await store.set_severity(
             incident_id, severity, actor or default_actor(), source="cli"
         )
+        return incident, await _label(store, incident)
 
-    incident = _run(db_path, work)
-    click.echo(f"{incident.short_id} {incident.title}: {incident.severity.value}")
+    incident, label = _run(db_path, work)
+    click.echo(f"{label}: {incident.severity.value}")
 
 
 async def _pick_incident(store: Timeline, incident_id: str | None) -> Any:
@@ -197,7 +228,8 @@ async def _pick_incident(store: Timeline, incident_id: str | None) -> Any:
             "or pass --incident ID"
         )
     if len(candidates) > 1:
-        names = ", ".join(f"{i.short_id} ({i.title})" for i in candidates[:5])
+        prefixes = await store.short_ids()
+        names = ", ".join(f"{prefixes.get(i.id, i.id)} ({i.title})" for i in candidates[:5])
         raise TimelineError(f"{len(candidates)} incidents are open: {names}; pass --incident ID")
     return candidates[0]
 
@@ -213,13 +245,14 @@ def note(
     """Add a note to the timeline; TEXT `-` reads it from stdin. Saved to disk before exit."""
     body = sys.stdin.read() if text == ("-",) else " ".join(text)
 
-    async def work(store: Timeline) -> tuple[Any, Any]:
+    async def work(store: Timeline) -> tuple[Any, str]:
         incident = await _pick_incident(store, incident_id)
         event = await store.add_note(incident.id, body, actor or default_actor(), source="cli")
-        return incident, event
+        short, title = (await _label(store, incident)).split(" ", 1)
+        return event, f"{short} ({title})"
 
-    incident, event = _run(db_path, work)
-    click.echo(f"noted in {incident.short_id} ({incident.title}) at {event.occurred_at:%H:%M:%S}Z")
+    event, label = _run(db_path, work)
+    click.echo(f"noted in {label} at {event.occurred_at:%H:%M:%S}Z")
 
 
 @click.command("export")
@@ -246,44 +279,45 @@ def export(incident_id: str, fmt: str, output: Path | None, db_path: Path | None
     async def work(store: Timeline) -> str:
         incident = await store.get_incident(incident_id)
         if fmt == "json":
-            return export_json(incident, await store.events(incident.id, include_superseded=True))
+            history = await store.events(incident.id, include_superseded=True)
+            return export_json(incident, history, origin=await store.timeline_id())
         events = await store.events(incident.id)
         return export_markdown(incident, events, panel_values_from_events(events))
 
-    text = _run(db_path, work)
+    text = _run(db_path, work, reading=True)
     if output is None:
         click.echo(text, nl=False)
         return
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
-    click.echo(f"wrote {output}", err=True)
+        raise _fail(f"cannot write {output}: {error.strerror}") from None
+    click.echo(terminal_safe(f"wrote {output}"), err=True)
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
 def import_(file: Path, db_path: Path | None) -> None:
-    """Merge an exported incident (JSON) into the timeline; events already present are skipped."""
+    """Merge an exported incident (JSON) into the timeline; events already present are skipped.
+
+    The file is checked in full before the timeline is opened, and imported in one transaction:
+    on any error nothing is written. An import never edits or deletes events recorded here."""
     try:
-        raw = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise click.ClickException(f"cannot read {file}: {reason}") from None
-    try:
-        incident, events = parse_export(raw)
+        incident, events = parse_export(read_export_file(file))
     except ExportFormatError as error:
-        raise click.ClickException(f"{file}: {error}") from None
+        raise _fail(f"{file}: {error}") from None
 
-    async def work(store: Timeline) -> tuple[int, int]:
-        return await store.import_events(events, incident=incident)
+    async def work(store: Timeline) -> tuple[int, int, str]:
+        try:
+            added, skipped = await store.import_events(events, incident=incident)
+        except TimelineError as error:
+            raise TimelineError(f"{file}: {error}") from None
+        return added, skipped, await _label(store, incident)
 
-    added, skipped = _run(db_path, work)
-    click.echo(
-        f"{incident.short_id} ({incident.title}): imported {added} events, "
-        f"skipped {skipped} already present"
-    )
+    added, skipped, label = _run(db_path, work)
+    short, title = label.split(" ", 1)
+    click.echo(f"{short} ({title}): imported {added} events, skipped {skipped} already present")
 
 
 def register(main: click.Group) -> None:

@@ -16,9 +16,21 @@ Storage decisions, in one place:
   version of each event ("heads") and hides deleted ones. The one mutable column is `pinned`, a
   display flag rather than part of the record.
 - Schema changes are steps in `MIGRATIONS`; `PRAGMA user_version` counts the steps applied.
-- Before anything writes, the file is opened read-only (`mode=ro`) and checked: SQLite header,
-  `PRAGMA quick_check`, application id, schema version. A bad or too-new file raises
-  `TimelineOpenError` and is left byte-for-byte as it was.
+- Before anything writes, the file is checked without a chance to change it: it must be a regular
+  file (a FIFO or a device would block or never end), its SQLite header is read, and `PRAGMA
+  quick_check`, application id and schema version are read through an `immutable` connection
+  (plain `mode=ro` leaves `-wal`/`-shm` files beside a WAL database it cannot clean up). A bad
+  or too-new file raises `TimelineOpenError` and is left byte-for-byte as it was, with no new
+  file beside it.
+- Read commands pass `read_only_ok`: when the file, its directory or the mount is read-only they
+  read through a read-only connection instead of failing (`immutable` when no `-wal` exists, so
+  no `-shm` needs creating).
+- A row that cannot be read (a time outside 1970..9999, data that is not a JSON object, an
+  unknown kind — e.g. written by another tool) is skipped, never fatal; `unreadable` tells the
+  caller which rows and why, so it can say so.
+- Every event records its `origin`: NULL for events recorded in this timeline, the exporting
+  timeline's id for imported ones. An import may edit or delete only imported events of the same
+  incident and origin, never local ones (`import_events`).
 """
 
 from __future__ import annotations
@@ -27,21 +39,26 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import re
 import shlex
 import sqlite3
+import stat
 import uuid as uuid_module
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import aiosqlite
 from platformdirs import user_data_path
 
 from cockpit.incident import (
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
     OPEN_STATUSES,
     Event,
     EventKind,
@@ -51,10 +68,10 @@ from cockpit.incident import (
     format_utc,
     new_id,
     parse_utc,
-    short_id,
     utc,
     utc_now,
 )
+from cockpit.safe_text import quoted, terminal_safe
 
 APP_NAME: Final = "incident-cockpit"
 # "Ckpt": tells our file apart from any other SQLite database someone points --db at.
@@ -143,8 +160,38 @@ _V1: tuple[str, ...] = (
     """,
 )
 
+_EVENT_FIELDS = (
+    "seq, uuid, incident_id, occurred_at, recorded_at, kind, actor, source, text, data, "
+    "supersedes, deleted"
+)
+
+# Origins, and the timeline's own id that exports write as the origin of local events.
+_V2: tuple[str, ...] = (
+    """
+    ALTER TABLE events ADD COLUMN origin TEXT
+        CHECK (origin IS NULL OR (length(origin) = 32 AND origin NOT GLOB '*[^0-9a-f]*'))
+    """,
+    # The append-only trigger names its columns: recreated so that `origin` is covered too.
+    "DROP TRIGGER events_append_only",
+    f"""
+    CREATE TRIGGER events_append_only
+    BEFORE UPDATE OF {_EVENT_FIELDS}, origin ON events
+    BEGIN
+        SELECT RAISE(ABORT, 'timeline events are append-only: write a superseding event');
+    END
+    """,
+    "CREATE TABLE timeline_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "INSERT INTO timeline_meta (key, value) VALUES ('timeline_id', lower(hex(randomblob(16))))",
+    """
+    CREATE TRIGGER timeline_meta_fixed BEFORE UPDATE ON timeline_meta
+    BEGIN
+        SELECT RAISE(ABORT, 'the timeline id never changes');
+    END
+    """,
+)
+
 # Append a step to add a schema change; never edit a step that has shipped.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1,)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 # SQLite primary result codes this module tells apart.
@@ -178,6 +225,14 @@ class EventNotFound(TimelineError):
 
 class StaleEventError(TimelineError):
     """The event was already edited or deleted; act on its newest version instead."""
+
+
+class ImportRefused(TimelineError):
+    """An import broke a rule of the record; nothing of it was written."""
+
+
+class RecordTooLong(TimelineError, ValueError):
+    """A title, text or name over the length a timeline keeps (see `cockpit.incident`)."""
 
 
 def default_path() -> Path:
@@ -221,25 +276,69 @@ def _write_error(path: Path, error: BaseException, doing: str = "save to") -> Ti
     return TimelineWriteError(f"could not {doing} {path}: {reason}; nothing was written")
 
 
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
 def _ro_uri(path: Path) -> str:
+    """A read-only URI that creates no file beside `path`.
+
+    Without a `-wal` or `-journal` beside it nobody is writing (our files are in WAL mode, whose
+    writers keep a `-wal`), so `immutable` is safe and needs no `-shm`; plain `mode=ro` on a WAL
+    database would create `-wal` and `-shm` that a read-only connection cannot remove again.
+    With a `-wal` present, `mode=ro` reads it (it holds the newest commits)."""
     # as_uri percent-encodes the path, so '?' or '#' in a directory name cannot smuggle options.
-    return path.resolve().as_uri() + "?mode=ro"
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not _beside(path, "-wal").exists() and not _beside(path, "-journal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _regular_file(path: Path) -> bool:
+    """False when `path` does not exist; raises for anything that is not a regular file.
+
+    Checked with stat before any open: opening a FIFO blocks until a writer appears, and
+    /dev/zero reads forever."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise TimelineWriteError(f"cannot read {path}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise TimelineOpenError(f"{path} is a directory, not a timeline file; pass a file path")
+    if not stat.S_ISREG(info.st_mode):
+        raise TimelineOpenError(
+            f"{path} is not a regular file (a FIFO, device or socket), so it cannot be a "
+            "timeline; pass the path of a timeline file"
+        )
+    return True
+
+
+def _read_header(path: Path) -> bytes:
+    # O_NONBLOCK: should the path have become a FIFO since the stat, the open does not wait.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise TimelineWriteError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise TimelineOpenError(f"{path} is not a regular file, so it cannot be a timeline")
+        return os.read(fd, 100)
+    except OSError as error:
+        raise TimelineWriteError(f"cannot read {path}: {error.strerror}") from None
+    finally:
+        os.close(fd)
 
 
 def _preflight(path: Path) -> None:
-    """Check an existing file read-only; raise before anything could write to it."""
-    if not path.exists():
+    """Check an existing file without any way of changing it; raise before anything writes."""
+    if not _regular_file(path):
         return
-    if path.is_dir():
-        raise TimelineOpenError(f"{path} is a directory, not a timeline file; pass a file path")
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as error:
-        raise TimelineWriteError(f"cannot read {path}: {error.strerror}") from None
+    header = _read_header(path)
     if not header:
         return  # an empty file is an empty database to SQLite: nothing to protect yet
-    if header != SQLITE_HEADER:
+    if not header.startswith(SQLITE_HEADER):
         raise _corrupt(path, "it is not an SQLite database: the file header is wrong")
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -247,7 +346,7 @@ def _preflight(path: Path) -> None:
         raise _write_error(path, error, "open") from None
     try:
         check = conn.execute("PRAGMA quick_check(3)").fetchall()
-        problems = [row[0] for row in check if row[0] != "ok"]
+        problems = [str(row[0]) for row in check if row[0] != "ok"]
         if problems:
             raise _corrupt(path, "integrity check failed: " + "; ".join(problems)[:200])
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -303,39 +402,82 @@ def _json(data: Mapping[str, Any] | None) -> str:
     return json.dumps(dict(data or {}), sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _column(row: sqlite3.Row, name: str) -> str:
+    value = row[name]
+    if not isinstance(value, str):
+        kind = "empty" if value is None else type(value).__name__
+        raise ValueError(f"{name} is {kind}, not text")
+    return value
+
+
 def _event_from_row(row: sqlite3.Row) -> Event:
+    """One stored event; ValueError (or RecursionError for absurd data) when the row is bad."""
+    data = json.loads(_column(row, "data"))
+    if not isinstance(data, dict):
+        raise ValueError("data is not a JSON object")
+    origin = row["origin"] if "origin" in row.keys() else None  # noqa: SIM118 (sqlite3.Row)
     return Event(
-        uuid=row["uuid"],
-        incident_id=row["incident_id"],
-        occurred_at=parse_utc(row["occurred_at"]),
-        recorded_at=parse_utc(row["recorded_at"]),
-        kind=EventKind(row["kind"]),
-        actor=row["actor"],
-        source=row["source"],
-        text=row["text"],
-        data=json.loads(row["data"]),
+        uuid=_column(row, "uuid"),
+        incident_id=_column(row, "incident_id"),
+        occurred_at=parse_utc(_column(row, "occurred_at")),
+        recorded_at=parse_utc(_column(row, "recorded_at")),
+        kind=EventKind(_column(row, "kind")),
+        actor=_column(row, "actor"),
+        source=_column(row, "source"),
+        text=_column(row, "text"),
+        data=data,
         pinned=bool(row["pinned"]),
-        supersedes=row["supersedes"],
+        supersedes=row["supersedes"] if isinstance(row["supersedes"], str) else None,
         deleted=bool(row["deleted"]),
+        origin=origin if isinstance(origin, str) else None,
     )
+
+
+def _incident_from_row(row: sqlite3.Row, roles: Mapping[str, str]) -> Incident:
+    return Incident(
+        id=_column(row, "id"),
+        title=_column(row, "title"),
+        severity=Severity(_column(row, "severity")),
+        status=IncidentStatus(_column(row, "status")),
+        started_at=parse_utc(_column(row, "started_at")),
+        mitigated_at=_maybe_time(row["mitigated_at"]),
+        resolved_at=_maybe_time(row["resolved_at"]),
+        roles=roles,
+    )
+
+
+# What a bad row can raise while decoded: never more than "skip it and say so".
+_ROW_ERRORS = (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError)
+
+T = TypeVar("T")
 
 
 def _opt_time(value: datetime | None) -> str | None:
     return None if value is None else format_utc(value)
 
 
-def _maybe_time(text: str | None) -> datetime | None:
-    return None if text is None else parse_utc(text)
+def _maybe_time(text: object) -> datetime | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError(f"a time column holds {type(text).__name__}, not text")
+    return parse_utc(text)
 
 
 _EVENT_COLUMNS = (
     "uuid, incident_id, occurred_at, recorded_at, kind, actor, source, text, data, pinned, "
-    "supersedes, deleted"
+    "supersedes, deleted, origin"
 )
 _INSERT_EVENT = (
-    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (uuid) DO NOTHING"
 )
+# Imported events may not be dated later than this after the import: an export cannot hold
+# tomorrow's events, and far-future ones would sit below every local event in every view.
+IMPORT_CLOCK_SKEW: Final = timedelta(days=1)
+_CHUNK = 500  # uuids per IN (...) query, well under SQLite's bound-parameter limit
+FULL_ID_LENGTH: Final = 32
+SHORT_ID_LENGTH: Final = 8
 _HEAD = "NOT EXISTS (SELECT 1 FROM events AS s WHERE s.supersedes = e.uuid)"
 
 
@@ -353,7 +495,47 @@ def _event_params(event: Event) -> tuple[Any, ...]:
         int(event.pinned),
         event.supersedes,
         int(event.deleted),
+        event.origin,
     )
+
+
+def unique_prefixes(ids: Iterable[str]) -> dict[str, str]:
+    """For each id the shortest prefix (at least 8 characters) that no other id shares, so that
+    a short id on screen always names one incident."""
+    ordered = sorted(set(ids))
+    # In sorted order the longest prefix an id shares is with one of its two neighbours.
+    shared = [0] * len(ordered)
+    for n in range(1, len(ordered)):
+        common = _common_length(ordered[n - 1], ordered[n])
+        shared[n - 1] = max(shared[n - 1], common)
+        shared[n] = max(shared[n], common)
+    return {value: value[: max(SHORT_ID_LENGTH, shared[n] + 1)] for n, value in enumerate(ordered)}
+
+
+def _common_length(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _check_text(text: str, actor: str, source: str) -> None:
+    """What any writer must hold to: lengths an export can carry, and text SQLite can store
+    (invalid UTF-8 from argv or stdin arrives as lone surrogates)."""
+    if len(text) > MAX_TEXT:
+        raise RecordTooLong(f"an event text is limited to {MAX_TEXT:,} characters")
+    for name, value in (("text", text), ("actor", actor), ("source", source)):
+        if name != "text" and len(value) > MAX_NAME:
+            raise RecordTooLong(f"an event {name} is limited to {MAX_NAME} characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"the {name} is not valid UTF-8 text (at character {error.start + 1}); "
+                "nothing was written"
+            ) from None
 
 
 class Timeline:
@@ -369,20 +551,41 @@ class Timeline:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._synchronous: str | None = None
+        self._schema = SCHEMA_VERSION
+        self.read_only = False
+        # Rows skipped because they cannot be read: "event <uuid>" -> why. Kept for the life
+        # of the connection so a command can report them once at the end.
+        self.unreadable: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
     @classmethod
     async def open(
-        cls, path: str | Path | None = None, *, clock: Callable[[], datetime] | None = None
+        cls,
+        path: str | Path | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        read_only_ok: bool = False,
     ) -> Timeline:
+        """Open (creating or migrating) the timeline. With `read_only_ok` — for callers that only
+        read — a file that cannot be opened for writing (read-only file, directory or mount) is
+        opened read-only instead; writes then fail with `TimelineWriteError`."""
         target = await asyncio.to_thread(_checked_target, path)
+        try:
+            return await cls._open_writable(target, clock or utc_now)
+        except TimelineWriteError:
+            if not read_only_ok:
+                raise
+            return await cls._open_read_only(target, clock or utc_now)
+
+    @classmethod
+    async def _open_writable(cls, target: Path, clock: Callable[[], datetime]) -> Timeline:
         try:
             db = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as error:
             raise _write_error(target, error, "open") from None
         db.row_factory = sqlite3.Row
-        store = cls(db, target, clock or utc_now)
+        store = cls(db, target, clock)
         try:
             await store._prepare()
         except BaseException as error:
@@ -390,6 +593,35 @@ class Timeline:
             if isinstance(error, sqlite3.Error):
                 raise _write_error(target, error, "open") from None
             raise
+        return store
+
+    @classmethod
+    async def _open_read_only(cls, target: Path, clock: Callable[[], datetime]) -> Timeline:
+        if not await asyncio.to_thread(target.exists):
+            raise TimelineWriteError(
+                f"there is no timeline at {target} yet, and it cannot be created there "
+                "(read-only file system or directory)"
+            )
+        try:
+            db = await aiosqlite.connect(_ro_uri(target), uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _write_error(target, error, "open") from None
+        db.row_factory = sqlite3.Row
+        store = cls(db, target, clock)
+        store.read_only = True
+        try:
+            await db.execute("PRAGMA query_only = ON")
+            version = await store._scalar("PRAGMA user_version")
+        except sqlite3.Error as error:
+            await db.close()
+            raise _write_error(target, error, "read") from None
+        if not version:
+            await db.close()
+            raise TimelineWriteError(
+                f"{target} is an empty timeline that cannot be set up: it is read-only"
+            )
+        # An older schema is read as it is: the queries below cope with what V1 lacks.
+        store._schema = int(version)
         return store
 
     async def _prepare(self) -> None:
@@ -520,6 +752,7 @@ class Timeline:
         occurred_at: datetime | None = None,
         **extra: Any,
     ) -> Event:
+        _check_text(text, actor, source)
         now = self._now()
         return Event(
             uuid=str(uuid_module.uuid4()),
@@ -549,6 +782,8 @@ class Timeline:
         title = title.strip()
         if not title:
             raise ValueError("an incident needs a title")
+        if len(title) > MAX_TITLE:
+            raise RecordTooLong(f"an incident title is limited to {MAX_TITLE} characters")
         now = self._now()
         incident = Incident(
             id=new_id(),
@@ -585,6 +820,28 @@ class Timeline:
             await self._insert_event(db, event)
         return incident
 
+    def _decoded(self, key: str, row: sqlite3.Row, decode: Callable[[sqlite3.Row], T]) -> T | None:
+        try:
+            return decode(row)
+        except _ROW_ERRORS as error:
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            self.unreadable[key] = reason
+            return None
+
+    def unreadable_summary(self) -> str | None:
+        """One line for a person: how many rows were skipped and why, or None."""
+        if not self.unreadable:
+            return None
+        kinds = {key.split(" ", 1)[0] for key in self.unreadable}
+        noun = kinds.pop() if len(kinds) == 1 else "row"
+        count = len(self.unreadable)
+        first_key, first_reason = next(iter(self.unreadable.items()))
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return (
+            f"{count} unreadable {noun}{'' if count == 1 else 's'} skipped: "
+            f"{first_key}: {first_reason}{more}"
+        )
+
     async def _incidents(self, where: str = "", params: Sequence[Any] = ()) -> list[Incident]:
         rows = await self._read(
             f"SELECT * FROM incidents {where} ORDER BY started_at DESC, id", params
@@ -594,20 +851,22 @@ class Timeline:
         role_rows = await self._read("SELECT incident_id, role, person FROM roles ORDER BY role")
         roles: dict[str, dict[str, str]] = {}
         for r in role_rows:
-            roles.setdefault(r["incident_id"], {})[r["role"]] = r["person"]
-        return [
-            Incident(
-                id=row["id"],
-                title=row["title"],
-                severity=Severity(row["severity"]),
-                status=IncidentStatus(row["status"]),
-                started_at=parse_utc(row["started_at"]),
-                mitigated_at=_maybe_time(row["mitigated_at"]),
-                resolved_at=_maybe_time(row["resolved_at"]),
-                roles=roles.get(row["id"], {}),
+            if all(isinstance(r[k], str) for k in ("incident_id", "role", "person")):
+                roles.setdefault(r["incident_id"], {})[r["role"]] = r["person"]
+        found = []
+        for row in rows:
+            key = f"incident {row['id']}" if isinstance(row["id"], str) else "incident ?"
+            incident = self._decoded(
+                key, row, lambda r: _incident_from_row(r, roles.get(r["id"], {}))
             )
-            for row in rows
-        ]
+            if incident is not None:
+                found.append(incident)
+        return found
+
+    async def short_ids(self) -> dict[str, str]:
+        """Every incident id -> the prefix to show for it (8 characters unless two share them)."""
+        rows = await self._read("SELECT id FROM incidents")
+        return unique_prefixes(r[0] for r in rows if isinstance(r[0], str))
 
     async def list_incidents(self) -> list[Incident]:
         """All incidents, newest first."""
@@ -620,21 +879,41 @@ class Timeline:
         return await self._incidents(f"WHERE status IN ({marks})", statuses)
 
     async def get_incident(self, id_or_prefix: str) -> Incident:
-        """The incident whose id is, or starts with, `id_or_prefix` (like a short git hash)."""
+        """The incident whose id is, or starts with, `id_or_prefix` (like a short git hash).
+
+        A prefix that two incidents share is refused with both named: a note must never land
+        in the wrong incident. A full-length id always means that incident."""
         key = id_or_prefix.strip().lower()
         if not key:
             raise IncidentNotFound("no incident id given")
-        exact = await self._incidents("WHERE id = ?", (key,))
-        if exact:
-            return exact[0]
-        found = await self._incidents("WHERE substr(id, 1, ?) = ?", (len(key), key))
-        if not found:
-            raise IncidentNotFound(f"no incident with id {id_or_prefix!r} in {self.path}")
-        if len(found) > 1:
-            names = ", ".join(f"{i.short_id} ({i.title})" for i in found[:5])
-            raise AmbiguousIncident(
-                f"{id_or_prefix!r} matches {len(found)} incidents: {names}; give more characters"
+        rows = await self._read(
+            "SELECT id FROM incidents WHERE substr(id, 1, ?) = ? ORDER BY id", (len(key), key)
+        )
+        ids = [r[0] for r in rows if isinstance(r[0], str)]
+        if len(ids) > 1 and key in ids and len(key) >= FULL_ID_LENGTH:
+            ids = [key]
+        if not ids:
+            raise IncidentNotFound(f"no incident with id {quoted(id_or_prefix)} in {self.path}")
+        if len(ids) > 1:
+            prefixes = await self.short_ids()
+            titles = {
+                i.id: i.title
+                for i in await self._incidents(
+                    f"WHERE id IN ({', '.join('?' for _ in ids[:5])})", ids[:5]
+                )
+            }
+            names = ", ".join(
+                f"{prefixes.get(i, i)} ({terminal_safe(titles.get(i, 'unreadable'))})"
+                for i in ids[:5]
             )
+            raise AmbiguousIncident(
+                f"{quoted(id_or_prefix)} matches {len(ids)} incidents: {names}; "
+                "give more characters of the id"
+            )
+        found = await self._incidents("WHERE id = ?", (ids[0],))
+        if not found:
+            reason = self.unreadable.get(f"incident {ids[0]}", "unknown reason")
+            raise TimelineError(f"incident {ids[0]} in {self.path} cannot be read: {reason}")
         return found[0]
 
     async def set_status(
@@ -718,6 +997,8 @@ class Timeline:
         if not role:
             raise ValueError("a role needs a name, e.g. 'incident commander'")
         person = (person or "").strip() or None
+        if len(role) > MAX_NAME or len(person or "") > MAX_NAME:
+            raise RecordTooLong(f"a role and a person are limited to {MAX_NAME} characters each")
         before = incident.roles.get(role)
         if person == before:
             return incident
@@ -848,7 +1129,7 @@ class Timeline:
             raise EventNotFound(f"no event {uuid} in {self.path}")
         if not rows[0]["is_head"]:
             raise StaleEventError(f"event {uuid} was already edited or deleted; reload the view")
-        event = _event_from_row(rows[0])
+        event = await self.get_event(uuid)
         if event.deleted:
             raise StaleEventError(f"event {uuid} is a deletion record; it cannot be changed")
         return event
@@ -930,13 +1211,36 @@ class Timeline:
             "ORDER BY e.occurred_at DESC, e.recorded_at DESC, e.seq DESC LIMIT ?",
             params,
         )
-        return [_event_from_row(row) for row in reversed(rows)]
+        return self._events_of(reversed(rows))
+
+    def _events_of(self, rows: Iterable[sqlite3.Row]) -> list[Event]:
+        events = []
+        for row in rows:
+            uuid = row["uuid"]
+            key = f"event {uuid}" if isinstance(uuid, str) else f"event #{row['seq']}"
+            event = self._decoded(key, row, _event_from_row)
+            if event is not None:
+                events.append(event)
+        return events
 
     async def get_event(self, uuid: str) -> Event:
         rows = await self._read("SELECT * FROM events WHERE uuid = ?", (uuid,))
-        if not rows:
+        events = self._events_of(rows)
+        if not events:
+            if rows:
+                raise EventNotFound(
+                    f"event {uuid} cannot be read: {self.unreadable[f'event {uuid}']}"
+                )
             raise EventNotFound(f"no event {uuid} in {self.path}")
-        return _event_from_row(rows[0])
+        return events[0]
+
+    async def timeline_id(self) -> str | None:
+        """This timeline's own id (what an export writes as the origin of local events); None
+        on a read-only file from before ids existed."""
+        if self._schema < 2:
+            return None
+        rows = await self._read("SELECT value FROM timeline_meta WHERE key = 'timeline_id'")
+        return str(rows[0][0]) if rows else None
 
     async def count_events(self, incident_id: str | None = None) -> int:
         """Stored rows, every version counted (what import and the tests reason about)."""
@@ -955,55 +1259,177 @@ class Timeline:
 
         Deduplicated by uuid, so importing the same file twice adds nothing. With `incident`,
         the incident is created if this timeline does not have it; an existing one keeps its
-        local status and roles. All or nothing: one transaction."""
+        local status and roles. All or nothing: one transaction, and any broken rule raises
+        `ImportRefused` naming the event and the rule.
+
+        History cannot be rewritten: a new event may supersede (edit or delete) only an event of
+        the same incident and kind that is not a deletion record, that is new in this import or
+        was imported before from the same origin — never an event recorded in this timeline.
+        Self-supersedes and cycles are refused, and so are events dated more than
+        `IMPORT_CLOCK_SKEW` after now. Events that carry no origin (files from before origins)
+        get a new origin of their own, so they can edit nothing imported earlier."""
         batch = list(events)
-        uuids = {e.uuid for e in batch}
+        lineage = new_id()
+        batch = [e if e.origin else dataclasses.replace(e, origin=lineage) for e in batch]
+        index = {e.uuid: n for n, e in reversed(list(enumerate(batch)))}
+        latest = self._now() + IMPORT_CLOCK_SKEW
+        if incident is not None and incident.started_at > latest:
+            raise ImportRefused(
+                f"incident {incident.id}: started_at {format_utc(incident.started_at)} is in the "
+                "future; an export cannot describe an incident that has not started"
+            )
+        for n, event in enumerate(batch):
+            for name in ("occurred_at", "recorded_at"):
+                when: datetime = getattr(event, name)
+                if when > latest:
+                    raise ImportRefused(
+                        f"events[{n}] ({event.uuid}): {name} {format_utc(when)} is in the future; "
+                        "an export cannot hold events that have not happened"
+                    )
         async with self._write(durable=True) as db:
             if incident is not None:
-                await db.execute(
-                    "INSERT INTO incidents (id, title, severity, status, started_at, "
-                    "mitigated_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING",
-                    (
-                        incident.id,
-                        incident.title,
-                        incident.severity.value,
-                        incident.status.value,
-                        format_utc(incident.started_at),
-                        _opt_time(incident.mitigated_at),
-                        _opt_time(incident.resolved_at),
-                    ),
-                )
-                for role, person in incident.roles.items():
-                    await db.execute(
-                        "INSERT INTO roles (incident_id, role, person, assigned_at) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (incident_id, role) DO NOTHING",
-                        (incident.id, role, person, format_utc(incident.started_at)),
-                    )
+                await self._insert_incident(db, incident)
             for incident_id in sorted({e.incident_id for e in batch}):
                 found = await db.execute_fetchall(
                     "SELECT 1 FROM incidents WHERE id = ?", (incident_id,)
                 )
                 if not list(found):
                     raise IncidentNotFound(
-                        f"cannot import events of incident {short_id(incident_id)}: it is not "
+                        f"cannot import events of incident {incident_id}: it is not "
                         "in this timeline and the import does not describe it"
                     )
-            for target in sorted({e.supersedes for e in batch if e.supersedes} - uuids):
-                found = await db.execute_fetchall("SELECT 1 FROM events WHERE uuid = ?", (target,))
-                if not list(found):
-                    raise TimelineError(
-                        f"cannot import: an event supersedes {target}, which is neither in the "
-                        "import nor in this timeline"
-                    )
+            present = await self._stored(db, [e.uuid for e in batch])
+            new: dict[str, Event] = {}
+            for event in batch:
+                if event.uuid not in present and event.uuid not in new:
+                    new[event.uuid] = event
+            targets = {e.supersedes for e in new.values() if e.supersedes}
+            stored = await self._stored(db, sorted(t for t in targets if t not in new))
+            for event in new.values():
+                _check_supersede(event, index[event.uuid], new, stored)
+            _check_no_cycles(new, index)
             # Versions may arrive before what they supersede; checked at COMMIT instead.
             await db.execute("PRAGMA defer_foreign_keys = ON")
-            ordered = sorted(batch, key=lambda e: (e.recorded_at, e.occurred_at))
-            cursor = await db.executemany(_INSERT_EVENT, [_event_params(e) for e in ordered])
-            # rowcount sums direct inserts only: neither the FTS trigger rows nor the uuids that
-            # ON CONFLICT skipped are counted.
-            added = max(0, cursor.rowcount)
-        return added, len(batch) - added
+            ordered = sorted(new.values(), key=lambda e: (e.recorded_at, e.occurred_at))
+            await db.executemany(_INSERT_EVENT, [_event_params(e) for e in ordered])
+        return len(new), len(batch) - len(new)
+
+    async def _insert_incident(self, db: aiosqlite.Connection, incident: Incident) -> None:
+        await db.execute(
+            "INSERT INTO incidents (id, title, severity, status, started_at, "
+            "mitigated_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (
+                incident.id,
+                incident.title,
+                incident.severity.value,
+                incident.status.value,
+                format_utc(incident.started_at),
+                _opt_time(incident.mitigated_at),
+                _opt_time(incident.resolved_at),
+            ),
+        )
+        for role, person in incident.roles.items():
+            await db.execute(
+                "INSERT INTO roles (incident_id, role, person, assigned_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (incident_id, role) DO NOTHING",
+                (incident.id, role, person, format_utc(incident.started_at)),
+            )
+
+    @staticmethod
+    async def _stored(db: aiosqlite.Connection, uuids: Sequence[str]) -> dict[str, _Stored]:
+        """What the rules need to know of the events already stored under `uuids`."""
+        found: dict[str, _Stored] = {}
+        for start in range(0, len(uuids), _CHUNK):
+            chunk = list(uuids[start : start + _CHUNK])
+            rows = await db.execute_fetchall(
+                "SELECT uuid, incident_id, kind, deleted, origin FROM events "
+                f"WHERE uuid IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            for row in rows:
+                found[row[0]] = _Stored(row[1], row[2], bool(row[3]), row[4])
+        return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Stored:
+    incident_id: object
+    kind: object
+    deleted: bool
+    origin: object  # None: recorded in this timeline
+
+
+def _check_supersede(
+    event: Event, n: int, new: Mapping[str, Event], stored: Mapping[str, _Stored]
+) -> None:
+    target = event.supersedes
+    if target is None:
+        if event.deleted:
+            raise ImportRefused(
+                f"events[{n}] ({event.uuid}) is a deletion that names no event it deletes "
+                "(deleted without supersedes)"
+            )
+        return
+    where = f"events[{n}] ({event.uuid})"
+    if target == event.uuid:
+        raise ImportRefused(f"{where} supersedes itself; an event can only replace another one")
+    if target in new:
+        other = new[target]
+        incident_id, kind, deleted, origin = other.incident_id, other.kind, other.deleted, None
+        from_before = False
+    elif target in stored:
+        row = stored[target]
+        incident_id, kind, deleted, origin = row.incident_id, row.kind, row.deleted, row.origin
+        from_before = True
+    else:
+        raise ImportRefused(
+            f"{where} supersedes {target}, which is neither in the import nor in this timeline"
+        )
+    if incident_id != event.incident_id:
+        raise ImportRefused(
+            f"{where} supersedes {target}, an event of another incident ({incident_id}); an "
+            "import may only edit or delete events of its own incident"
+        )
+    if from_before and origin is None:
+        raise ImportRefused(
+            f"{where} supersedes {target}, which was recorded in this timeline; an import may "
+            "never edit or delete local history"
+        )
+    if from_before and origin != event.origin:
+        raise ImportRefused(
+            f"{where} supersedes {target}, which was imported from another origin ({origin}, "
+            f"not {event.origin}); an import may only edit or delete events of its own lineage"
+        )
+    if str(kind) != event.kind.value:
+        raise ImportRefused(
+            f"{where} supersedes {target}, an event of kind {kind}, as a {event.kind.value}; "
+            "an edit keeps the kind of the event it replaces"
+        )
+    if deleted:
+        raise ImportRefused(
+            f"{where} supersedes {target}, which is a deletion record; a deletion is final"
+        )
+
+
+def _check_no_cycles(new: Mapping[str, Event], index: Mapping[str, int]) -> None:
+    """Supersede chains among the new events must end; a cycle would hide every member."""
+    done: set[str] = set()
+    for start in new:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str | None = start
+        while current is not None and current in new and current not in done:
+            if current in on_path:
+                first = min(on_path, key=lambda u: index[u])
+                raise ImportRefused(
+                    f"events[{index[first]}] ({first}) is part of a supersede cycle of "
+                    f"{len(on_path)} events; every edit must replace an older version"
+                )
+            on_path.add(current)
+            path.append(current)
+            current = new[current].supersedes
+        done.update(path)
 
 
 __all__ = [
@@ -1013,7 +1439,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "AmbiguousIncident",
     "EventNotFound",
+    "ImportRefused",
     "IncidentNotFound",
+    "RecordTooLong",
     "StaleEventError",
     "Timeline",
     "TimelineError",
@@ -1021,4 +1449,5 @@ __all__ = [
     "TimelineWriteError",
     "default_path",
     "move_aside_hint",
+    "unique_prefixes",
 ]

@@ -118,7 +118,7 @@ def test_errors_are_one_line_and_exit_1(cli: click.Group, db: Path, tmp_path: Pa
     assert result.exit_code == 1 and "cannot read" in result.stderr
 
     result = run(cli, "export", "deadbeef", db=db)
-    assert result.exit_code == 1 and "no incident with id 'deadbeef'" in result.stderr
+    assert result.exit_code == 1 and 'no incident with id "deadbeef"' in result.stderr
 
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"garbage" * 100)
@@ -150,3 +150,72 @@ def test_roles_and_severity_are_changed_and_recorded(cli: click.Group, db: Path)
     assert "Severity SEV1 → SEV2" in markdown
     bad = run(cli, "incident", "severity", short, "7", db=db)
     assert bad.exit_code == 2 and "unknown severity" in bad.output
+
+
+def _edit(db: Path, incident_id: str, old_text: str, new_text: str | None) -> None:
+    """Edit (or with None delete) the visible note `old_text`, as the timeline screen does."""
+    import asyncio
+
+    from cockpit.timeline_store import Timeline
+
+    async def work() -> None:
+        async with await Timeline.open(db) as store:
+            (note,) = [e for e in await store.events(incident_id) if e.text == old_text]
+            if new_text is None:
+                await store.delete_event(note.uuid, "someone")
+            else:
+                await store.edit_event(note.uuid, new_text, "someone")
+
+    asyncio.run(work())
+
+
+def _notes(cli: click.Group, db: Path, incident_id: str) -> list[str]:
+    document = json.loads(ok(run(cli, "export", incident_id, "--format", "json", db=db)))
+    replaced = {e["supersedes"] for e in document["events"] if e["supersedes"]}
+    return sorted(
+        e["text"]
+        for e in document["events"]
+        if e["kind"] == "note" and e["uuid"] not in replaced and not e["deleted"]
+    )
+
+
+def test_imports_carry_edits_of_their_own_lineage_and_never_of_local_notes(
+    cli: click.Group, tmp_path: Path
+) -> None:
+    alice, bob, carol = (tmp_path / f"{name}.db" for name in ("alice", "bob", "carol"))
+    incident_id = ok(run(cli, "incident", "start", "shared", db=alice)).strip()
+    for text in ("a1", "a2", "a3"):
+        ok(run(cli, "note", text, db=alice))
+    export = tmp_path / "export.json"
+
+    def share(source: Path, target: Path) -> Result:
+        ok(run(cli, "export", incident_id, "--format", "json", "-o", str(export), db=source))
+        return run(cli, "import", str(export), db=target)
+
+    ok(share(alice, bob))
+    # Alice corrects her own notes later; Bob's next import carries the corrections.
+    _edit(alice, incident_id, "a1", "a1 corrected")
+    _edit(alice, incident_id, "a2", None)
+    assert "imported 2 events" in ok(share(alice, bob))
+    assert _notes(cli, bob, incident_id) == ["a1 corrected", "a3"]
+
+    # Bob corrects one of Alice's notes in his timeline; Carol imports Bob's file fresh: the
+    # file's own chain (Alice's note, Bob's edit) is taken as it is.
+    _edit(bob, incident_id, "a3", "a3 as bob read it")
+    ok(share(bob, carol))
+    assert _notes(cli, carol, incident_id) == ["a1 corrected", "a3 as bob read it"]
+
+    # Alice edits the same note: Bob's local edit is not hidden by her import; both show.
+    _edit(alice, incident_id, "a3", "a3 as alice meant it")
+    ok(share(alice, bob))
+    assert _notes(cli, bob, incident_id) == [
+        "a1 corrected",
+        "a3 as alice meant it",
+        "a3 as bob read it",
+    ]
+
+    # Bob's edit of a note Alice recorded locally is refused in Alice's timeline, whole file.
+    refused = share(bob, alice)
+    assert refused.exit_code == 1
+    assert "recorded in this timeline" in refused.stderr and str(export) in refused.stderr
+    assert _notes(cli, alice, incident_id) == ["a1 corrected", "a3 as alice meant it"]
