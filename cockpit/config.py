@@ -34,6 +34,7 @@ from cockpit import names, promql
 from cockpit.config_values import DAY, HOUR, MINUTE, shown
 from cockpit.keymap import keymap_problems
 from cockpit.model import Measure, Threshold
+from cockpit.safe_text import is_terminal_safe
 
 APP_NAME = "incident-cockpit"
 ENV_CONFIG = "COCKPIT_CONFIG"
@@ -63,9 +64,36 @@ Age = _duration(366 * DAY)  # backup freshness thresholds
 LatencySlo = _duration(HOUR)
 TimeBox = _duration(7 * DAY)  # an incident phase's time box
 
-Line = Annotated[str, AfterValidator(values.text_line)]
-Block = Annotated[str, AfterValidator(values.text_block)]  # PromQL may span lines
-EnvName = Annotated[str, AfterValidator(values.text_line), AfterValidator(values.env_name)]
+def _raw(check: Callable[[str], object]) -> Any:
+    """`check` on a string as the file has it, before surrounding whitespace is stripped: a
+    line break or control character is refused wherever it is, not quietly trimmed away."""
+
+    def run(value: Any) -> Any:
+        if isinstance(value, str):
+            check(value)
+        return value
+
+    return BeforeValidator(run)
+
+
+def _raw_keys(value: Any) -> Any:
+    """The same for the keys of a table (header names, binding ids, alert names, phases)."""
+    if isinstance(value, dict):
+        for key in value:
+            if isinstance(key, str) and not is_terminal_safe(key):
+                raise ValueError(
+                    f"the key {shown(key)} may not contain control characters or line breaks"
+                )
+    return value
+
+
+RawKeys = BeforeValidator(_raw_keys)
+Line = Annotated[str, _raw(values.text_line)]
+Block = Annotated[str, _raw(values.text_block)]  # PromQL may span lines
+# A URL is checked whole as the file has it (spaces, line breaks and controls refused, the
+# password masked in the message); `_http_url` then only normalises.
+Url = Annotated[str, _raw(values.http_url)]
+EnvName = Annotated[str, _raw(values.text_line), AfterValidator(values.env_name)]
 
 
 def _fraction(value: float) -> float:
@@ -91,8 +119,10 @@ def _optional(check: Callable[[str], object]) -> Callable[[str], str]:
     return run
 
 
-Namespace = Annotated[str, AfterValidator(_optional(names.namespace))]
-ContextName = Annotated[str, AfterValidator(_optional(names.context_name))]
+Namespace = Annotated[str, _raw(values.text_line), AfterValidator(_optional(names.namespace))]
+ContextName = Annotated[
+    str, _raw(values.text_line), AfterValidator(_optional(names.context_name))
+]
 
 
 class _Strict(BaseModel):
@@ -108,10 +138,10 @@ class _Strict(BaseModel):
 class CockpitSettings(_Strict):
     refresh: Interval = Field(5.0, description="default interval of every panel")
     read_only: bool = False
-    theme: str = "cockpit-dark"
+    theme: Line = "cockpit-dark"
     context: ContextName = Field("", description="kubeconfig context; empty means current-context")
     namespace: Namespace = "default"
-    production_contexts: list[str] = Field(
+    production_contexts: list[Line] = Field(
         default_factory=list,
         description='kubeconfig contexts (globs, e.g. "prod-*") where actions need the '
         "object's name typed to confirm",
@@ -153,7 +183,7 @@ def _check_keys(keys: dict[str, str]) -> dict[str, str]:
     return keys
 
 
-Keys = Annotated[dict[str, str], AfterValidator(_check_keys)]
+Keys = Annotated[dict[str, Line], RawKeys, AfterValidator(_check_keys)]
 
 
 class TimelineSettings(_Strict):
@@ -167,14 +197,16 @@ def _http_url(value: str) -> str:
     return values.http_url(value)
 
 
-Headers = Annotated[dict[str, str], AfterValidator(values.headers)]
+Headers = Annotated[
+    dict[str, str], BeforeValidator(values.raw_headers), AfterValidator(values.headers)
+]
 
 
 class _HttpServer(_Strict):
     """Where an HTTP API is and how to prove who we are; secrets stay in the environment or a
     file, never in this config."""
 
-    url: str
+    url: Url
     timeout: Timeout = 5.0
     bearer_token_env: EnvName = Field("", description="name of an env var holding a bearer token")
     bearer_token_file: Line = Field("", description="file holding a bearer token (re-read)")
@@ -207,11 +239,11 @@ class _HttpServer(_Strict):
 
 
 class PrometheusSettings(_HttpServer):
-    url: str = "http://127.0.0.1:9090"
+    url: Url = "http://127.0.0.1:9090"
 
 
 class AlertmanagerSettings(_HttpServer):
-    url: str = "http://127.0.0.1:9093"
+    url: Url = "http://127.0.0.1:9093"
 
 
 def _runbook_ref(value: str) -> str:
@@ -225,7 +257,7 @@ def _runbook_ref(value: str) -> str:
     return value
 
 
-RunbookRef = Annotated[str, AfterValidator(values.text_line), AfterValidator(_runbook_ref)]
+RunbookRef = Annotated[str, _raw(values.text_line), AfterValidator(_runbook_ref)]
 
 
 class _Panel(_Strict):
@@ -240,7 +272,7 @@ class _Panel(_Strict):
 class PodsPanel(_Panel):
     source: Literal["demo", "kubernetes"] = "kubernetes"
     namespace: Namespace = Field("", description="defaults to [cockpit].namespace")
-    selector: str = Field("", description="label selector, as kubectl -l")
+    selector: Line = Field("", description="label selector, as kubectl -l")
     max_not_ready: int = Field(
         0, ge=0, le=1_000_000, description="not-ready pods tolerated before CRIT"
     )
@@ -272,7 +304,7 @@ def _promql_selector(value: str) -> str:
     return value
 
 
-PromSelector = Annotated[str, AfterValidator(_promql_selector)]
+PromSelector = Annotated[str, _raw(values.text_line), AfterValidator(_promql_selector)]
 
 
 # What the presets read, checked before a query is written from it.
@@ -314,6 +346,7 @@ class _Preset(_Panel):
             if not isinstance(data[key], str):
                 raise ValueError(f"{key}: expected text in quotes, found {shown(data[key])}")
             try:
+                values.text_line(data[key])
                 check(data[key].strip())
             except ValueError as exc:
                 raise ValueError(f"{key}: {exc}") from None
@@ -369,7 +402,7 @@ class ErrorRatePanel(_Preset):
     status_label: Line = Field("code", description="label holding the HTTP status (http_5xx)")
     burn_rate: bool = Field(False, description="multiwindow burn rate: page / ticket / ok")
     # Filled by the http_5xx preset when burn_rate is on: window → error-ratio query.
-    burn_queries: dict[str, str] = Field(default_factory=dict)
+    burn_queries: dict[str, Block] = Field(default_factory=dict)
     _QUERIES = ("query",)
 
     @classmethod
@@ -475,7 +508,7 @@ def _check_matchers(matchers: list[str]) -> list[str]:
     return matchers
 
 
-Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
+Matchers = Annotated[list[Line], AfterValidator(_check_matchers)]
 
 
 class AlertsPanel(_Panel):
@@ -517,7 +550,7 @@ class HealthCheck(_Strict):
     """One check: `url` (HTTP GET, status must equal `expect_status`) or `tcp` (connects)."""
 
     name: Line = Field(min_length=1)
-    url: Line = ""
+    url: Annotated[str, _raw(_optional(values.http_url))] = ""
     tcp: Line = ""
     expect_status: int = Field(200, ge=100, le=599)
     timeout: Timeout = 2.0
@@ -582,7 +615,7 @@ class CustomMetric(_Panel):
     """One more PromQL number (CPU throttling, DB connections, cache misses…), listed with
     the others in the dashboard's metrics table. Higher is worse, as for every panel."""
 
-    name: str = Field(
+    name: Line = Field(
         pattern=r"^[a-z][a-z0-9_]{0,39}$",
         description="short id: lower-case letters, digits and _ (e.g. db_connections)",
     )
@@ -644,8 +677,8 @@ class RollbackCommand(_Strict):
     """Roll back a workload with a command instead of `rollout undo` (e.g. `helm rollback`).
     An argv list, never a shell string: no quoting or injection surprises."""
 
-    workload: str = Field(description='"deployment/NAME" or "statefulset/NAME"')
-    argv: list[str] = Field(description='e.g. ["helm", "rollback", "checkout"]')
+    workload: Line = Field(description='"deployment/NAME" or "statefulset/NAME"')
+    argv: list[Line] = Field(description='e.g. ["helm", "rollback", "checkout"]')
     timeout: CommandTimeout = 120.0
 
     @field_validator("workload")
@@ -689,7 +722,7 @@ def _check_phases(boxes: dict[str, float]) -> dict[str, float]:
     return boxes
 
 
-PhaseBoxes = Annotated[dict[str, TimeBox], AfterValidator(_check_phases)]
+PhaseBoxes = Annotated[dict[str, TimeBox], RawKeys, AfterValidator(_check_phases)]
 
 
 class RunbooksSettings(_Strict):
@@ -699,7 +732,7 @@ class RunbooksSettings(_Strict):
     dirs: list[Line] = Field(
         default_factory=list, description="directories (or files) of Markdown / text runbooks"
     )
-    alerts: dict[str, RunbookRef] = Field(
+    alerts: Annotated[dict[str, RunbookRef], RawKeys] = Field(
         default_factory=dict, description='alertname = "FILE.md#section"'
     )
     phases: PhaseBoxes = Field(
@@ -943,11 +976,15 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         # A file of nonsense can hold hundreds of thousands of errors: word only those shown.
         problems: list[str] = []
         total = 0
-        for err in exc.errors(include_url=False, include_context=True, include_input=True):
-            lines = _describe(err)
-            total += len(lines)
+        for err in exc.errors(include_url=False):
             if len(problems) < MAX_PROBLEMS_SHOWN:
+                lines = _describe(err)
                 problems.extend(lines)
+                total += len(lines)
+            elif err["type"] == "keymap":
+                total += len(err["ctx"]["problems"])
+            else:
+                total += 1
         shown_now = problems[:MAX_PROBLEMS_SHOWN]
         raise ConfigError(path, shown_now, more=total - len(shown_now)) from None
 

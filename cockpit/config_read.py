@@ -94,7 +94,13 @@ def _open_error(exc: OSError) -> str:
 
 def _too_big(limit: int, size: int | None) -> str:
     found = f" ({size:,} bytes)" if size is not None else ""
-    return f"is larger than {limit // 1024} KB{found}; a config is a few KB of TOML"
+    if limit >= 1024 * 1024:
+        size_text = f"{limit / (1024 * 1024):g} MB"
+    elif limit >= 1024:
+        size_text = f"{limit / 1024:g} KB"
+    else:
+        size_text = f"{limit} bytes"
+    return f"is larger than {size_text}{found}; a config is a few KB of TOML"
 
 
 def parse_toml(raw: bytes) -> dict[str, Any]:

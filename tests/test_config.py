@@ -211,12 +211,15 @@ ALERTS_AND_HEALTH_BAD = [
     ),
     pytest.param(
         '[panels.health]\nchecks = [{ name = "api", url = "api.internal/healthz" }]\n',
-        ["check 'api': expected an http:// or https:// URL, found 'api.internal/healthz'"],
+        [
+            "panels.health.checks.0.url: expected an http:// or https:// URL, "
+            "found 'api.internal/healthz'"
+        ],
         id="check-url-without-scheme",
     ),
     pytest.param(
         '[panels.health]\nchecks = [{ name = "api", url = "https:///healthz" }]\n',
-        ["check 'api': URL 'https:///healthz' has no host"],
+        ["panels.health.checks.0.url: URL 'https:///healthz' has no host"],
         id="check-url-without-host",
     ),
     pytest.param(
