@@ -9,6 +9,7 @@ and every duration that is a timeout, an interval or an age has a floor and a st
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -960,7 +961,7 @@ def load_config(path: Path) -> Config:
         data = parse_toml(read_bytes(path))
     except UnreadableConfig as exc:
         problems = [str(exc)]
-        if str(exc) == "file not found":
+        if exc.missing:
             problems = [
                 "file not found; create one with: cockpit config example > " + str(path),
                 "or try the simulated incident: cockpit --demo",
@@ -1060,10 +1061,10 @@ def _unquote_hint(kind: str, found: Any) -> str:
         return f" (write {found} without quotes)"
     if kind in {"float_type", "int_type"} and isinstance(found, str):
         try:
-            float(found)
+            number = float(found)
         except ValueError:
             return ""
-        if found.strip().isascii():
+        if found.strip().isascii() and math.isfinite(number):
             return " (without quotes)"
     return ""
 

@@ -25,7 +25,12 @@ _READ_CHUNK = 64 * 1024
 
 
 class UnreadableConfig(Exception):
-    """The file cannot be used as a config; the message says why, in one line."""
+    """The file cannot be used as a config; the message says why, in one line. `missing`:
+    there is no such file (the caller may say how to make one)."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 _OPEN_ERRORS = {
@@ -60,7 +65,7 @@ def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
     except ValueError:  # an embedded NUL: no file can have that name
         raise UnreadableConfig("cannot be opened: the path contains a NUL character") from None
     except OSError as exc:
-        raise UnreadableConfig(_open_error(exc)) from None
+        raise UnreadableConfig(_open_error(exc), missing=exc.errno == errno.ENOENT) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -105,6 +110,11 @@ def _too_big(limit: int, size: int | None) -> str:
 
 def parse_toml(raw: bytes) -> dict[str, Any]:
     """The TOML document in `raw`, or `UnreadableConfig` (encoding, syntax, nesting)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise UnreadableConfig(
+            "starts with a byte order mark (BOM), which TOML does not allow; save it as UTF-8 "
+            "without BOM"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
