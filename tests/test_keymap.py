@@ -10,6 +10,8 @@ import pkgutil
 import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual.binding import Binding, BindingsMap
 from textual.keys import _character_to_key
 
@@ -128,3 +130,46 @@ def test_textual_would_drop_quit_without_the_check() -> None:
     assert [b.id for b in bindings.key_to_bindings["q"]] == ["incident.note"]
     assert all(b.id != "app.quit" for bs in bindings.key_to_bindings.values() for b in bs)
     assert keymap_problems({"incident.note": "q"})
+
+
+# Mostly free keys (so that many generated keymaps pass and get checked against Textual), some
+# taken or reserved ones, and now and then anything at all.
+_KEY_POOL = ["N", "x", "X", "g", "j", "k", "f2", "f5", "ctrl+n", "ctrl+x", "q", "?", "escape", "n"]
+_FREE = st.lists(st.sampled_from(_KEY_POOL), min_size=1, max_size=2, unique=True).map(",".join)
+
+
+def _entry(binding_id: str) -> st.SearchStrategy[tuple[str, str]]:
+    """A rebinding of `binding_id`: new keys, or its own plus one (which keeps reserved ones)."""
+    own = BINDINGS[binding_id][1]
+    keys = st.one_of(_FREE, _FREE.map(lambda extra: f"{own},{extra}"), st.text(max_size=6))
+    return st.tuples(st.just(binding_id), keys)
+
+
+_KEYMAPS = st.lists(
+    st.one_of(
+        st.sampled_from(sorted(BINDINGS)).flatmap(_entry),
+        st.tuples(st.text(max_size=6), _FREE),
+    ),
+    max_size=3,
+).map(dict)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_KEYMAPS)
+def test_a_keymap_that_passes_keeps_every_way_out_and_one_action_per_key(
+    keymap: dict[str, str],
+) -> None:
+    if keymap_problems(keymap):
+        return
+    # Applied by Textual itself to the dashboard's bindings (the app's and the screen's).
+    from cockpit.screens.dashboard import DashboardScreen
+
+    own = [b for b in [*CockpitApp.BINDINGS, *DashboardScreen.BINDINGS] if isinstance(b, Binding)]
+    bindings = BindingsMap(own)
+    bindings.apply_keymap({k: ",".join(parse_keys(v)) for k, v in keymap.items()})
+    holders: dict[str, set[str]] = {}
+    for key, bound in bindings.key_to_bindings.items():
+        holders.setdefault(key, set()).update(b.id for b in bound if b.id)
+    assert all(len(ids) == 1 for ids in holders.values()), holders
+    assert holders.get("q") == {"app.quit"} and holders.get("question_mark") == {"app.help"}
+    assert {i for ids in holders.values() for i in ids} >= {b.id for b in own if b.id}
