@@ -65,6 +65,7 @@ Age = _duration(366 * DAY)  # backup freshness thresholds
 LatencySlo = _duration(HOUR)
 TimeBox = _duration(7 * DAY)  # an incident phase's time box
 
+
 def _raw(check: Callable[[str], object]) -> Any:
     """`check` on a string as the file has it, before surrounding whitespace is stripped: a
     line break or control character is refused wherever it is, not quietly trimmed away."""
@@ -567,9 +568,7 @@ class HealthCheck(_Strict):
         if not (self.url or self.tcp):
             raise ValueError(f'{who}: needs url = "https://..." or tcp = "host:port"')
         try:
-            if self.url:
-                _http_url(self.url)
-            else:
+            if self.tcp:  # a url was checked as a field
                 split_host_port(self.tcp)
         except ValueError as exc:
             raise ValueError(f"{who}: {exc}") from None
@@ -612,13 +611,24 @@ class HealthPanel(_Panel):
         return self
 
 
+_METRIC_ID = re.compile(r"[a-z][a-z0-9_]{0,39}", re.ASCII)
+
+
+def _metric_id(value: str) -> str:
+    if not _METRIC_ID.fullmatch(value):
+        raise ValueError(
+            "expected a short id: a lower-case letter, then lower-case letters, digits and _ "
+            f"(at most 40 in all, e.g. db_connections), found {shown(value)}"
+        )
+    return value
+
+
 class CustomMetric(_Panel):
     """One more PromQL number (CPU throttling, DB connections, cache misses…), listed with
     the others in the dashboard's metrics table. Higher is worse, as for every panel."""
 
-    name: Line = Field(
-        pattern=r"^[a-z][a-z0-9_]{0,39}$",
-        description="short id: lower-case letters, digits and _ (e.g. db_connections)",
+    name: Annotated[Line, AfterValidator(_metric_id)] = Field(
+        description="short id: lower-case letters, digits and _ (e.g. db_connections)"
     )
     title: Line = Field("", description="what the table shows; defaults to the name")
     source: Literal["prometheus"] = "prometheus"

@@ -199,7 +199,7 @@ TEXT_CASES: list[tuple[str, str, str]] = [
     ("alerts-filter-braces", '[alertmanager]\nurl = "http://am:9093"\n[panels.alerts]\nfilter = ["{team=\\"a\\"}"]', "panels.alerts.filter: expected one label matcher per string"),
     ("alerts-filter-no-operator", '[alertmanager]\nurl = "http://am:9093"\n[panels.alerts]\nfilter = ["team"]', "panels.alerts.filter: expected one label matcher per string"),
     ("alerts-severity-escape", '[alertmanager]\nurl = "http://am:9093"\n[panels.alerts]\ncritical_severities = ["crit\\u001b"]', "panels.alerts.critical_severities.0: may not contain control characters"),
-    ("custom-name-space", PROM + '[[panels.custom]]\nname = "db conns"\nquery = "up"', "panels.custom.0.name: must match pattern"),
+    ("custom-name-space", PROM + '[[panels.custom]]\nname = "db conns"\nquery = "up"', "panels.custom.0.name: expected a short id: a lower-case letter"),
     ("custom-name-newline", PROM + '[[panels.custom]]\nname = "db\\n"\nquery = "up"', "panels.custom.0.name: may not contain control characters or line breaks"),
     ("custom-query-empty", PROM + '[[panels.custom]]\nname = "db"\nquery = ""', "panels.custom.0.query: must have at least 1 character"),
     ("runbook-ref-newline", LATENCY + 'runbook = "api.md#x\\ny"', "panels.latency.runbook: may not contain control characters"),
