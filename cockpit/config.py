@@ -47,8 +47,9 @@ THEME_NAMES = ("cockpit-dark", "cockpit-light", "high-contrast", "colorblind")
 MAX_PROBLEMS_SHOWN = 20
 
 
-def _duration(maximum: float, minimum: float = 0.0) -> Any:
-    """A duration field: more than 0s (or at least `minimum`) and at most `maximum`."""
+def _duration(maximum: float, minimum: float = 0.001) -> Any:
+    """A duration field: at least `minimum` (a millisecond unless said otherwise: less is a
+    timeout that fires at once) and at most `maximum`."""
 
     def check(value: Any) -> float:
         return values.duration_within(value, maximum=maximum, minimum=minimum)

@@ -29,8 +29,9 @@ _UNIT_SECONDS = {"ms": Fraction(1, 1000), "s": 1, "m": 60, "h": 3600, "d": 86400
 # that "36h" stays "36h" rather than "1d12h".
 _FORMAT_UNITS = (("h", 3600), ("m", 60), ("s", 1))
 _DAYS_FROM = 7 * 86400
-# Longer than any duration a config has a use for; digits beyond it are a mistake, not a value.
-_MAX_DURATION_CHARS = 64
+# Far longer than any duration a config has a use for, short enough that exact arithmetic on
+# it costs nothing.
+_MAX_DURATION_CHARS = 1024
 _SHOWN_MAX = 60
 DURATION_EXAMPLES = '"300ms", "15s", "1h30m" or "12h"'
 
@@ -67,11 +68,9 @@ def shown(value: Any) -> str:
 # ---- durations ------------------------------------------------------------------------------
 
 
-def parse_duration(value: Any) -> float:
-    """Seconds from a number of seconds or a string like "300ms", "15s", "1h30m".
-
-    Strict: no booleans, ASCII digits only, finite, not negative. Bounds are the caller's
-    (`duration_within`). The sum is exact (fractions), so "300ms" is the float nearest 0.3."""
+def _exact_seconds(value: Any) -> Fraction:
+    """The duration in `value` as an exact number of seconds (ValueError if it is none):
+    a finite non-negative number, or a string of ASCII-digit amounts with units."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"expected a duration like {DURATION_EXAMPLES}, found {shown(value)}")
     if isinstance(value, int | float):
@@ -79,7 +78,7 @@ def parse_duration(value: Any) -> float:
             raise ValueError(f"expected a finite duration, found {shown(value)}")
         if value < 0:
             raise ValueError(f"expected a duration of 0s or more, found {shown(value)}")
-        return float(value)
+        return Fraction(value)
     text = value.strip()
     if not text or len(text) > _MAX_DURATION_CHARS:
         raise ValueError(f"expected a duration like {DURATION_EXAMPLES}, found {shown(value)}")
@@ -92,8 +91,17 @@ def parse_duration(value: Any) -> float:
         pos = match.end()
     if pos == 0 or pos != len(text):
         raise ValueError(f"expected a duration like {DURATION_EXAMPLES}, found {shown(value)}")
+    return total
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number of seconds or a string like "300ms", "15s", "1h30m".
+
+    Strict: no booleans, ASCII digits only, finite, not negative. Bounds are the caller's
+    (`duration_within`). The sum is exact (fractions), so "300ms" is the float nearest 0.3."""
+    exact = _exact_seconds(value)
     try:
-        seconds = float(total)
+        seconds = float(exact)
     except OverflowError:
         seconds = math.inf
     if not math.isfinite(seconds):
@@ -127,13 +135,15 @@ def format_duration(seconds: float) -> str:
 
 
 def duration_within(value: Any, *, maximum: float, minimum: float = 0.0) -> float:
-    """`parse_duration`, then more than 0s (or at least `minimum`) and at most `maximum`."""
-    seconds = parse_duration(value)
+    """A duration more than 0s (or at least `minimum`) and at most `maximum`. The bounds are
+    compared exactly, so 400 digits are "more than the maximum", never infinity."""
+    exact = _exact_seconds(value)
     low = f"at least {format_duration(minimum)}" if minimum > 0 else "more than 0s"
-    rule = f"must be {low} and at most {format_duration(maximum)}"
-    if seconds <= 0 or seconds < minimum or seconds > maximum:
-        raise ValueError(f"{rule}, found {shown(value)}")
-    return seconds
+    if exact <= 0 or exact < Fraction(minimum) or exact > Fraction(maximum):
+        raise ValueError(
+            f"must be {low} and at most {format_duration(maximum)}, found {shown(value)}"
+        )
+    return float(exact)
 
 
 # ---- numbers ----------------------------------------------------------------------------------

@@ -68,7 +68,8 @@ DURATION_FIELDS = [
 DURATION_VALUES = [
     # (slug, TOML value, expected message after the key path; {low} and {max} are the
     # field's floor and ceiling as the message states them)
-    ("400-digits", '"' + "9" * 400 + 's"', "expected a duration like"),
+    ("400-digits", '"' + "9" * 400 + 's"', "must be {low} and at most {max}, found '999"),
+    ("tiny", '"0.0000001ms"', "must be {low} and at most {max}, found '0.0000001ms'"),
     ("float-overflow", "1e400", "expected a finite duration, found inf"),
     ("toml-nan", "nan", "expected a finite duration, found nan"),
     ("toml-inf", "inf", "expected a finite duration, found inf"),
@@ -99,7 +100,7 @@ def duration_cases() -> list[Case]:
             "panel-interval": "at least 500ms",
             "status-every": "at least 1m",
         }
-        low = floors.get(field, "more than 0s")
+        low = floors.get(field, "at least 1ms")
         for slug, value, message in DURATION_VALUES:
             expected = f"{key}: {message.format(max=ceiling, low=low)}"
             cases.append((f"duration-{field}-{slug}", before + value + closing, expected))
@@ -317,7 +318,7 @@ STRUCTURE_CASES: list[Case] = [
     ("panels-a-list", "panels = []\n", "panels: expected a table, found a list"),
     ("custom-a-table", PROM + "[panels.custom]\nname = \"x\"\n", "panels.custom: expected a list, found a table"),
     ("keys-a-list", "keys = [\"q\"]\n", "keys: expected a table, found a list"),
-    ("phases-zero", "[runbooks.phases]\ntriage = \"0s\"\n", "runbooks.phases.triage: must be more than 0s and at most 7d"),
+    ("phases-zero", "[runbooks.phases]\ntriage = \"0s\"\n", "runbooks.phases.triage: must be at least 1ms and at most 7d"),
     ("two-rollback-commands", ROLLBACK + 'argv = ["a"]\n' + '[[actions.rollback_commands]]\nworkload = "deploy/checkout"\nargv = ["b"]\n', "more than one rollback command for deployment/checkout"),
     ("health-duplicate-names", '[panels.health]\nchecks = [{ name = "a", tcp = "db:5432" }, { name = "a", tcp = "db:5433" }]\n', "check names must be unique; repeated: a"),
     ("health-tcp-port-zero", '[panels.health]\nchecks = [{ name = "db", tcp = "db:0" }]\n', "expected \"host:port\" with a port 1-65535"),
