@@ -514,11 +514,11 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         task.add_done_callback(self._writes.discard)
 
     def panel_values(self) -> dict[str, str]:
-        from cockpit.snapshot import rows
+        from cockpit.snapshot import measure_name, rows
 
         now = self.now()
         views = [state.view(now) for state in self.states.values() if state.latest is not None]
-        return {f"{r.panel} {r.measure}": f"{r.value} {r.status}" for r in rows(views)}
+        return {measure_name(r.panel, r.measure): f"{r.value} {r.status}" for r in rows(views)}
 
     def incident_defaults(self) -> tuple[str, str]:
         incident = self.runtime.config.incident

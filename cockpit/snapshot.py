@@ -94,6 +94,16 @@ def rows(views: list[PanelView]) -> list[SnapshotRow]:
     return out
 
 
+def measure_name(panel_title: str, measure_label: str) -> str:
+    """What a reader calls one value: `Error rate ratio`, but `Queue depth`, not
+    `Queue depth depth`, when the panel's title already ends with the measure's label."""
+    title_words = panel_title.casefold().split()
+    label_words = measure_label.casefold().split()
+    if not label_words or title_words[-len(label_words) :] == label_words:
+        return panel_title
+    return f"{panel_title} {measure_label}"
+
+
 def render_table(views: list[PanelView]) -> str:
     table = rows(views)
     headers = ("PANEL", "MEASURE", "VALUE", "SLO", "STATUS", "AGE", "DETAIL")
