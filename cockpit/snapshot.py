@@ -17,7 +17,7 @@ from cockpit.model import (
 )
 from cockpit.scheduler import Scheduler
 from cockpit.units import format_threshold, format_utc, format_value
-from cockpit.wiring import Runtime, SourceSet, build_sources
+from cockpit.wiring import Runtime, SourceSet, build_sources, effective_where, settle_where
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,9 @@ class SnapshotRow:
 
 
 async def take_snapshot(runtime: Runtime) -> list[PanelView]:
+    # Where the reads go, named as kubectl would (the kubeconfig's current context when none
+    # was given), so the output says which cluster the numbers are from.
+    settle_where(runtime, await asyncio.to_thread(effective_where, runtime))
     sources: SourceSet = build_sources(runtime)
     scheduler = Scheduler(lambda _: None, clock=runtime.clock)
     runners = [
