@@ -206,3 +206,31 @@ def test_the_place_is_never_cut_at_80_columns_or_more(
     assert where_text(info.context, info.namespace) in line.plain
     assert ("PRODUCTION" in line.plain) == production
     assert line.plain.rstrip().endswith("UTC")
+
+
+async def test_the_chart_and_the_runbook_pane_say_production_too(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from cockpit.config import demo_config
+    from cockpit.screens.chart import ChartScreen
+    from cockpit.screens.runbook import RunbookScreen
+    from cockpit.widgets.metric_panel import ChartRequested
+
+    base = demo_config()
+    config = base.model_copy(
+        update={"cockpit": base.cockpit.model_copy(update={"production_contexts": ["demo"]})}
+    )
+    app = CockpitApp(Runtime.build(config, demo=True, clock=clock, db=tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert header_line(app).lstrip().startswith("PRODUCTION  demo/shop")
+        app.post_message(ChartRequested("latency"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ChartScreen))
+        await wait_for(pilot, lambda: "PRODUCTION" in screen_lines(app)[0])
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChartScreen))
+
+        await wait_for(pilot, lambda: app.runbooks)
+        app.dashboard.panels["latency"].focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))
+        await wait_for(pilot, lambda: "PRODUCTION  demo/shop" in screen_text(app))
