@@ -128,15 +128,26 @@ class _Action:
     def target(self) -> str:
         return str(self.first.data.get("object") or "")
 
+    @property
+    def taken(self) -> bool:
+        """False for a rollout result whose action is not in this record (asked before the
+        incident was declared, say): a follow-up, not an action of its own."""
+        return self.first.data.get("phase") != "rollout"
+
     def line(self) -> list[str]:
         intent = self.first
+        when = intent.occurred_at.strftime("%H:%M:%S")
+        if not self.taken:
+            return [
+                f"- {when} {_inline(intent.text)} ({_inline(shown_actor(intent))}) — "
+                "follow-up of an action not in this record"
+            ]
         results = [str(o.data.get("result") or o.text) for o in self.outcomes]
-        if not results and intent.data.get("phase") != "intent":
+        if not results and intent.data.get("result"):
             # An action recorded in one event (older records) carries its own result.
-            results = [str(intent.data.get("result") or intent.text)]
+            results = [str(intent.data["result"])]
         result = "; ".join(results) if results else "no outcome recorded"
         result += "".join(f"; {r.text}" for r in self.rollouts)
-        when = intent.occurred_at.strftime("%H:%M:%S")
         text, command = _split_command(intent)
         lines = [
             f"- {when} {_inline(text)} ({_inline(shown_actor(intent))}) — result: {_inline(result)}"
@@ -248,6 +259,10 @@ def panel_values_from_events(events: Sequence[Event]) -> dict[str, dict[str, str
     return found
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def export_markdown(
     incident: Incident,
     events: Sequence[Event],
@@ -269,13 +284,15 @@ def export_markdown(
     )
     notes = sum(1 for e in shown if e.kind is EventKind.NOTE)
     actions = _actions(shown)
+    taken = sum(1 for action in actions if action.taken)
     title = _inline(incident.title)
     summary = (
         f"{incident.severity.value} incident “{title}”, now {incident.status.value}. "
         f"Started {_when(incident.started_at)}; "
         + (f"mitigated after {ttm}; " if incident.mitigated_at else "not mitigated yet; ")
         + (f"resolved after {duration}. " if incident.resolved_at else "not resolved yet. ")
-        + f"{len(shown)} timeline events, {notes} notes, {len(actions)} actions."
+        + f"{_count(len(shown), 'timeline event')}, {_count(notes, 'note')}, "
+        + f"{_count(taken, 'action')}."
     )
     out = [
         f"# Postmortem (draft): {title}",

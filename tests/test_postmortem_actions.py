@@ -264,3 +264,27 @@ def test_older_doubled_labels_read_once(recorded: str, shown: str) -> None:
 async def _in_thread(fn: Any, *args: Any) -> Any:
     # The CLI runs its own event loop; it cannot run inside the test's.
     return await asyncio.to_thread(fn, *args)
+
+
+async def test_a_rollout_whose_action_is_not_in_the_record_is_no_action(tmp_path: Path) -> None:
+    db = tmp_path / "timeline.db"
+    recorder = await Recorder.open(db, actor="oncall")
+    try:
+        await recorder.declare("Declared after the scale", "SEV3")
+        await recorder.record_action(
+            "rollout",
+            'Rollout done: deployment "web" successfully rolled out',
+            {"object": "deployment/web", "failed": False},
+        )
+        # An older action recorded in one event, without a result: said plainly.
+        await recorder.record_action("", "scale deployment/api 2 → 4", {"object": "deployment/api"})
+    finally:
+        await recorder.close()
+    markdown = await _in_thread(export, db)
+    assert "1 action." in markdown
+    assert section(markdown, "Actions taken")[0].endswith(
+        "(oncall) — follow-up of an action not in this record"
+    )
+    assert section(markdown, "Actions taken")[1].endswith(
+        "scale deployment/api 2 → 4 (oncall) — result: no outcome recorded"
+    )
