@@ -24,6 +24,14 @@ PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled 
 
 async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> int:
     try:
+        if actions.read_only:
+            # Refused before the preview, the prompt and the record: no request leaves, not
+            # even a read, and a refused attempt is not an action in the incident's record.
+            if inv.dry_run:
+                error_line("read-only mode: no dry run was sent")
+            else:
+                error_line(action_steps.read_only_refusal(request))
+            return EXIT_REFUSED
         # Production is judged by the context the requests really go to, named or current.
         context = await action_steps.target_context(actions, inv.runtime.context)
         production = inv.runtime.production_for(context)
@@ -45,12 +53,9 @@ async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> in
             click.echo(words if words.startswith(ref) else f"{ref} {words}")
             return 0
         if inv.dry_run:
-            if actions.read_only:
-                click.echo("error: read-only mode: no dry run was sent", err=True)
-                return EXIT_REFUSED
             click.echo(_dry_run_words(request))
             return 0
-        if not actions.read_only and not inv.yes and not _confirmed(request, context, production):
+        if not inv.yes and not _confirmed(request, context, production):
             return EXIT_REFUSED
         return await _perform(inv, actions, request, preview)
     finally:

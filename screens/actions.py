@@ -154,21 +154,17 @@ class HistoryScreen(ModalScreen[int | None]):
 class ConfirmAction(ModalScreen[bool]):
     """What, where, current → new, the dry run's verdict; `y` confirms, anything else backs out.
 
-    Read-only, it offers nothing to apply: it says the action is refused, and `y` only records
-    the refused attempt (the adapter refuses it again; nothing is sent)."""
+    Never shown in read-only mode: the action is refused before any dialog (`ActionControls`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes, apply", id="confirm.yes"),
         Binding("escape,n", "dismiss(False)", "Cancel", id="confirm.no"),
     ]
 
-    def __init__(
-        self, preview: ActionPreview, *, context: str, read_only: bool, production: bool = False
-    ) -> None:
+    def __init__(self, preview: ActionPreview, *, context: str, production: bool = False) -> None:
         super().__init__(classes="action-modal")
         self.preview = preview
         self.context = context
-        self.read_only = read_only
         # On a production context `y` is not enough: the object's name must be typed.
         self.production = production
 
@@ -203,7 +199,7 @@ class ConfirmAction(ModalScreen[bool]):
         lines += self._verdict(self.applicable)
         with Vertical():
             yield Static(Content("\n").join(lines), id="confirm-body")
-            if self.applicable and self.production and not self.read_only:
+            if self.applicable and self.production:
                 yield Input(placeholder=r.name, id="confirm-name")
 
     @property
@@ -211,15 +207,7 @@ class ConfirmAction(ModalScreen[bool]):
         return self.preview.ok and bool(self.preview.changes)
 
     def _verdict(self, applicable: bool) -> list[Content]:
-        """The last lines: what the keys do now. Never an offer to apply in read-only mode."""
-        if self.read_only:
-            keys = "y records the refused attempt · esc closes" if applicable else "esc closes"
-            return [
-                Content.styled(
-                    "READ-ONLY: refused. Nothing is sent to the cluster.", "$warning bold"
-                ),
-                Content.styled(keys, "bold"),
-            ]
+        """The last lines: what the keys do now."""
         if not applicable:
             return [Content.styled("nothing to apply · esc closes", "bold")]
         if self.production:
@@ -233,8 +221,8 @@ class ConfirmAction(ModalScreen[bool]):
         return [Content.styled("dry run passed · y applies · esc cancels", "bold")]
 
     def action_confirm(self) -> None:
-        # Read-only, y records the refusal whatever the context: there is nothing to type for.
-        if self.applicable and (self.read_only or not self.production):
+        # On a production context only the typed name confirms.
+        if self.applicable and not self.production:
             self.dismiss(True)
 
     @on(Input.Submitted, "#confirm-name")
