@@ -1,6 +1,7 @@
-"""The runbook key in the demo: breach → the panel's section beside the dashboard → tick a
-step (recorded in the timeline, read back) → a runbook command as the cockpit's own action,
-previewed and confirmed like the keys; commands for another namespace are refused."""
+"""The runbook key in the demo: breach → the panel's section beside the dashboard → mark a
+step done (space, confirmed; recorded in the timeline, read back) → a runbook command as the
+cockpit's own action, previewed and confirmed like the keys; commands for another namespace
+are refused."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from cockpit.app import CockpitApp
 from cockpit.config import RunbooksSettings, demo_config
 from cockpit.model import Status
 from cockpit.screens.actions import ConfirmAction
-from cockpit.screens.runbook import RunbookScreen
+from cockpit.screens.runbook import ConfirmStep, RunbookScreen
 from cockpit.sources.demo import DemoWorld
 from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
@@ -60,6 +61,13 @@ async def open_on_breach(pilot: Pilot[None], app: CockpitApp, panel: str) -> Run
     return await open_runbook(pilot, app, panel)
 
 
+async def mark(pilot: Pilot[None], app: CockpitApp) -> None:
+    """Space marks the highlighted step done once y answers its question."""
+    await pilot.press("space")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmStep))
+    await pilot.press("y")
+
+
 def highlight(screen: RunbookScreen, text: str) -> None:
     index = next(i for i, o in enumerate(screen.offers) if o.command.text == text)
     screen.items.highlighted = screen.items.get_option_index(f"c{index}")
@@ -78,7 +86,7 @@ async def test_breach_section_tick_timeline_and_action_preview(
         assert app.screen_stack[-2] is app.dashboard
         assert app.screen.query_one("#runbook-pane").region.x >= 40
         assert app.screen.styles.background.a == 0  # see-through: the panels show on the left
-        await pilot.press("space")  # the first step is highlighted
+        await mark(pilot, app)  # the first step is highlighted
         await wait_for(pilot, lambda: runbook_events(db))
         kind, recorded, data = runbook_events(db)[0]
         assert kind == "note"
@@ -107,7 +115,8 @@ async def test_ticks_are_read_back_when_the_section_opens_again(
     db = tmp_path / "t.db"
     async with demo_cockpit(clock, db, size=(120, 40)) as (app, pilot):
         await open_on_breach(pilot, app, "latency")
-        await pilot.press("down", "space")
+        await pilot.press("down")
+        await mark(pilot, app)
         await wait_for(pilot, lambda: runbook_events(db))
         await pilot.press("b")  # b again closes it
         await wait_for(pilot, lambda: not isinstance(app.screen, RunbookScreen))
