@@ -9,14 +9,17 @@ a prompt nobody sees, nor act without having said so.
 from __future__ import annotations
 
 import shlex
+import shutil
 from typing import Any
 
 import click
 
 from cockpit import action_steps
 from cockpit.action_cli import EXIT_REFUSED, Invocation, error_line, stdin_is_terminal
+from cockpit.action_diff import diff_text
 from cockpit.action_plan import ActionPreview, ActionRequest, Verb
 from cockpit.recorder import Recorder
+from cockpit.safe_text import terminal_safe
 from cockpit.timeline_store import TimelineError
 
 PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled back"}
@@ -161,8 +164,11 @@ def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
     return False
 
 
-def render_preview(preview: ActionPreview, context: str, production: bool) -> str:
-    """What the dashboard's confirmation shows, as lines."""
+def render_preview(
+    preview: ActionPreview, context: str, production: bool, width: int = 0
+) -> str:
+    """What the dashboard's confirmation shows, as lines; the changes in columns that fit
+    `width` (default: the terminal's, else 80)."""
     r = preview.request
     described = r.describe()
     lines = [
@@ -173,7 +179,10 @@ def render_preview(preview: ActionPreview, context: str, production: bool) -> st
         f"  object     {r.kind}.apps/{r.name}",
         f"  same as    {shlex.join(r.argv())}",
     ]
-    lines += [f"  {what:<10} {current} → {new}" for what, current, new in preview.changes]
+    if preview.changes:
+        safe = [tuple(terminal_safe(part) for part in change) for change in preview.changes]
+        width = width or shutil.get_terminal_size((80, 24)).columns
+        lines += diff_text([(f, c, n) for f, c, n in safe], width, indent="  ")
     lines += [f"  {note}" for note in preview.notes]
     if preview.message and preview.ok:
         lines.append(f"  {preview.message}")

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from cockpit.action_diff import NOT_SET
 from cockpit.cli import main
 from cockpit.sources.kube_actions import RESTARTED_AT
 from tests.conftest import require_tool
@@ -110,7 +111,8 @@ def test_scale_with_yes_prints_kubectls_words(cluster: Cluster, target: str) -> 
     assert result.stdout == "deployment.apps/web scaled\n"
     assert cluster.deployment()["spec"]["replicas"] == 5
     # The preview the dashboard would show goes to stderr, out of a script's way.
-    assert "replicas   3 → 5" in result.stderr and "server-side dry run passed" in result.stderr
+    assert "  spec.replicas  3        5" in result.stderr
+    assert "server-side dry run passed" in result.stderr
     assert cluster.dry_runs() and cluster.writes() == [
         "PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale"
     ]
@@ -167,7 +169,7 @@ def test_intent_and_outcome_go_to_the_open_incident(cluster: Cluster) -> None:
     assert [(phase, text, source) for phase, text, source, _ in events] == [
         (
             "intent",
-            "Intent: scale deployment/web to 4 replicas (replicas 3 → 4) — "
+            "Intent: scale deployment/web to 4 replicas (spec.replicas 3 → 4) — "
             "kubectl -n shop scale deployment/web --replicas=4",
             "cli",
         ),
@@ -215,6 +217,7 @@ def test_the_record_is_the_same_as_from_the_dashboards_keys(
             await wait_for(pilot, lambda: len(recorded(tui_db)) >= 2)
 
     asyncio.run(from_keys())
+    stamp = cluster.deployment()["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT]
     declare(cluster)
     result = cockpit(cluster, "restart", "deploy/web", "--context", "fake", "-n", "shop", "-y")
     assert result.exit_code == 0, result.output
@@ -226,7 +229,11 @@ def test_the_record_is_the_same_as_from_the_dashboards_keys(
             out.append((phase, text, data))
         return out
 
-    assert comparable(cluster.db) == comparable(tui_db)
+    # The same words, but for the real current restartedAt: none before the keys' restart,
+    # the keys' stamp before the command line's.
+    from_tui = json.dumps(comparable(tui_db))
+    assert NOT_SET in from_tui and stamp not in from_tui
+    assert json.dumps(comparable(cluster.db)) == from_tui.replace(NOT_SET, stamp)
     assert [source for *_, source, _ in recorded(tui_db)[:2]] == ["cockpit", "cockpit"]
 
 

@@ -51,7 +51,7 @@ async def test_scale_previews_confirms_applies_and_records(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         text = screen_text(app)
         assert "Scale deployment/checkout to 6 replicas" in text
-        assert "replicas    4  →  6" in text
+        assert "spec.replicas  4        6" in text
         assert "--replicas=6 --current-replicas=4" in text
         assert actions_recorded(db) == []  # a preview changes nothing and records nothing
         await pilot.press("y")

@@ -102,7 +102,7 @@ async def test_breach_section_tick_timeline_and_action_preview(
         preview = screen_text(app)
         assert "Scale deployment/checkout to 8 replicas" in preview
         # The count on screen is the precondition, as with the `s` key.
-        assert "--current-replicas=4" in preview and "replicas    4  →  8" in preview
+        assert "--current-replicas=4" in preview and "spec.replicas  4        8" in preview
         await pilot.press("y")
         world = app.source_set.world if app.source_set else None
         assert isinstance(world, DemoWorld)
