@@ -35,8 +35,8 @@ class FormSelect(Select[Value], inherit_bindings=False):
     Select opens its list on Enter, which made the hint a lie."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,space,up", "show_overlay", "Show menu", show=False),
-        Binding("enter", "submit", "Submit", show=False),
+        Binding("down,space,up", "show_overlay", "Show menu", show=False, id="form.list"),
+        Binding("enter", "submit", "Submit", show=False, id="form.submit"),
     ]
 
     class Submitted(Message):

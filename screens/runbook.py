@@ -90,8 +90,9 @@ class ConfirmStep(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "dismiss(True)", "Yes", id="step.yes"),
-        Binding("escape,n", "dismiss(False)", "Cancel", id="step.no"),
+        # The same ids as the action confirmation's: a rebound "yes" answers both.
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+        Binding("escape,n", "dismiss(False)", "Cancel", id="confirm.no"),
     ]
 
     def __init__(self, step: Step, done: bool) -> None:
