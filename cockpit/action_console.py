@@ -9,14 +9,17 @@ a prompt nobody sees, nor act without having said so.
 from __future__ import annotations
 
 import shlex
+import shutil
 from typing import Any
 
 import click
 
 from cockpit import action_steps
 from cockpit.action_cli import EXIT_REFUSED, Invocation, error_line, stdin_is_terminal
+from cockpit.action_diff import diff_text
 from cockpit.action_plan import ActionPreview, ActionRequest, Verb
 from cockpit.recorder import Recorder
+from cockpit.safe_text import terminal_safe
 from cockpit.timeline_store import TimelineError
 
 PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled back"}
@@ -24,6 +27,14 @@ PAST = {Verb.SCALE: "scaled", Verb.RESTART: "restarted", Verb.ROLLBACK: "rolled 
 
 async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> int:
     try:
+        if actions.read_only:
+            # Refused before the preview, the prompt and the record: no request leaves, not
+            # even a read, and a refused attempt is not an action in the incident's record.
+            if inv.dry_run:
+                error_line("read-only mode: no dry run was sent")
+            else:
+                error_line(action_steps.read_only_refusal(request))
+            return EXIT_REFUSED
         # Production is judged by the context the requests really go to, named or current.
         context = await action_steps.target_context(actions, inv.runtime.context)
         production = inv.runtime.production_for(context)
@@ -45,12 +56,9 @@ async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> in
             click.echo(words if words.startswith(ref) else f"{ref} {words}")
             return 0
         if inv.dry_run:
-            if actions.read_only:
-                click.echo("error: read-only mode: no dry run was sent", err=True)
-                return EXIT_REFUSED
             click.echo(_dry_run_words(request))
             return 0
-        if not actions.read_only and not inv.yes and not _confirmed(request, context, production):
+        if not inv.yes and not _confirmed(request, context, production):
             return EXIT_REFUSED
         return await _perform(inv, actions, request, preview)
     finally:
@@ -156,8 +164,11 @@ def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
     return False
 
 
-def render_preview(preview: ActionPreview, context: str, production: bool) -> str:
-    """What the dashboard's confirmation shows, as lines."""
+def render_preview(
+    preview: ActionPreview, context: str, production: bool, width: int = 0
+) -> str:
+    """What the dashboard's confirmation shows, as lines; the changes in columns that fit
+    `width` (default: the terminal's, else 80)."""
     r = preview.request
     described = r.describe()
     lines = [
@@ -168,7 +179,10 @@ def render_preview(preview: ActionPreview, context: str, production: bool) -> st
         f"  object     {r.kind}.apps/{r.name}",
         f"  same as    {shlex.join(r.argv())}",
     ]
-    lines += [f"  {what:<10} {current} → {new}" for what, current, new in preview.changes]
+    if preview.changes:
+        safe = [tuple(terminal_safe(part) for part in change) for change in preview.changes]
+        width = width or shutil.get_terminal_size((80, 24)).columns
+        lines += diff_text([(f, c, n) for f, c, n in safe], width, indent="  ")
     lines += [f"  {note}" for note in preview.notes]
     if preview.message and preview.ok:
         lines.append(f"  {preview.message}")

@@ -82,6 +82,12 @@ class ActionControls:
         notice: what every way into an action (a key, a runbook step) shares."""
         app: Any = self
         actions = self.actions
+        if app.runtime.read_only or (actions is not None and actions.read_only):
+            # Refused here, before any form, preview or confirmation: a dialog that asks for
+            # a count or a name only to refuse afterwards wastes the on-call's time, and a
+            # refused attempt is not an action for the record. The adapter's guard stays.
+            app.notify(action_steps.READ_ONLY_NOTICE, severity="warning")
+            return
         if actions is None:
             app.notify(
                 "No cluster actions here: the cluster is still connecting, or none is configured.",
@@ -175,12 +181,7 @@ class ActionControls:
             request = replace(request, context=context)
             preview = replace(preview, request=request)
         confirmed = await app.push_screen_wait(
-            ConfirmAction(
-                preview,
-                context=context,
-                read_only=actions.read_only,
-                production=app.runtime.production_for(context),
-            )
+            ConfirmAction(preview, context=context, production=app.runtime.production_for(context))
         )
         if not confirmed:
             return

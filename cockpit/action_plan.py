@@ -150,7 +150,8 @@ class ActionPreview:
     """What the confirmation modal shows: current → new, and the dry run's verdict."""
 
     request: ActionRequest
-    changes: tuple[tuple[str, str, str], ...]  # (what, current, new)
+    # (object path, current, new), e.g. ("spec.replicas", "3", "5"); see `action_diff`.
+    changes: tuple[tuple[str, str, str], ...]
     ok: bool = True  # False: the dry run refused; the modal says why and offers no confirm
     message: str = ""
     notes: tuple[str, ...] = ()

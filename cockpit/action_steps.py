@@ -28,6 +28,8 @@ from cockpit.config import Config, RollbackCommand
 from cockpit.recorder import Recorder
 
 DEFAULT_COMMAND_LIMIT = 120.0
+# What the cockpit says when an action key is pressed in read-only mode, before any dialog.
+READ_ONLY_NOTICE = "read-only: actions are refused; nothing was sent or recorded"
 ROLLOUT_POLL = 1.0
 ROLLOUT_LIMIT = 600.0
 
@@ -66,6 +68,16 @@ async def preview(actions: ClusterActions, request: ActionRequest) -> ActionPrev
             notes=("configured for this workload; run as an argv list, without a shell",),
         )
     return await actions.preview(request)
+
+
+def read_only_refusal(request: ActionRequest) -> str:
+    """The command line's one line for an action refused in read-only mode, before any
+    request, prompt or record: what was asked, and how to allow it."""
+    what = f"`{shlex.join(request.command)}`" if request.command else request.describe()
+    return (
+        f"read-only mode: {what} refused; nothing was sent or recorded "
+        "(start without --read-only to allow actions)"
+    )
 
 
 async def target_context(actions: ClusterActions, named: str) -> str:

@@ -40,12 +40,17 @@ BINDINGS: dict[str, tuple[str, str]] = {
     "action.rollback": ("rollout undo: pick a revision (preview, confirm)", "U"),
     "incident.phase": ("mark the incident's phase by hand (recorded)", "m"),
     "runbook.open": ("runbook section for the focused or breaching panel", "b"),
-    "runbook.tick": ("runbook: tick / untick the highlighted step (recorded)", "space"),
+    "runbook.tick": (
+        "runbook: mark the highlighted step done / not done (asks, then recorded)",
+        "space",
+    ),
     "runbook.copy": ("runbook: copy the highlighted command", "c"),
     "runbook.back": ("leave the runbook", "escape,q,b"),
     "history.pick": ("rollout history: roll back to the selected revision", "enter"),
     "confirm.yes": ("confirm the previewed action", "y"),
     "confirm.no": ("cancel the previewed action", "escape,n"),
+    "confirm.down": ("confirmation: scroll a long preview down", "down"),
+    "confirm.up": ("confirmation: scroll a long preview up", "up"),
     "timeline.back": ("leave the timeline", "escape,t"),
     "timeline.filter": ("timeline: next kind filter", "f"),
     "timeline.search": ("timeline: search", "slash"),
@@ -65,6 +70,8 @@ BINDINGS: dict[str, tuple[str, str]] = {
     "note.expand": ("note form: switch to the multi-line editor", "ctrl+e"),
     "note.save": ("note form: save", "ctrl+s"),
     "form.cancel": ("any form: cancel", "escape"),
+    "form.submit": ("any form: enter on a closed list submits the form", "enter"),
+    "form.list": ("any form: open the list (severity, status)", "down,space,up"),
     "help.close": ("close the help screen", "escape,question_mark,q"),
 }
 
@@ -98,7 +105,8 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "the presenter view": ("presenter.back",),
     "the pod details": ("pod.back",),
     "the help screen": ("help.close",),
-    "the confirm dialog": ("confirm.yes", "confirm.no"),
+    "the confirm dialog": ("confirm.yes", "confirm.no", "confirm.down", "confirm.up"),
+    "a form's list (severity, status)": ("form.cancel", "form.submit", "form.list"),
     "the rollout history": ("form.cancel", "history.pick"),
     "the note form": ("form.cancel", "note.expand", "note.save"),
 }

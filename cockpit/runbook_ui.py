@@ -1,5 +1,6 @@
-"""Runbooks in the cockpit: the key that opens the section for the panel in trouble, ticks
-recorded in the timeline, and runbook commands offered as the cockpit's own actions.
+"""Runbooks in the cockpit: the key that opens the section for the panel in trouble, steps
+marked done (space, confirmed) recorded in the timeline, and runbook commands offered as the
+cockpit's own actions.
 
 A mixin for `CockpitApp`. Runbooks are read in a thread after the first frame, never on the
 way to it. Which panel: the focused one, else the worst breaching one. Which section: the
@@ -222,7 +223,7 @@ class RunbookControls:
             return
         if recorder is None or recorder.incident is None:
             app.notify(
-                "Ticked here only: no incident declared (D declares one), so it is not recorded.",
+                "Marked here only: no incident declared (D declares one), so it is not recorded.",
                 severity="warning",
             )
             return

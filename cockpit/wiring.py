@@ -214,10 +214,11 @@ def build_sources(runtime: Runtime) -> SourceSet:
         assert isinstance(pods, KubernetesPods)
         result.actions = KubeActions(pods, read_only=runtime.read_only)
     if result.world is not None:
-        from cockpit.sources.demo import DemoActions, DemoWorld
+        from cockpit.sources.demo import DemoActions, DemoClock, DemoWorld
 
         assert isinstance(result.world, DemoWorld)
-        result.actions = DemoActions(result.world, read_only=runtime.read_only)
+        clock = result.demo_clock if isinstance(result.demo_clock, DemoClock) else None
+        result.actions = DemoActions(result.world, read_only=runtime.read_only, clock=clock)
     return result
 
 

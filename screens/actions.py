@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,7 +23,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cockpit.action_diff import Change, Role, diff_lines
 from cockpit.action_plan import ActionPreview, Revision, Workload
+from cockpit.safe_text import terminal_safe
 from cockpit.units import short_age
 from cockpit.widgets.outside import safe_cell, safe_line
 
@@ -32,6 +34,42 @@ def sentence(text: str) -> str:
     """`text` with its first letter upper-cased and the rest as given: a headline must show
     `deployment/web-API` as it is named (`str.capitalize` would lower the rest)."""
     return text[:1].upper() + text[1:]
+
+
+ROLE_STYLE: dict[Role, str] = {
+    "header": "bold $text-muted",
+    "field": "bold",
+    "label": "$text-muted",
+    "current": "",
+    "new": "bold",
+    "space": "",
+}
+
+
+class ChangesView(Static):
+    """Field, current and new in aligned columns, laid out again for the width it gets (at
+    80 columns a long annotation path stacks its values under it instead of wrapping)."""
+
+    DEFAULT_CSS = "ChangesView { height: auto; }"
+
+    def __init__(self, changes: Sequence[Change], **kwargs: str) -> None:
+        # Made safe before the columns are measured, so a stand-in for a control character
+        # cannot push a column out of line.
+        self.changes = tuple(
+            (terminal_safe(field), terminal_safe(current), terminal_safe(new))
+            for field, current, new in changes
+        )
+        super().__init__(self._content(0), **kwargs)
+
+    def _content(self, width: int) -> Content:
+        # Every part is the cluster's text or a path built from it: drawn safe, never markup.
+        return Content("\n").join(
+            Content.assemble(*(safe_line(text, ROLE_STYLE[role]) for text, role in line))
+            for line in diff_lines(self.changes, width)
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update(self._content(event.size.width))
 
 
 class WorkloadPicker(ModalScreen[Workload | None]):
@@ -154,21 +192,27 @@ class HistoryScreen(ModalScreen[int | None]):
 class ConfirmAction(ModalScreen[bool]):
     """What, where, current → new, the dry run's verdict; `y` confirms, anything else backs out.
 
-    Read-only, it offers nothing to apply: it says the action is refused, and `y` only records
-    the refused attempt (the adapter refuses it again; nothing is sent)."""
+    Never shown in read-only mode: the action is refused before any dialog (`ActionControls`)."""
+
+    # The keys' line and the name input stay in view; a long diff scrolls above them (a
+    # rollback at 80x24 has more rows than the screen).
+    DEFAULT_CSS = """
+    ConfirmAction > Vertical { overflow-y: auto; }
+    ConfirmAction .confirm-gap { margin-top: 1; }
+    ConfirmAction #confirm-foot { dock: bottom; height: auto; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes, apply", id="confirm.yes"),
         Binding("escape,n", "dismiss(False)", "Cancel", id="confirm.no"),
+        Binding("down", "scroll_diff(1)", "Scroll down", show=False, id="confirm.down"),
+        Binding("up", "scroll_diff(-1)", "Scroll up", show=False, id="confirm.up"),
     ]
 
-    def __init__(
-        self, preview: ActionPreview, *, context: str, read_only: bool, production: bool = False
-    ) -> None:
+    def __init__(self, preview: ActionPreview, *, context: str, production: bool = False) -> None:
         super().__init__(classes="action-modal")
         self.preview = preview
         self.context = context
-        self.read_only = read_only
         # On a production context `y` is not enough: the object's name must be typed.
         self.production = production
 
@@ -184,42 +228,29 @@ class ConfirmAction(ModalScreen[bool]):
             Content.assemble(
                 ("same as   ", "bold"), safe_line(shlex.join(r.argv()), "$text-muted")
             ),
-            Content(""),
         ]
-        for what, current, new in p.changes:
-            lines.append(
-                Content.assemble(
-                    (f"{what:<12}", "bold"),
-                    safe_line(f"{current}  →  "),
-                    safe_line(new, "bold"),
-                )
-            )
-        for note in p.notes:
-            lines.append(safe_line(note, "$text-muted"))
+        after: list[Content] = [safe_line(note, "$text-muted") for note in p.notes]
         if p.message:
             style = "$text-muted" if p.ok else "$error bold"
-            lines.append(safe_line(("" if p.ok else "✗ ") + p.message, style))
-        lines.append(Content(""))
-        lines += self._verdict(self.applicable)
-        with Vertical():
+            after.append(safe_line(("" if p.ok else "✗ ") + p.message, style))
+        if after:
+            after.append(Content(""))
+        after += self._verdict(self.applicable)
+        with Vertical(id="confirm-box"):
             yield Static(Content("\n").join(lines), id="confirm-body")
-            if self.applicable and self.production and not self.read_only:
-                yield Input(placeholder=r.name, id="confirm-name")
+            if p.changes:
+                yield ChangesView(p.changes, id="confirm-changes", classes="confirm-gap")
+            with Vertical(id="confirm-foot", classes="confirm-gap"):
+                yield Static(Content("\n").join(after), id="confirm-verdict")
+                if self.applicable and self.production:
+                    yield Input(placeholder=r.name, id="confirm-name")
 
     @property
     def applicable(self) -> bool:
         return self.preview.ok and bool(self.preview.changes)
 
     def _verdict(self, applicable: bool) -> list[Content]:
-        """The last lines: what the keys do now. Never an offer to apply in read-only mode."""
-        if self.read_only:
-            keys = "y records the refused attempt · esc closes" if applicable else "esc closes"
-            return [
-                Content.styled(
-                    "READ-ONLY: refused. Nothing is sent to the cluster.", "$warning bold"
-                ),
-                Content.styled(keys, "bold"),
-            ]
+        """The last lines: what the keys do now."""
         if not applicable:
             return [Content.styled("nothing to apply · esc closes", "bold")]
         if self.production:
@@ -232,9 +263,12 @@ class ConfirmAction(ModalScreen[bool]):
             ]
         return [Content.styled("dry run passed · y applies · esc cancels", "bold")]
 
+    def action_scroll_diff(self, lines: int) -> None:
+        self.query_one("#confirm-box").scroll_relative(y=lines, animate=False)
+
     def action_confirm(self) -> None:
-        # Read-only, y records the refusal whatever the context: there is nothing to type for.
-        if self.applicable and (self.read_only or not self.production):
+        # On a production context only the typed name confirms.
+        if self.applicable and not self.production:
             self.dismiss(True)
 
     @on(Input.Submitted, "#confirm-name")

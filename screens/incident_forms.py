@@ -8,13 +8,14 @@ nothing typed at 3 a.m. is lost. The forms themselves do no I/O.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
@@ -25,6 +26,32 @@ from cockpit.widgets.outside import safe_line
 
 # The app's save callback returns None on success, or the message to show.
 Save = Callable[..., Awaitable[str | None]]
+Value = TypeVar("Value")
+
+
+class FormSelect(Select[Value], inherit_bindings=False):
+    """A Select inside a form whose hint says "enter declares" (or posts): Enter submits the
+    form, as it does from the form's input; up, down and space open the list. The stock
+    Select opens its list on Enter, which made the hint a lie."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,space,up", "show_overlay", "Show menu", show=False, id="form.list"),
+        Binding("enter", "submit", "Submit", show=False, id="form.submit"),
+    ]
+
+    class Submitted(Message):
+        """Enter on the closed list: the form should do what its hint says."""
+
+        def __init__(self, select: FormSelect[object]) -> None:
+            super().__init__()
+            self.select = select
+
+        @property
+        def control(self) -> FormSelect[object]:
+            return self.select
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(self))
 
 
 class _Form(ModalScreen[bool]):
@@ -141,7 +168,7 @@ class DeclareForm(_Form):
             yield Input(
                 self._title, placeholder="title, e.g. checkout 5xx after deploy", id="title"
             )
-            yield Select(
+            yield FormSelect(
                 [(SEVERITY_HELP[s], s.value) for s in Severity],
                 value=self._severity.value,
                 allow_blank=False,
@@ -151,6 +178,7 @@ class DeclareForm(_Form):
             yield self.error
 
     @on(Input.Submitted, "#title")
+    @on(FormSelect.Submitted, "#severity")
     async def _declare(self) -> None:
         title = self.query_one("#title", Input).value.strip()
         if not title:
@@ -170,7 +198,7 @@ class StatusForm(_Form):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Status update", classes="form-title")
-            yield Select(
+            yield FormSelect(
                 [(f"status: {s.value}", s.value) for s in IncidentStatus],
                 value=self._current.value,
                 allow_blank=False,
@@ -184,6 +212,7 @@ class StatusForm(_Form):
         self.query_one("#update", Input).focus()
 
     @on(Input.Submitted, "#update")
+    @on(FormSelect.Submitted, "#status")
     async def _post(self) -> None:
         text = self.query_one("#update", Input).value.strip()
         status = str(self.query_one("#status", Select).value)

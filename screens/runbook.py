@@ -1,8 +1,14 @@
 """A runbook section beside the dashboard: its text, its steps as a checklist, its commands.
 
 The pane covers the right of the screen so the panels that sent the user here stay in view on
-the left. It renders what the app hands it and posts what the user chose (a tick, a command to
-run as an action); the app records, previews and applies. Nothing here reads files or acts.
+the left. It renders what the app hands it and posts what the user chose (a step marked done,
+a command to run as an action); the app records, previews and applies. Nothing here reads
+files or acts.
+
+Marking a step done goes into the incident's record, so it is its own key (space) with its own
+question ("Mark step 3 done? y/esc"). Enter only ever acts: on a command, or on a step whose
+command is one of the cockpit's actions, it opens that action's preview; on any other step it
+says so and records nothing.
 """
 
 from __future__ import annotations
@@ -49,12 +55,63 @@ class RunbookCommandChosen(Message):
         self.offer = offer
 
 
-def step_prompt(step: Step, ticked: bool) -> Content:
+def step_prompt(step: Step, ticked: bool, offer: CommandOffer | None = None) -> Content:
     # The box is text, so a tick reads the same without colour.
     box = "[x]" if ticked else "[ ]"
     number = f"{step.index + 1}."
     style = "$text-muted" if ticked else ""
-    return Content.assemble((f"{box} {number} ", "bold"), (step.text, style))
+    prompt = Content.assemble((f"{box} {number} ", "bold"), (step.text, style))
+    if offer is not None and offer.refusal:
+        return prompt + Content.styled(f"\n    ✗ not here: {offer.refusal}", "$warning")
+    if offer is not None:
+        return prompt + Content.styled(f"\n    ▶ enter: {offer.action}", "$accent")
+    return prompt
+
+
+def step_offer(step: Step, offers: Sequence[CommandOffer]) -> CommandOffer | None:
+    """The action a step's own command runs as (or is refused as), if it has one."""
+    for offer in offers:
+        if (offer.action or offer.refusal) and offer.command in step.commands:
+            return offer
+    return None
+
+
+NO_ACTION = "no action on this step; space marks it done"
+
+
+class ConfirmStep(ModalScreen[bool]):
+    """Asks "Mark step 3 done? y/esc": a tick is a line in the incident's record."""
+
+    DEFAULT_CSS = """
+    ConfirmStep { align: center middle; }
+    ConfirmStep > Vertical {
+        width: 64; max-width: 90%; height: auto; padding: 0 1;
+        border: round $accent; background: $panel;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The same ids as the action confirmation's: a rebound "yes" answers both.
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+        Binding("escape,n", "dismiss(False)", "Cancel", id="confirm.no"),
+    ]
+
+    def __init__(self, step: Step, done: bool) -> None:
+        super().__init__()
+        self.step = step
+        self.done = done
+
+    def on_mount(self) -> None:
+        # See-through like the pane below it: the checklist stays in view while it asks.
+        self.styles.background = Color(0, 0, 0, 0)
+
+    def compose(self) -> ComposeResult:
+        number = self.step.index + 1
+        question = f"Mark step {number} done?" if self.done else f"Mark step {number} not done?"
+        with Vertical():
+            yield Static(Content.styled(question, "bold"), id="step-question")
+            yield Static(Content(self.step.text), id="step-text")
+            yield Static(Content.styled("y records it · esc cancels", "dim"))
 
 
 def command_prompt(offer: CommandOffer) -> Content:
@@ -92,7 +149,7 @@ class RunbookScreen(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "tick", "Tick step", id="runbook.tick"),
+        Binding("space", "tick", "Mark step done", id="runbook.tick"),
         Binding("c", "copy", "Copy command", id="runbook.copy"),
         # b again closes it: the key that opened the pane toggles it.
         Binding("escape,q,b", "app.pop_screen", "Back", id="runbook.back"),
@@ -118,7 +175,8 @@ class RunbookScreen(ModalScreen[None]):
     def _options(self) -> list[Option | None]:
         options: list[Option | None] = []
         for step in self.section.steps:
-            options.append(Option(step_prompt(step, step.key in self.ticked), id=f"s{step.index}"))
+            prompt = step_prompt(step, step.key in self.ticked, step_offer(step, self.offers))
+            options.append(Option(prompt, id=f"s{step.index}"))
         if self.section.steps and self.offers:
             options.append(None)  # a separator between the checklist and the commands
         for index, offer in enumerate(self.offers):
@@ -139,7 +197,9 @@ class RunbookScreen(ModalScreen[None]):
                 yield Static(Content.styled("No steps or commands in this section.", "$warning"))
             yield self.items
             yield Static(
-                Content.styled("space ticks a step · enter acts · c copies · esc back", "dim")
+                Content.styled(
+                    "space marks a step done · enter runs an action · c copies · esc back", "dim"
+                )
             )
         yield Footer()
 
@@ -158,7 +218,7 @@ class RunbookScreen(ModalScreen[None]):
             self._redraw_step(step)
 
     def _redraw_step(self, step: Step) -> None:
-        prompt = step_prompt(step, step.key in self.ticked)
+        prompt = step_prompt(step, step.key in self.ticked, step_offer(step, self.offers))
         self.items.replace_option_prompt(f"s{step.index}", prompt)
         self.subtitle.update(Content(self._subtitle()))
 
@@ -179,17 +239,24 @@ class RunbookScreen(ModalScreen[None]):
         return option.id[0], int(option.id[1:])
 
     def action_tick(self) -> None:
+        """Space: mark the highlighted step done (or not done again), once confirmed."""
         current = self._current()
         if current is None or current[0] != "s":
             return
         step = self.section.steps[current[1]]
-        ticked = step.key not in self.ticked
-        if ticked:
-            self.ticked.add(step.key)
-        else:
-            self.ticked.discard(step.key)
-        self._redraw_step(step)
-        self.post_message(StepToggled(step, ticked))
+        done = step.key not in self.ticked
+
+        def answered(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            if done:
+                self.ticked.add(step.key)
+            else:
+                self.ticked.discard(step.key)
+            self._redraw_step(step)
+            self.post_message(StepToggled(step, done))
+
+        self.app.push_screen(ConfirmStep(step, done), answered)
 
     def action_copy(self) -> None:
         current = self._current()
@@ -202,14 +269,18 @@ class RunbookScreen(ModalScreen[None]):
 
     @on(OptionList.OptionSelected, "#runbook-items")
     def _chosen(self, message: OptionList.OptionSelected) -> None:
+        """Enter acts, and only acts: it never marks a step done."""
         current = self._current()
         if current is None:
             return
         kind, index = current
         if kind == "s":
-            self.action_tick()
-            return
-        offer = self.offers[index]
+            offer = step_offer(self.section.steps[index], self.offers)
+            if offer is None:
+                self.notify(NO_ACTION)
+                return
+        else:
+            offer = self.offers[index]
         if offer.refusal:
             self.notify(f"Not run: {offer.refusal}", severity="error", timeout=15)
         elif not offer.action:

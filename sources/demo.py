@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cockpit.action_diff import AT_APPLY, NOT_SET, list_item, path
 from cockpit.action_plan import (
     ActionPreview,
     ActionRequest,
@@ -734,15 +735,30 @@ class DemoHealth(DemoSource):
         return []
 
 
+# Where a Deployment holds what the demo's actions change, as the preview names it.
+REVISION_PATH = path("metadata", "annotations", "deployment.kubernetes.io/revision")
+RESTARTED_PATH = path(
+    "spec", "template", "metadata", "annotations", "kubectl.kubernetes.io/restartedAt"
+)
+
+
+def image_path(container: str) -> str:
+    return list_item(path("spec", "template", "spec", "containers"), container) + ".image"
+
+
 class DemoActions:
     """Scale, restart and roll back the demo's Deployment, with kubectl's semantics and words.
 
     Implements `cockpit.action_plan.ClusterActions`; the read-only guard is here, as it is in
     the real adapter, so the demo proves the same rule the cluster relies on."""
 
-    def __init__(self, world: DemoWorld, read_only: bool = False) -> None:
+    def __init__(
+        self, world: DemoWorld, read_only: bool = False, clock: DemoClock | None = None
+    ) -> None:
         self.world = world
         self.read_only = read_only
+        # Turns the world's simulated times into the wall-clock stamps a cluster would show.
+        self.clock = clock
 
     async def workloads(self) -> list[Workload]:
         w = self.world
@@ -802,7 +818,8 @@ class DemoActions:
                         f"Expected replicas to be {request.current_replicas}, was {w.replicas}"
                     ),
                 )
-            return ActionPreview(request, (("replicas", str(w.replicas), str(wanted)),))
+            replicas = (path("spec", "replicas"), str(w.replicas), str(wanted))
+            return ActionPreview(request, (replicas,))
         if w.paused:
             return ActionPreview(
                 request, (), ok=False, message=f"deployment {w.deployment} is paused"
@@ -811,8 +828,8 @@ class DemoActions:
             return ActionPreview(
                 request,
                 (
-                    ("revision", str(w.revision), str(max(w.revisions) + 1)),
-                    ("restartedAt", "-", "now (pod template annotation)"),
+                    (REVISION_PATH, str(w.revision), str(max(w.revisions) + 1)),
+                    (RESTARTED_PATH, self._stamp(current.restarted_at), AT_APPLY),
                 ),
                 notes=(f"{w.replicas} pods are replaced one by one (rolling update)",),
             )
@@ -835,10 +852,22 @@ class DemoActions:
         return ActionPreview(
             request,
             (
-                ("revision", str(w.revision), f"{target} (re-applied as {max(w.revisions) + 1})"),
-                ("image", current.image, template.image),
+                (
+                    REVISION_PATH,
+                    str(w.revision),
+                    f"{max(w.revisions) + 1} (revision {target}'s template)",
+                ),
+                (image_path(w.deployment), current.image, template.image),
             ),
         )
+
+    def _stamp(self, restarted_at: float | None) -> str:
+        """The restartedAt annotation as the API would hold it (RFC 3339, seconds, UTC)."""
+        if restarted_at is None:
+            return NOT_SET
+        if self.clock is None:
+            return f"t+{restarted_at:.0f}s (demo time)"
+        return self.clock.wall_time(restarted_at).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def apply(self, request: ActionRequest) -> ActionResult:
         if self.read_only:

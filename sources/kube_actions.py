@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.action_diff import AT_APPLY, NOT_SET, path
 from cockpit.action_plan import (
     ActionPreview,
     ActionRequest,
@@ -44,6 +45,9 @@ from cockpit.sources.kube_rollback import history as revision_history
 from cockpit.sources.kube_workload import workload_of
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+# Where each verb writes, as the preview names it.
+REPLICAS_PATH = path("spec", "replicas")
+RESTARTED_PATH = path("spec", "template", "metadata", "annotations", RESTARTED_AT)
 # The generated client's method suffix per kind (read_namespaced_<x>, patch_namespaced_<x>).
 _API = {"deployment": "deployment", "statefulset": "stateful_set"}
 
@@ -131,17 +135,17 @@ class KubeActions:
     async def preview(self, request: ActionRequest) -> ActionPreview:
         if request.verb is Verb.ROLLBACK:
             return await self._preview_rollback(request)
-        if self.read_only:
-            # A dry run is still a PATCH on the wire: read-only refuses it too.
-            return ActionPreview(
-                request, self._changes(request, None), ok=True,
-                notes=("read-only: no dry run was sent",),
-            )  # fmt: skip
         try:
             current = await asyncio.to_thread(self._object, request.kind, request.name)
             problem = self._refusal(request, current)
             if problem:
                 return ActionPreview(request, (), ok=False, message=problem)
+            if self.read_only:
+                # A dry run is still a PATCH on the wire: read-only refuses it too.
+                return ActionPreview(
+                    request, self._changes(request, current),
+                    notes=("read-only: no dry run was sent",),
+                )  # fmt: skip
             await asyncio.to_thread(self._send, request, True)
         except KubeError as error:
             return ActionPreview(request, (), ok=False, message=error.message)
@@ -155,10 +159,7 @@ class KubeActions:
             if plan.patch is None:
                 # kubectl's "skipped rollback": not a refusal, just nothing to change.
                 return ActionPreview(request, (), ok=True, message=plan.message)
-            changes = (
-                ("revision", str(plan.current_revision), str(plan.target.number)),
-                *plan.changes,
-            )
+            changes = plan.changes
             if self.read_only:
                 return ActionPreview(request, changes, notes=("read-only: no dry run was sent",))
             await asyncio.to_thread(self._patch, request.name, plan.patch, True)
@@ -232,12 +233,16 @@ class KubeActions:
         return ""
 
     def _changes(
-        self, request: ActionRequest, current: Mapping[str, Any] | None
+        self, request: ActionRequest, current: Mapping[str, Any]
     ) -> tuple[tuple[str, str, str], ...]:
-        have = "?" if current is None else str((current.get("spec") or {}).get("replicas", 1))
+        """(path, current, new) from the object as read: the real current values."""
+        spec = current.get("spec") or {}
         if request.verb is Verb.SCALE:
-            return (("replicas", have, str(request.replicas)),)
-        return (("restartedAt", "-", "now (pod template annotation)"),)
+            return ((REPLICAS_PATH, str(spec.get("replicas", 1)), str(request.replicas)),)
+        template = (spec.get("template") or {}).get("metadata") or {}
+        stamp = (template.get("annotations") or {}).get(RESTARTED_AT)
+        # The stamp is taken when the patch is sent, so the preview cannot know it exactly.
+        return ((RESTARTED_PATH, str(stamp) if stamp else NOT_SET, AT_APPLY),)
 
     def _object(self, kind: str, name: str) -> Mapping[str, Any]:
         # Every preview and apply reads the object first: the last guard on its name.

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cockpit.action_diff import NOT_SET, list_item, map_key, path
+
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 HASH_LABEL = "pod-template-hash"
@@ -81,7 +83,9 @@ class RevisionEntry:
 
 @dataclass(frozen=True, slots=True)
 class RollbackPlan:
-    """What undo would do: `patch` is None when it is a skip (`message` says why)."""
+    """What undo would do: `patch` is None when it is a skip (`message` says why). `changes`
+    are (object path, current, new) on the Deployment: its revision, the pod template's
+    fields, then its own annotations."""
 
     target: RevisionEntry
     current_revision: int
@@ -145,13 +149,24 @@ def plan_rollback(
         )
     current = revision_of(deployment)
     template = without_hash(target.template)
-    changes = template_changes(spec.get("template") or {}, template)
     if same_template(target.template, spec.get("template") or {}):
         message = f"skipped rollback (current template already matches revision {target.number})"
         return RollbackPlan(target, current, None, message, ())
     annotations = {k: v for k, v in _annotations(deployment).items() if k in KEPT_ON_DEPLOYMENT} | {
         k: v for k, v in _annotations(target.replica_set).items() if k not in KEPT_ON_DEPLOYMENT
     }
+    # The controller gives the re-used template the next revision number, as kubectl's
+    # `rollout history` shows afterwards.
+    following = max([current, *(e.number for e in entries)]) + 1
+    changes = (
+        (
+            path("metadata", "annotations", REVISION),
+            str(current) if current else NOT_SET,
+            f"{following} (revision {target.number}'s template)",
+        ),
+        *template_changes(spec.get("template") or {}, template),
+        *annotation_changes(_annotations(deployment), annotations),
+    )
     patch = [
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},
@@ -199,28 +214,46 @@ def images_of(template: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(c.get("image", "")) for c in containers if isinstance(c, Mapping))
 
 
+TEMPLATE = path("spec", "template")
+
+
 def template_changes(
     current: Mapping[str, Any], target: Mapping[str, Any]
 ) -> tuple[tuple[str, str, str], ...]:
-    """(what, current, after) per container image, then one line per other changed field."""
+    """(path, current, after) per container image, then one per other changed field of the
+    pod template, each path from the Deployment (`spec.template.…`)."""
     rows: list[tuple[str, str, str]] = []
     have = _containers(current)
     want = _containers(target)
+    containers = path("spec", "template", "spec", "containers")
     for name in dict.fromkeys([*have, *want]):
-        old = str(have.get(name, {}).get("image", "-"))
-        new = str(want.get(name, {}).get("image", "-"))
+        old = _short(have.get(name, {}).get("image"))
+        new = _short(want.get(name, {}).get("image"))
         if old != new:
-            rows.append((f"image ({name})", old, new))
+            rows.append((list_item(containers, name) + ".image", old, new))
     flat_a, flat_b = (
-        _flatten(semantic(without_hash(current))),
-        _flatten(semantic(without_hash(target))),
+        _flatten(semantic(without_hash(current)), TEMPLATE),
+        _flatten(semantic(without_hash(target)), TEMPLATE),
     )
-    for path in sorted(set(flat_a) | set(flat_b)):
-        if path.endswith(".image") and ".containers[" in path:
+    for field in sorted(set(flat_a) | set(flat_b)):
+        if field.startswith(containers + "[") and field.endswith("].image"):
             continue
-        if flat_a.get(path) != flat_b.get(path):
-            rows.append((path, _short(flat_a.get(path)), _short(flat_b.get(path))))
+        if flat_a.get(field) != flat_b.get(field):
+            rows.append((field, _short(flat_a.get(field)), _short(flat_b.get(field))))
     return tuple(rows)
+
+
+def annotation_changes(
+    current: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[tuple[str, str, str], ...]:
+    """The Deployment's own annotations the patch replaces (the change cause, mostly); its
+    revision is the controller's and has its own row."""
+    keys = sorted((set(current) | set(after)) - {REVISION})
+    return tuple(
+        (path("metadata", "annotations", key), _short(current.get(key)), _short(after.get(key)))
+        for key in keys
+        if current.get(key) != after.get(key)
+    )
 
 
 def _containers(template: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -232,20 +265,20 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            out |= _flatten(v, f"{prefix}.{k}" if prefix else str(k))
+            out |= _flatten(v, map_key(prefix, str(k)))
         return out
     if isinstance(value, list):
         out = {}
         for i, v in enumerate(value):
             key = v.get("name", i) if isinstance(v, Mapping) else i
-            out |= _flatten(v, f"{prefix}[{key}]")
+            out |= _flatten(v, list_item(prefix, key))
         return out
     return {prefix: value}
 
 
 def _short(value: Any) -> str:
-    text = "-" if value is None else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    text = NOT_SET if value is None else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -1,5 +1,6 @@
 """Scale, restart and rollback from the keyboard, against the demo cluster: preview, confirm,
-read-only refusal, preconditions, and the record (intent before, outcome after)."""
+read-only refusal (before any dialog), preconditions, and the record (intent before, outcome
+after)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ async def test_scale_previews_confirms_applies_and_records(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         text = screen_text(app)
         assert "Scale deployment/checkout to 6 replicas" in text
-        assert "replicas    4  →  6" in text
+        assert "spec.replicas  4        6" in text
         assert "--replicas=6 --current-replicas=4" in text
         assert actions_recorded(db) == []  # a preview changes nothing and records nothing
         await pilot.press("y")
@@ -62,7 +63,7 @@ async def test_scale_previews_confirms_applies_and_records(
         await wait_for(pilot, lambda: "rollout to finish" in screen_text(app))
 
 
-async def test_read_only_refuses_in_the_adapter_and_records_the_refusal(
+async def test_read_only_refuses_before_any_dialog_and_records_nothing(
     clock: FakeClock, tmp_path: Path
 ) -> None:
     db = tmp_path / "t.db"
@@ -71,18 +72,14 @@ async def test_read_only_refuses_in_the_adapter_and_records_the_refusal(
         world = await started(pilot, app)
         revision = world.revision
         await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
-        shown = screen_text(app)
-        # Said plainly, and nothing on the dialog offers to apply or claims a dry run.
-        assert "READ-ONLY: refused. Nothing is sent to the cluster." in shown
-        assert "y records the refused attempt" in shown
-        assert "y applies" not in shown and "dry run passed" not in shown
-        await pilot.press("y")
-        await wait_for(pilot, lambda: len(actions_recorded(db)) >= 2)
+        await pilot.pause()
+        # Refused at the key: no preview to read, no confirmation to answer, no record.
+        assert [str(n.message) for n in app._notifications] == [
+            "read-only: actions are refused; nothing was sent or recorded"
+        ]
+        assert not isinstance(app.screen, ConfirmAction)
         assert world.revision == revision  # nothing reached the cluster
-        outcome = actions_recorded(db)[1]
-        assert outcome[0] == "outcome"
-        assert outcome[1].startswith("Failed: read-only mode: rollout restart")
+    assert actions_recorded(db) == []
 
 
 async def test_rollback_picks_from_history_and_fixes_the_incident(
@@ -212,6 +209,12 @@ async def test_a_configured_rollback_command_runs_as_argv_never_a_shell(
         world = await started(pilot, app)
         revision = world.revision
         await pilot.press("U")
+        if read_only:  # refused before the preview: nothing started, nothing recorded
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmAction)
+            assert world.revision == revision and actions_recorded(db) == []
+            assert not marker.exists() and not (tmp_path / "injected").exists()
+            return
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         assert "without a shell" in screen_text(app)
         await pilot.press("y")
@@ -219,7 +222,4 @@ async def test_a_configured_rollback_command_runs_as_argv_never_a_shell(
         outcome = actions_recorded(db)[1][1]
     assert world.revision == revision  # the command replaced `rollout undo`
     assert not (tmp_path / "injected").exists()
-    if read_only:
-        assert not marker.exists() and outcome.startswith("Failed: read-only mode")
-    else:
-        assert outcome.startswith("Done:") and marker.read_text() == release
+    assert outcome.startswith("Done:") and marker.read_text() == release

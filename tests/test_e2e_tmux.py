@@ -156,7 +156,7 @@ def test_scale_in_the_demo_from_the_keyboard(tmux: Tmux, tmp_path: Path) -> None
     tmux.wait_for(lambda s: "▊6" in s.replace(" ", ""))
     tmux("send-keys", "-t", tmux.session, "Enter")
     screen = tmux.wait_for(lambda s: "dry run passed" in s)
-    assert "replicas    4  →  6" in screen and "--current-replicas=4" in screen
+    assert "spec.replicas  4        6" in screen and "--current-replicas=4" in screen
     tmux("send-keys", "-t", tmux.session, "y")
     tmux.wait_for(lambda s: "deployment.apps/checkout scaled" in s)
     tmux.wait_for(lambda s: "/6 available" in s)

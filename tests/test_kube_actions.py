@@ -162,7 +162,7 @@ async def test_preview_is_a_dry_run_and_read_only_sends_nothing(
         preview = await adapter.preview(request(Verb.SCALE, replicas=7))
     finally:
         await adapter.pods.aclose()
-    assert preview.ok and preview.changes == (("replicas", "3", "7"),)
+    assert preview.ok and preview.changes == (("spec.replicas", "3", "7"),)
     assert any("dryRun=All" in path for method, path in ours.requests if method == "PATCH")
     assert deployment(ours)["metadata"]["resourceVersion"] == version
     ours.requests.clear()
@@ -209,7 +209,7 @@ async def test_from_the_keyboard_on_a_live_cluster_pick_preview_confirm(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await wait_for(pilot, lambda: "dry run" in screen_text(app))
         text = screen_text(app)
-        assert "server-side dry run passed" in text and "replicas    3  →  4" in text
+        assert "server-side dry run passed" in text and "spec.replicas  3        4" in text
         assert "kubectl --context fake -n shop scale deployment/web --replicas=4" in text
         await pilot.press("y")
         await wait_for(pilot, lambda: deployment(ours)["spec"]["replicas"] == 4)
@@ -367,8 +367,14 @@ async def test_undo_preview_shows_the_image_change_and_is_a_dry_run(
         await adapter.pods.aclose()
         await guarded.pods.aclose()
     assert preview.ok and "server-side dry run passed" in preview.notes
-    assert preview.changes[:2] == (("revision", "2", "1"), ("image (app)", "web:v2", "web:v1"))
-    assert ("spec.containers[app].env[TIER].value", "web:v2", "web:v1") in preview.changes
+    revision = 'metadata.annotations["deployment.kubernetes.io/revision"]'
+    assert preview.changes[:2] == (
+        (revision, "2", "3 (revision 1's template)"),
+        ("spec.template.spec.containers[app].image", "web:v2", "web:v1"),
+    )
+    assert ("spec.template.spec.containers[app].env[TIER].value", "web:v2", "web:v1") in (
+        preview.changes
+    )
     assert deployment(ours)["metadata"]["resourceVersion"] == version
     assert quiet.ok and quiet.changes == preview.changes
     assert [m for m, _ in ours.requests if m != "GET"] == []
@@ -404,7 +410,12 @@ async def test_rollback_from_the_keyboard_picks_a_revision_and_records_it(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await wait_for(pilot, lambda: "dry run" in screen_text(app))
         text = screen_text(app)
-        assert "web:v3  →  web:v2" in text and "server-side dry run passed" in text
+        # At 110 columns the three columns fit: the image row reads field, current, new.
+        row = next(line for line in text.splitlines() if "containers[app].image" in line)
+        assert row.split("│")[1].split() == [
+            "spec.template.spec.containers[app].image", "web:v3", "web:v2"
+        ]
+        assert "server-side dry run passed" in text
         assert "kubectl --context fake -n shop rollout undo deployment/web --to-revision=2" in text
         await pilot.press("y")
         await wait_for(

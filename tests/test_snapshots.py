@@ -52,7 +52,7 @@ async def test_dashboard_at_80x24(clock: FakeClock, tmp_path: Path) -> None:
 
 
 async def test_scale_confirmation(clock: FakeClock, tmp_path: Path) -> None:
-    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db", read_only=True))
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settled_demo(pilot, app)
         await pilot.press("s")
@@ -61,4 +61,4 @@ async def test_scale_confirmation(clock: FakeClock, tmp_path: Path) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.pause(0.1)
-        check(app, "confirm_scale_read_only")
+        check(app, "confirm_scale")

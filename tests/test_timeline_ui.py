@@ -291,7 +291,7 @@ async def test_declare_note_action_status_then_export_tells_the_story(
     markdown = export_markdown(incident, events, panel_values_from_events(events))
     assert "# Postmortem (draft): checkout: p95 and 5xx up after v1.9.0 rollout" in markdown
     assert "[note] scaling out to drain the queue" in markdown
-    assert "Intent: scale deployment/checkout to 6 replicas (replicas 4 → 6)" in markdown
+    assert "Intent: scale deployment/checkout to 6 replicas (spec.replicas 4 → 6)" in markdown
     assert "Done: deployment.apps/checkout scaled" in markdown
     assert "Status update: queue draining; p95 recovering" in markdown
     assert "Time to mitigate" in markdown

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from textual.app import App
 
 from cockpit.action_plan import ActionPreview, ActionRequest, Verb
@@ -52,12 +51,10 @@ def test_pod_row_reads_like_kubectl() -> None:
         "x", "0/1", "Pending", "0", "5s", "<none>"]
 
 
-async def _confirm_text(preview: ActionPreview, *, read_only: bool, production: bool) -> str:
+async def _confirm_text(preview: ActionPreview, *, production: bool) -> str:
     class Host(App[None]):
         def on_mount(self) -> None:
-            self.push_screen(
-                ConfirmAction(preview, context="prod", read_only=read_only, production=production)
-            )
+            self.push_screen(ConfirmAction(preview, context="prod", production=production))
 
     app = Host()
     async with app.run_test(size=(110, 30)) as pilot:
@@ -73,19 +70,10 @@ HELM = ActionRequest(
 
 async def test_the_preview_headline_shows_the_command_as_written() -> None:
     preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
-    text = await _confirm_text(preview, read_only=False, production=False)
+    text = await _confirm_text(preview, production=False)
     # `str.capitalize` lowered every letter after the first: "helm rollback shop-api 3".
     assert "Rollback deployment/checkout with `helm rollback Shop-API 3`" in text
     assert "dry run passed · y applies" in text
-
-
-@pytest.mark.parametrize("production", [False, True])
-async def test_read_only_confirmation_refuses_and_offers_no_apply(production: bool) -> None:
-    preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
-    text = await _confirm_text(preview, read_only=True, production=production)
-    assert "READ-ONLY: refused. Nothing is sent to the cluster." in text
-    assert "y applies" not in text and "dry run passed" not in text
-    assert "type checkout" not in text  # nothing to type for an action that is refused
 
 
 def test_the_command_line_preview_keeps_the_headline_as_written() -> None:
