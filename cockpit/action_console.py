@@ -38,6 +38,8 @@ async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> in
         # Production is judged by the context the requests really go to, named or current.
         context = await action_steps.target_context(actions, inv.runtime.context)
         production = inv.runtime.production_for(context)
+        # The preview's kubectl command names the context too, so it replays where it went.
+        request = await action_steps.with_context(actions, request)
         try:
             preview = await action_steps.preview(actions, request)
         except Exception as error:  # an adapter bug must still be one line, not a traceback

@@ -286,7 +286,8 @@ def test_dry_run_prints_the_preview_and_changes_nothing(cluster: Cluster) -> Non
     result = cockpit(cluster, "scale", "deploy/web", "7", "-n", "shop", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "Scale deployment/web to 7 replicas"
-    assert "  same as    kubectl -n shop scale deployment/web --replicas=7" in result.stdout
+    same_as = "  same as    kubectl --context fake -n shop scale deployment/web --replicas=7"
+    assert same_as in result.stdout
     assert result.stdout.endswith("deployment.apps/web scaled (server dry run)\n")
     assert cluster.dry_runs() and cluster.writes() == []
     assert cluster.deployment()["metadata"]["resourceVersion"] == version
