@@ -24,7 +24,7 @@ from textual.screen import Screen
 from cockpit.action_flow import ACTION_BINDINGS, ActionControls
 from cockpit.breaches import BreachTracker
 from cockpit.incident import EventKind
-from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
+from cockpit.incident_ui import INCIDENT_BINDINGS, LOAD_GROUP, IncidentControls
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
 from cockpit.phase_ui import PHASE_BINDINGS, PhaseControls
@@ -58,6 +58,7 @@ PALETTE_IDS = {
     "app.help",
 }
 POD_FOLLOW_INTERVAL = 2.0
+LOAD_PRESENTER = f"{LOAD_GROUP}presenter"
 RUNBOOKS_AFTER = 1.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
@@ -365,6 +366,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self.refresh_timeline_view()
         self._refresh_presenter_events()
 
+    def header_changed(self) -> None:
+        self._render_header()
+
     def _refresh_presenter_events(self) -> None:
         recorder = self.recorder
         if recorder is None or not self.presenter.is_attached:
@@ -378,9 +382,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
                 return
             self.presenter.show_recent(events)
 
-        task = asyncio.create_task(load())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        self.run_worker(load(), group=LOAD_PRESENTER, exclusive=True, exit_on_error=False)
 
     def panel_values(self) -> dict[str, str]:
         from cockpit.snapshot import rows
