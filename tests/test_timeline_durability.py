@@ -199,8 +199,10 @@ async def test_each_write_path_leaves_the_promised_synchronous_level(tmp_path: P
 
 @pytest.fixture(scope="module")
 def shim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import require_tool
     from tests.powercut import build_shim
 
+    require_tool("cc")
     return build_shim(tmp_path_factory.mktemp("shim"))
 
 
