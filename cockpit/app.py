@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from cockpit.action_flow import ACTION_BINDINGS, ActionControls
-from cockpit.breaches import BreachTracker
+from cockpit.breaches import BreachTracker, SloChange
 from cockpit.incident import EventKind
 from cockpit.incident_ui import INCIDENT_BINDINGS, LOAD_GROUP, IncidentControls
 from cockpit.keymap import BINDING_IDS
@@ -165,6 +165,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             [(s.panel, s.title, s.measures) for s in runtime.specs if s.panel != "alerts"]
         )
         self._alerts_seen: tuple[FiringAlert, ...] | None = None
+        # SLO changes confirmed while the timeline is still opening (a slow disk, a busy
+        # machine): written once it is open, instead of being lost. None once it is open.
+        self._held_slo: list[SloChange] | None = []
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
@@ -199,6 +202,15 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         task.add_done_callback(self._writes.discard)
 
     async def _open_timeline(self) -> None:
+        try:
+            await self._open_and_declare()
+        finally:
+            held, self._held_slo = self._held_slo or [], None
+            if self.recorder is not None:
+                for change in held:
+                    self.write_in_background(self.recorder.record_slo(change), "an SLO change")
+
+    async def _open_and_declare(self) -> None:
         settings = self.runtime.config.timeline
         recorder = await self.open_timeline(
             self.runtime.timeline_path,
@@ -260,7 +272,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         state.apply(message.reading)
         self._render_panel(state)
         change = self.breaches.feed(message.reading)
-        if change is not None and self.recorder is not None:
+        if change is not None and self._held_slo is not None:
+            self._held_slo.append(change)
+        elif change is not None and self.recorder is not None:
             self.write_in_background(self.recorder.record_slo(change), "an SLO change")
         if message.reading.panel == "alerts":
             self._record_alert_changes(message.reading)
