@@ -65,5 +65,7 @@ async def test_scale_confirmation(clock: FakeClock, tmp_path: Path) -> None:
         app.screen.query_one(Input).value = "6"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "dry run passed" in screen_text(app))
+        await app.settle()
+        await pilot.pause()
         check(app, "confirm_scale_read_only")

@@ -72,7 +72,7 @@ async def test_a_failed_save_keeps_the_text_and_says_why(
 
         monkeypatch.setattr(app.recorder.timeline, "add_note", disk_full)
         await pilot.press("n", *"consumer lag 40k", "enter")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "NOT SAVED" in screen_text(app))
         form = app.screen
         assert isinstance(form, NoteForm)
         assert form.text == "consumer lag 40k"
