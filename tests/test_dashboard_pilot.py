@@ -13,7 +13,7 @@ from cockpit.model import Reading, Status
 from cockpit.sources.demo import DemoClock, DemoWorld
 from cockpit.wiring import Runtime, SourceSet, build_sources
 from tests.conftest import FakeClock
-from tests.screen_text import screen_lines, screen_text
+from tests.screen_text import screen_lines, screen_text, wait_for
 
 
 def demo_runtime(clock: FakeClock, **flags: object) -> Runtime:
@@ -34,6 +34,9 @@ async def test_demo_dashboard_shows_the_incident(clock: FakeClock, size: tuple[i
     async with app.run_test(size=size) as pilot:
         app.source_set = build_sources(app.runtime)
         await feed_demo(app)
+        # The footer lists the keys once the bindings are known: drawn, not merely due.
+        await wait_for(pilot, lambda: "Quit" in screen_lines(app)[-1])
+        await app.settle()
         await pilot.pause()
         text = screen_text(app)
         lines = screen_lines(app)

@@ -135,6 +135,9 @@ async def test_demo_records_breaches_and_the_timeline_view_filters_and_searches(
         screen = app.screen
         assert isinstance(screen, TimelineScreen)
         await wait_for(pilot, lambda: len(screen.events) >= 4)
+        await app.settle()
+        # The rows are in the table; read the screen once they are drawn.
+        await wait_for(pilot, lambda: "paging the payments team" in screen_text(app))
         text = screen_text(app)
         assert "Incident declared: checkout" in text
         assert "Latency: SLO breached — p50" in text
