@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,7 +25,7 @@ from textual.screen import Screen
 
 from cockpit.action_flow import ACTION_BINDINGS, ActionControls
 from cockpit.breaches import BreachTracker, SloChange, first_bad_at
-from cockpit.incident_ui import INCIDENT_BINDINGS, IncidentControls
+from cockpit.incident_ui import INCIDENT_BINDINGS, LOAD_GROUP, IncidentControls
 from cockpit.keymap import BINDING_IDS
 from cockpit.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
 from cockpit.phase_ui import PHASE_BINDINGS, PhaseControls
@@ -71,6 +72,7 @@ POD_FOLLOW_INTERVAL = 2.0
 # Reading the kubeconfig should take milliseconds; a hung file system must not keep the panels
 # from starting (they then report the kubeconfig themselves).
 WHERE_LIMIT = 5.0
+LOAD_PRESENTER = f"{LOAD_GROUP}presenter"
 RUNBOOKS_AFTER = 1.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
@@ -211,7 +213,10 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         sources_factory: Callable[[Runtime], SourceSet] = build_sources,
         start_sources: bool = True,
     ) -> None:
-        super().__init__()
+        # Under NO_COLOR, Textual on its own only turns colours grey (true-colour greys are still
+        # colour escapes); declaring the colours native makes it drop them all, so the terminal
+        # is sent video attributes (bold, reverse) and the words and symbols, no colour.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
         self.runtime = runtime
         self._sources_factory = sources_factory
         self._start_sources = start_sources
@@ -241,6 +246,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # The incident whose record the alerts were last reconciled with (see below).
         self._alerts_reconciled_for: str | None = None
         self._backfill_tasks: dict[str, asyncio.Task[None]] = {}
+        # SLO changes confirmed while the timeline is still opening (a slow disk, a busy
+        # machine): written once it is open, instead of being lost. None once it is open.
+        self._held_slo: list[SloChange] | None = []
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
@@ -279,6 +287,15 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         task.add_done_callback(self._writes.discard)
 
     async def _open_timeline(self) -> None:
+        try:
+            await self._open_and_declare()
+        finally:
+            held, self._held_slo = self._held_slo or [], None
+            if self.recorder is not None:
+                for change in held:
+                    self.write_in_background(self._record_slo(change), "an SLO change")
+
+    async def _open_and_declare(self) -> None:
         settings = self.runtime.config.timeline
         recorder = await self.open_timeline(
             self.runtime.timeline_path,
@@ -379,7 +396,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         state.apply(message.reading)
         self._render_panel(state)
         change = self.breaches.feed(message.reading)
-        if change is not None and self.recorder is not None:
+        if change is not None and self._held_slo is not None:
+            self._held_slo.append(change)
+        elif change is not None and self.recorder is not None:
             self.write_in_background(self._record_slo(change), "an SLO change")
         if message.reading.panel == "alerts":
             self._record_alert_changes(message.reading)
@@ -556,6 +575,9 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self.refresh_timeline_view()
         self._refresh_presenter_events()
 
+    def header_changed(self) -> None:
+        self._render_header()
+
     def _refresh_presenter_events(self) -> None:
         recorder = self.recorder
         if recorder is None or not self.presenter.is_attached:
@@ -569,9 +591,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
                 return
             self.presenter.show_recent(events)
 
-        task = asyncio.create_task(load())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        self.run_worker(load(), group=LOAD_PRESENTER, exclusive=True, exit_on_error=False)
 
     def panel_values(self) -> dict[str, str]:
         from cockpit.snapshot import measure_name, rows

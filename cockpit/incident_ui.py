@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 # How long a hung-up cockpit waits for writes in flight before leaving anyway.
 HANGUP_GRACE = 5.0
+# Worker groups of the loads that fill the screen from the record or from files; `settle`
+# waits for these (never for a worker waiting on a person, such as an action's confirmation).
+LOAD_GROUP = "load:"
+LOAD_TIMELINE_VIEW = f"{LOAD_GROUP}timeline-view"
 
 INCIDENT_BINDINGS = [
     Binding("n", "note", "Note", id="incident.note"),
@@ -186,6 +190,27 @@ class IncidentControls(App[None]):
     def timeline_changed(self) -> None:
         """Something in the record changed: re-render what shows it."""
         self.refresh_timeline_view()
+
+    def header_changed(self) -> None:
+        """Something the header shows was loaded: draw it now, not at the next tick."""
+
+    async def settle(self) -> None:
+        """Return once no timeline write and no load is in flight, so the screen shows the
+        record as it is (what a screenshot or a test reads; the same app reacts the same way
+        on a fast machine and a slow one)."""
+        while True:
+            writes = [task for task in self._writes if not task.done()]
+            loads = [
+                worker
+                for worker in self.workers
+                if worker.group.startswith(LOAD_GROUP) and not worker.is_finished
+            ]
+            if not writes and not loads:
+                return
+            # Failures were already said where they happened; here only the waiting counts.
+            await asyncio.gather(
+                *writes, *(worker.wait() for worker in loads), return_exceptions=True
+            )
 
     def panel_values(self) -> Mapping[str, str]:
         """Formatted panel values to store at declare / mitigate / resolve time."""
@@ -356,9 +381,8 @@ class IncidentControls(App[None]):
                 screen.show_events(events)
             self.say_what_was_skipped()
 
-        task = asyncio.create_task(load())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        # Exclusive: the newest query wins, an older answer never lands on top of it.
+        self.run_worker(load(), group=LOAD_TIMELINE_VIEW, exclusive=True, exit_on_error=False)
 
     def on_timeline_query(self, _message: TimelineQuery) -> None:
         self.refresh_timeline_view()

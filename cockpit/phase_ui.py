@@ -8,12 +8,13 @@ Time boxes: the defaults, then the runbooks' own ("triage 5 min"), then `[runboo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
+
+from cockpit.incident_ui import LOAD_GROUP
 
 if TYPE_CHECKING:
     from cockpit.phases import Phase, PhaseWatch, RecordMarks
@@ -22,13 +23,14 @@ log = logging.getLogger(__name__)
 
 PHASE_BINDINGS = [Binding("m", "mark_phase", "Phase", show=False, id="incident.phase")]
 
+LOAD_PHASES = f"{LOAD_GROUP}phases"
 # Enough history to find the first breach of any incident a person still has open.
 EVENTS_READ = 5000
 
 
 class PhaseControls:
-    """Needs from the host app: `recorder`, `runtime`, `runbooks`, `_writes`,
-    `write_in_background`."""
+    """Needs from the host app: `recorder`, `runtime`, `runbooks`, `run_worker`,
+    `header_changed`, `write_in_background`."""
 
     _phase_record: RecordMarks | None = None
     _phase_watch: PhaseWatch | None = None
@@ -57,10 +59,11 @@ class PhaseControls:
                 self._phase_watch = PhaseWatch(events)
                 self._phase_incident = incident.id
             self._phase_record = marks_from_record(incident, events)
+            # Drawn now, not at the next clock tick: the header is complete once this is done.
+            app.header_changed()
 
-        task = asyncio.create_task(load())
-        app._writes.add(task)
-        task.add_done_callback(app._writes.discard)
+        # A worker, so a newer load replaces one still running and a test can wait for it.
+        app.run_worker(load(), group=LOAD_PHASES, exclusive=True, exit_on_error=False)
 
     def phase_boxes(self) -> dict[Phase, float]:
         from cockpit.phases import DEFAULT_BOXES, resolve_boxes

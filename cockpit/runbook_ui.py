@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from cockpit.incident_ui import LOAD_GROUP
 from cockpit.model import FiringAlert, Status
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LOAD_RUNBOOKS = f"{LOAD_GROUP}runbooks"
 RUNBOOK_BINDINGS = [Binding("b", "open_runbook", "Runbook", id="runbook.open")]
 # Panels a runbook is most likely written for come first when several breach at once.
 BREACHING = (Status.CRIT, Status.WARN)
@@ -42,7 +44,8 @@ BREACHING = (Status.CRIT, Status.WARN)
 
 class RunbookControls:
     """Needs from the host app: `runtime`, `states`, `recorder`, `actions`, `notify`,
-    `push_screen`, `run_worker`, `_confirm_and_apply` (ActionControls), `timeline_changed`."""
+    `push_screen`, `run_worker`, `_confirm_and_apply` (ActionControls), `timeline_changed`,
+    `header_changed`."""
 
     runbooks: list[Runbook] | None = None  # None while they are being read
     runbook_problems: tuple[str, ...] = ()
@@ -77,11 +80,11 @@ class RunbookControls:
                 # Said once, at start: a missing directory or a misspelt link would otherwise
                 # surface only at 3 a.m., as a section that is not there or a guess.
                 app.notify("\n".join(said), title="Runbooks", severity="warning", timeout=20)
+            # Their time boxes ("triage 5 min") are in the header from now on.
+            app.header_changed()
 
-        # With the backfills, not the timeline writes: quitting cancels it, never waits on it.
-        task = asyncio.create_task(load())
-        app._backfills.add(task)
-        task.add_done_callback(app._backfills.discard)
+        # A worker: quitting cancels it, never waits on it, and a test can wait for it.
+        app.run_worker(load(), group=LOAD_RUNBOOKS, exit_on_error=False)
 
     # ---- the key ------------------------------------------------------------------------
 

@@ -354,15 +354,15 @@ def test_a_paused_deployment_is_refused_in_kubectls_words(cluster: Cluster) -> N
 # ---- rollback ----------------------------------------------------------------------------------
 
 
-def test_rollback_on_the_live_cluster_exits_cleanly(cluster: Cluster) -> None:
-    """Whatever the live adapter can do, the command ends in one line and a clear status."""
+def test_rollback_without_history_is_refused_in_kubectls_words(cluster: Cluster) -> None:
+    """The fixture's Deployment has no ReplicaSets, so no revision to go back to: kubectl says
+    exactly this and changes nothing (compared with kubectl itself in the cases below)."""
     result = cockpit(cluster, "rollback", "deploy/web", "-n", "shop", "--yes")
     no_traceback(result)
-    assert result.exit_code in (0, 1)
-    if result.exit_code == 1:
-        assert result.stderr.splitlines()[-1].startswith("error: ")
-    else:
-        assert result.stdout == "deployment.apps/web rolled back\n"
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == 'error: no rollout history found for deployment "web"'
+    assert result.stdout == ""
+    assert cluster.writes() == []
 
 
 def test_rollback_with_a_configured_command_runs_it_and_records_it(cluster: Cluster) -> None:

@@ -160,27 +160,49 @@ def test_prose_only_is_one_section_of_text_with_a_note() -> None:
     assert "no steps recognised" in book.warnings[0]
 
 
+NO_STEPS = "no steps recognised; the runbook is shown as text"
+NOT_UTF8 = "not UTF-8 (first bad byte at 3); unreadable characters shown as \ufffd"
+
+
 @pytest.mark.parametrize(
-    "content",
+    ("content", "outline", "warnings", "words"),
     [
-        b"",
-        b"\n\n\n",
-        b"\x00\x01\x02\xff\xfe binary \x00 junk",
-        "caf\xe9 au lait\n# Heading\n- do it".encode("latin-1"),
-        b"```\nnever closed",
-        b"#" * 5000,
-        b"- [x]\n- \n1.\n## \n==\n--\n|---|",
-        ("- " * 2000 + "kubectl\n").encode(),
-        b"\xef\xbb\xbf# BOM heading\r\n1. step one\r\n",
+        (b"", [], (), []),
+        (b"\n\n\n", [], (), []),
+        (b"\x00\x01\x02\xff\xfe binary \x00 junk", [("", [])],
+         (NOT_UTF8, "contains NUL bytes; they were dropped", NO_STEPS), ["binary", "junk"]),
+        ("caf\xe9 au lait\n# Heading\n- do it".encode("latin-1"),
+         [("", []), ("Heading", ["do it"])], (NOT_UTF8,), ["caf\ufffd au lait"]),
+        (b"```\nnever closed", [("", [])],
+         ("line 1: code block never closed; read to the end as code", NO_STEPS),
+         ["never closed"]),
+        (b"#" * 5000, [("", [])], (NO_STEPS,), ["#" * 5000]),
+        (b"- [x]\n- \n1.\n## \n==\n--\n|---|", [("", []), ("(untitled)", [])], (NO_STEPS,),
+         ["- [x]", "|---|"]),
+        (("- " * 2000 + "kubectl\n").encode(), [("", [])], (NO_STEPS,), ["- - kubectl"]),
+        (b"\xef\xbb\xbf# BOM heading\r\n1. step one\r\n", [("BOM heading", ["step one"])], (),
+         ["1. step one"]),
     ],
-)
-def test_odd_files_never_raise(tmp_path: Path, content: bytes) -> None:
+    ids=["empty", "blank", "binary", "latin-1", "open-fence", "hashes", "bare-markers",
+         "dashes", "bom-crlf"],
+)  # fmt: skip
+def test_odd_files_are_read_as_what_they_hold(
+    tmp_path: Path,
+    content: bytes,
+    outline: list[tuple[str, list[str]]],
+    warnings: tuple[str, ...],
+    words: list[str],
+) -> None:
+    """Never a crash, and never nothing: sections, steps and warnings are what a person reading
+    the file would expect, and its readable words are all shown."""
     path = tmp_path / "odd.md"
     path.write_bytes(content)
     book = load_runbook(path)
-    assert isinstance(book, Runbook)
-    for part in book.sections:
-        assert isinstance(part.text, str)
+    assert [(part.title, step_texts(part)) for part in book.sections] == outline
+    assert book.warnings == warnings
+    text = "\n".join(part.text for part in book.sections)
+    for word in words:
+        assert word in text
 
 
 def test_non_utf8_is_read_with_a_warning(tmp_path: Path) -> None:

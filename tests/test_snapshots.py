@@ -36,12 +36,17 @@ def check(app: CockpitApp, name: str) -> None:
 
 
 async def settled_demo(pilot: Pilot[None], app: CockpitApp) -> None:
+    """The complete first screen: readings drawn, runbooks read (their time boxes are in the
+    header), the record's phase loaded, nothing in flight. Conditions, not time: the same
+    screen on a fast machine and on a loaded one."""
     await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
     await wait_for(
         pilot,
         lambda: "5 firing" in screen_text(app) and screen_text(app).count("checkout-") >= 4,
     )
-    await pilot.pause(0.1)
+    await wait_for(pilot, lambda: app.runbooks is not None)
+    await app.settle()
+    await pilot.pause()
 
 
 async def test_dashboard_at_80x24(clock: FakeClock, tmp_path: Path) -> None:
@@ -60,5 +65,7 @@ async def test_scale_confirmation(clock: FakeClock, tmp_path: Path) -> None:
         app.screen.query_one(Input).value = "6"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "dry run passed" in screen_text(app))
+        await app.settle()
+        await pilot.pause()
         check(app, "confirm_scale")

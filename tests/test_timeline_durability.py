@@ -175,3 +175,138 @@ def test_two_processes_race_to_create_a_new_file(tmp_path: Path) -> None:
         conn = sqlite3.connect(db)
         assert conn.execute("SELECT count(*) FROM incidents").fetchone() == (3,)
         conn.close()
+
+
+# ---- durability at the promised level: the sync level per write path, and a power cut --------
+
+_SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+async def test_each_write_path_leaves_the_promised_synchronous_level(tmp_path: Path) -> None:
+    """Read from the live connection after each call: FULL for what a person wrote (the WAL
+    is fsynced at commit), NORMAL for machine events, as the store's docstring promises."""
+    from tests.timeline_paths import WRITE_PATHS, Scratch
+
+    scratch = Scratch()
+    seen: dict[str, str] = {}
+    async with await Timeline.open(tmp_path / "timeline.db") as store:
+        for name, _, write in WRITE_PATHS:
+            await write(store, scratch)
+            rows = await store._db.execute_fetchall("PRAGMA synchronous")
+            seen[name] = _SYNCHRONOUS[next(iter(rows))[0]]
+    assert seen == {name: "FULL" if durable else "NORMAL" for name, durable, _ in WRITE_PATHS}
+
+
+@pytest.fixture(scope="module")
+def shim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import require_tool
+    from tests.powercut import build_shim
+
+    require_tool("cc")
+    return build_shim(tmp_path_factory.mktemp("shim"))
+
+
+def test_each_durable_write_path_fsyncs_the_wal_before_it_returns(
+    tmp_path: Path, shim: Path
+) -> None:
+    from tests.powercut import PowerCut
+    from tests.timeline_paths import WRITE_PATHS
+
+    cut = PowerCut.create(shim, tmp_path)
+    db = cut.data / "timeline.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.timeline_paths", str(db), str(cut.log)],
+        env=cut.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    synced: dict[str, set[str]] = {}
+    current = ""
+    for line in cut.syncs():
+        word, name = line.split(" ", 1)
+        if word == "begin":
+            current = name
+            synced[current] = set()
+        elif word == "end":
+            current = ""
+        elif current:
+            synced[current].add(name.rsplit(" ", 1)[0])
+    assert synced == {
+        name: {"timeline.db-wal"} if durable else set() for name, durable, _ in WRITE_PATHS
+    }
+
+
+# Loops over one durable write path; prints an id only after the call returned.
+_ACK_WRITER = """
+import asyncio, sys, uuid
+from datetime import UTC, datetime
+from cockpit.incident import Event, EventKind
+from cockpit.timeline_store import Timeline
+
+async def main(db, incident_id, mode):
+    store = await Timeline.open(db)
+    head = (await store.add_note(incident_id, "v0", "w@test")).uuid if mode == "edit" else ""
+    print("ready", flush=True)
+    n = 0
+    while True:
+        n += 1
+        if mode == "note":
+            ack = (await store.add_note(incident_id, f"note-{n}", "w@test")).uuid
+        elif mode == "action":
+            ack = (await store.add_event(incident_id, EventKind.ACTION, f"a-{n}", "w", "t")).uuid
+        elif mode == "edit":
+            head = ack = (await store.edit_event(head, f"v{n}", "w@test")).uuid
+        else:
+            now = datetime.now(UTC)
+            ack = str(uuid.uuid4())
+            event = Event(ack, incident_id, now, now, EventKind.NOTE, "bo", "import", f"i-{n}")
+            await store.import_events([event])
+        sys.stdout.write(ack + "\\n")
+        sys.stdout.flush()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+ACKS_BEFORE_THE_CUT = 40  # far below a WAL checkpoint (1000 pages), which would sync anyway
+
+
+@pytest.mark.parametrize("mode", ["note", "action", "edit", "import"])
+def test_acknowledged_writes_survive_a_power_cut(tmp_path: Path, shim: Path, mode: str) -> None:
+    from tests.powercut import PowerCut
+
+    cut = PowerCut.create(shim, tmp_path)
+    db = cut.data / "timeline.db"
+    incident_id = _start_incident(db)
+    cut.settle()  # written and closed by this process: the starting state on disk
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ACK_WRITER, str(db), incident_id, mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cut.env(),
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    acknowledged: list[str] = []
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        while len(acknowledged) < ACKS_BEFORE_THE_CUT:
+            line = proc.stdout.readline()
+            assert line.endswith(b"\n"), "the writer stopped early"
+            acknowledged.append(line.decode().strip())
+    finally:
+        proc.kill()
+        _, err = proc.communicate(timeout=30)
+    assert b"Traceback" not in err, err.decode(errors="replace")
+    cut.cut()
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        stored = {row[0] for row in conn.execute("SELECT uuid FROM events")}
+    finally:
+        conn.close()
+    lost = [ack for ack in acknowledged if ack not in stored]
+    assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged writes lost by a power cut"

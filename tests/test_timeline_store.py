@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +27,7 @@ from cockpit.timeline_store import (
     TimelineWriteError,
     default_path,
 )
-from tests.conftest import T0, FakeClock
+from tests.conftest import T0, FakeClock, without_root_override
 
 ME = "alice@laptop"
 
@@ -411,15 +409,9 @@ def test_read_only_directory_raises_write_error(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o555)
-    command = [sys.executable, "-c", _READ_ONLY_SCRIPT, str(locked / "timeline.db")]
-    if os.geteuid() == 0:
-        # Root ignores permission bits; in a fresh user namespace it keeps its files but loses
-        # that override, which is exactly an ordinary user facing a read-only directory.
-        unshare = shutil.which("unshare")
-        probe = subprocess.run([unshare, "--user", "true"], check=False) if unshare else None
-        if probe is None or probe.returncode != 0:
-            pytest.skip("running as root without user namespaces: cannot make a dir read-only")
-        command = [str(unshare), "--user", *command]
+    command = without_root_override(
+        [sys.executable, "-c", _READ_ONLY_SCRIPT, str(locked / "timeline.db")]
+    )
     try:
         result = subprocess.run(
             command,

@@ -72,7 +72,7 @@ async def test_a_failed_save_keeps_the_text_and_says_why(
 
         monkeypatch.setattr(app.recorder.timeline, "add_note", disk_full)
         await pilot.press("n", *"consumer lag 40k", "enter")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "NOT SAVED" in screen_text(app))
         form = app.screen
         assert isinstance(form, NoteForm)
         assert form.text == "consumer lag 40k"
@@ -135,6 +135,9 @@ async def test_demo_records_breaches_and_the_timeline_view_filters_and_searches(
         screen = app.screen
         assert isinstance(screen, TimelineScreen)
         await wait_for(pilot, lambda: len(screen.events) >= 4)
+        await app.settle()
+        # The rows are in the table; read the screen once they are drawn.
+        await wait_for(pilot, lambda: "paging the payments team" in screen_text(app))
         text = screen_text(app)
         assert "Incident declared: checkout" in text
         assert "Latency: SLO breached — p50" in text
@@ -152,6 +155,45 @@ async def test_demo_records_breaches_and_the_timeline_view_filters_and_searches(
         )
         await pilot.press("escape")
         assert not isinstance(app.screen, TimelineScreen)
+
+
+async def test_breaches_confirmed_before_the_timeline_opens_are_still_recorded(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow disk or a busy machine: the readings confirm breaches before the timeline file is
+    open. They are written once it is, not lost (the file's opening is held back here until
+    every breaching panel has had its two readings)."""
+    from cockpit.app import ReadingArrived
+    from cockpit.recorder import Recorder
+
+    gate = asyncio.Event()
+    real_open = Recorder.open
+
+    async def held_open(*args: object, **kwargs: object) -> Recorder:
+        await gate.wait()
+        return await real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Recorder, "open", held_open)
+    readings: dict[str, int] = {}
+
+    def count(message: object) -> None:
+        if isinstance(message, ReadingArrived):
+            panel = message.reading.panel
+            readings[panel] = readings.get(panel, 0) + 1
+
+    db = tmp_path / "demo.db"
+    app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
+    async with app.run_test(size=(100, 30), message_hook=count) as pilot:
+        await wait_for(pilot, lambda: min(readings.get(p, 0) for p in app.states) >= 2)
+        assert app.recorder is None
+        gate.set()
+        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await app.settle()
+    breached = rows(db, "SELECT source FROM events WHERE kind = 'slo' ORDER BY source")
+    assert breached == [
+        ("panel:error_rate",), ("panel:health",), ("panel:latency",), ("panel:pods",),
+        ("panel:queue",),
+    ]  # fmt: skip
 
 
 async def test_a_corrupt_timeline_is_reported_untouched_and_the_dashboard_runs(

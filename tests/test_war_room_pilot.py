@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
+import select
 import sqlite3
+import struct
+import subprocess
+import sys
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -56,15 +65,87 @@ async def test_theme_cycles_at_runtime(clock: FakeClock, tmp_path: Path) -> None
         assert app.theme == "cockpit-dark"
 
 
-async def test_no_color_still_tells_status_in_words_and_symbols(
-    clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    app = demo(clock, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: "✗ CRIT" in screen_text(app))
-        assert app.no_color
-        assert "▲ WARN" in screen_text(app)
+# SGR parameters that set a colour: 30-37/90-97 foreground, 40-47/100-107 background, and
+# 38/48 (256-colour or true colour, followed by their own arguments).
+_COLOUR_PARAMS = {*range(30, 38), *range(40, 48), *range(90, 98), *range(100, 108)}
+_SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
+
+
+def colour_sgrs(output: bytes) -> list[bytes]:
+    """The SGR escape sequences in `output` that set a foreground or background colour."""
+    found = []
+    for match in _SGR.finditer(output):
+        params = [int(p) if p else 0 for p in re.split(rb"[;:]", match.group(1))]
+        at = 0
+        while at < len(params):
+            param = params[at]
+            if param in (38, 48) or param in _COLOUR_PARAMS:
+                found.append(match.group(0))
+                break
+            at += 1
+    return found
+
+
+def demo_in_a_pty(tmp_path: Path, extra_env: dict[str, str]) -> bytes:
+    """Every byte `cockpit --demo` writes to a real 80x24 pty until the dashboard shows a CRIT
+    and a WARN, then `q`; the deadline only bounds a hang."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES") and not k.startswith("TEXTUAL")
+    }
+    env.update(TERM="xterm-256color", COLORTERM="truecolor", **extra_env)
+    db = tmp_path / f"pty-{len(extra_env)}.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "--demo", "--db", str(db)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
+    )
+    os.close(slave)
+    output = b""
+    deadline = time.monotonic() + 120
+    quit_sent = False
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the pty, it has exited
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not quit_sent and b"CRIT" in output and b"WARN" in output:
+                os.write(master, b"q")
+                quit_sent = True
+        assert quit_sent, f"the dashboard never showed CRIT and WARN: {output[-2000:]!r}"
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return output
+
+
+@pytest.mark.slow
+def test_no_color_sends_no_colour_escape_to_the_terminal(tmp_path: Path) -> None:
+    plain = demo_in_a_pty(tmp_path, {"NO_COLOR": "1"})
+    assert colour_sgrs(plain) == []
+    # Status is still told in words and symbols, and as video attributes (reverse, bold).
+    assert "✗ CRIT".encode() in plain and "▲ WARN".encode() in plain
+    assert _SGR.search(plain) is not None
+    # The same run without NO_COLOR does send colour: the check above can see it.
+    coloured = demo_in_a_pty(tmp_path, {})
+    assert len(colour_sgrs(coloured)) > 100
 
 
 async def test_keys_are_rebound_by_binding_id_and_help_shows_the_live_keys(
