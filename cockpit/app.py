@@ -102,6 +102,7 @@ HELP_TEXT = {
     "focus.next": "Next panel",
     "focus.previous": "Previous panel",
     "pods.filter": "Filter the pods",
+    "pods.sort": "Sort pods (status, name…)",
     "app.palette": "Command palette",
     "app.palette_colon": "Command palette",
 }
