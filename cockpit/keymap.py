@@ -54,4 +54,5 @@ BINDING_IDS: dict[str, str] = {
     "note.save": "note form: save",
     "form.cancel": "any form: cancel",
     "help.close": "close the help screen",
+    "event.close": "close the timeline entry",
 }
