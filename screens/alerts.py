@@ -46,34 +46,37 @@ def alert_prompt(alert: FiringAlert, now: datetime) -> Content:
 
 
 def alert_detail(alert: FiringAlert, now: datetime) -> list[Content]:
-    """Everything about one alert, as lines: what a person reads before acting on it."""
+    """Everything about one alert, as lines, in the order a person reads before acting on it:
+    what and since when, where the runbook is, what it says, which labels it carries."""
     age = short_age((now - alert.starts_at).total_seconds())
+    notes = alert.annotations
     lines = [
-        Content.assemble(safe_line(alert.name, "bold"), "  ", safe_line(alert.severity)),
-        Content.styled(f"firing since {_utc(alert.starts_at)} ({age})", "$text-muted"),
-        Content.assemble(("fingerprint ", "$text-muted"), safe_line(alert.fingerprint)),
-        Content(""),
+        Content.assemble(
+            safe_line(alert.name, "bold"),
+            "  ",
+            safe_line(alert.severity),
+            (f"  firing since {_utc(alert.starts_at)} ({age})", "$text-muted"),
+        ),
         Content.assemble(
             ("Runbook: ", "bold"),
             safe_line(alert.runbook_url) if alert.runbook_url else ("(none given)", "$text-muted"),
         ),
     ]
-    notes = alert.annotations
-    for key in ("summary", "description"):
-        if notes.get(key):
-            lines += [Content(""), Content.styled(key.capitalize(), "bold underline")]
-            lines += [safe_block(notes[key])]
-    lines += [Content(""), Content.styled("Labels", "bold underline")]
-    lines += [
-        Content.assemble(safe_line(k, "$accent"), "=", safe_line(v))
-        for k, v in sorted(alert.labels.items())
-    ] or [Content.styled("(none)", "$text-muted")]
+    if notes.get("summary"):
+        lines.append(Content.assemble(("Summary: ", "bold"), safe_line(notes["summary"])))
+    labels = sorted(alert.labels.items())
+    lines.append(Content.styled("Labels", "bold underline"))
+    lines += [Content.assemble(safe_line(k, "$accent"), "=", safe_line(v)) for k, v in labels]
+    if not labels:
+        lines.append(Content.styled("(none)", "$text-muted"))
+    if notes.get("description"):
+        lines += [Content.styled("Description", "bold underline"), safe_block(notes["description"])]
     others = sorted(k for k in notes if k not in NAMED_ANNOTATIONS)
     if others:
-        lines += [Content(""), Content.styled("Other annotations", "bold underline")]
-        lines += [
-            Content.assemble(safe_line(k, "$accent"), ": ", safe_block(notes[k])) for k in others
-        ]
+        lines.append(Content.styled("Other annotations", "bold underline"))
+        for key in others:
+            lines.append(Content.assemble(safe_line(key, "$accent"), ": ", safe_block(notes[key])))
+    lines.append(safe_line(f"fingerprint {alert.fingerprint}", "$text-muted"))
     return lines
 
 
