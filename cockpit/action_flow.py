@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from textual.binding import Binding
@@ -169,6 +170,10 @@ class ActionControls:
             app.notify(f"{request.kind}/{request.name}: {preview.message}", timeout=10)
             return
         context = await action_steps.target_context(actions, app.runtime.context)
+        if context and not request.context and not request.command:
+            # The command shown is the one recorded: it names the cluster it goes to.
+            request = replace(request, context=context)
+            preview = replace(preview, request=request)
         confirmed = await app.push_screen_wait(
             ConfirmAction(
                 preview,

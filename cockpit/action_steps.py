@@ -79,6 +79,15 @@ async def target_context(actions: ClusterActions, named: str) -> str:
     return str(await asyncio.to_thread(resolve))
 
 
+async def with_context(actions: ClusterActions, request: ActionRequest) -> ActionRequest:
+    """The request naming the context it goes to (the kubeconfig's current one when none was
+    named), so its kubectl command, shown or recorded, replays against the same cluster."""
+    if request.context or request.command:
+        return request
+    context = await target_context(actions, "")
+    return replace(request, context=context) if context else request
+
+
 def intent_text(request: ActionRequest, changes: tuple[tuple[str, str, str], ...]) -> str:
     change_text = "; ".join(f"{w} {c} → {n}" for w, c, n in changes)
     return (
@@ -98,6 +107,7 @@ async def perform(
 ) -> Performed:
     """Intent → apply → outcome. Never raises: a refusal or an API error is a result. The
     intent is on disk before the request leaves, so a crash in between still shows the action."""
+    request = await with_context(actions, request)
     warnings: list[str] = []
     data: dict[str, Any] = {
         "verb": request.verb.value,

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from cockpit.action_flow import ACTION_BINDINGS, ActionControls
@@ -36,9 +37,17 @@ from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
 from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
 from cockpit.widgets.alerts_panel import AlertsRequested
+from cockpit.widgets.header import where_text
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.pods_panel import PodSelected
-from cockpit.wiring import Runtime, SourceSet, build_sources
+from cockpit.wiring import (
+    Runtime,
+    SourceSet,
+    Where,
+    build_sources,
+    effective_where,
+    settle_where,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +69,9 @@ PALETTE_IDS = {
     "app.help",
 }
 POD_FOLLOW_INTERVAL = 2.0
+# Reading the kubeconfig should take milliseconds; a hung file system must not keep the panels
+# from starting (they then report the kubeconfig themselves).
+WHERE_LIMIT = 5.0
 RUNBOOKS_AFTER = 1.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
@@ -164,6 +176,8 @@ class CrashNotice(Exception):
 
 class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControls):
     TITLE = "incident-cockpit"
+    # The effective context is one of `production_contexts`: every screen says so from this.
+    production: reactive[bool] = reactive(False)
     CSS_PATH = stylesheet_path()
     ENABLE_COMMAND_PALETTE = True
 
@@ -218,6 +232,8 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         )
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
+        # Until the kubeconfig has been read the header shows what was configured, or "…".
+        self._where_known = False
         self._backfills: set[asyncio.Task[None]] = set()
         self._init_incident_controls()
         # Alerts are recorded one by one (firing / resolved), not as an SLO of their own.
@@ -244,11 +260,15 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
     def on_mount(self) -> None:
         self.install_signal_handlers()
         self.push_screen(self.dashboard)
+        if self.runtime.demo:  # no kubeconfig to read: known from the first frame
+            self._where_settled(effective_where(self.runtime))
+        elif self.runtime.context:  # a context named on the command line is known already
+            self.production = self.runtime.production_for(self.runtime.context)
         self._render_all()
         self.set_interval(1.0, self._tick, name="clock")
-        if self._start_sources:
-            # After the first frame: start-up time is the time to a useful screen.
-            self.call_after_refresh(self.start_sources)
+        # After the first frame: start-up time is the time to a useful screen. The sources
+        # start once the kubeconfig says where they point, so they go where the header says.
+        self.call_after_refresh(self._find_where)
         # The timeline file is opened after the first frame too, in a thread: a slow disk or a
         # locked file never delays the dashboard.
         self.call_after_refresh(self._start_timeline)
@@ -280,6 +300,44 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         except Exception as error:  # the demo still runs without its record
             log.warning("could not declare the demo incident: %s", error)
         self.timeline_changed()
+
+    def _find_where(self) -> None:
+        if self._where_known:
+            self._where_found()
+            return
+        task = asyncio.create_task(self._read_where())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _read_where(self) -> None:
+        try:
+            async with asyncio.timeout(WHERE_LIMIT):
+                where = await asyncio.to_thread(effective_where, self.runtime)
+        except Exception as error:  # the configured values stay; the panels say what is wrong
+            log.info("could not settle the context from the kubeconfig: %s", error)
+            where = Where(self.runtime.context, self.runtime.namespace)
+        self._where_settled(where)
+        self._render_header()
+        self._where_found()
+
+    def _where_settled(self, where: Where) -> None:
+        settle_where(self.runtime, where)
+        self._where_known = True
+        context = self.runtime.context
+        self.production = bool(context) and self.runtime.production_for(context)
+
+    def _where_found(self) -> None:
+        if self._start_sources:
+            self.start_sources()
+
+    @property
+    def where_label(self) -> str:
+        """`context/namespace` as the header shows it; "…" for what is not known yet."""
+        runtime = self.runtime
+        known = self._where_known
+        context = runtime.context if known or runtime.context else "…"
+        namespace = runtime.namespace if known or runtime.namespace_chosen else "…"
+        return where_text(context, namespace)
 
     def start_sources(self) -> None:
         if self.scheduler is not None:
@@ -450,10 +508,12 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
 
     def _render_header(self) -> None:
         now = self.now()
+        runtime, known = self.runtime, self._where_known
         info = HeaderInfo(
-            context=self.runtime.context,
-            namespace=self.runtime.namespace,
+            context=runtime.context if known or runtime.context else "…",
+            namespace=runtime.namespace if known or runtime.namespace_chosen else "…",
             now=now,
+            production=self.production,
             read_only=self.runtime.read_only,
             paused=self.paused,
             timeline_problem=self.timeline_problem,
@@ -518,11 +578,11 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         task.add_done_callback(self._writes.discard)
 
     def panel_values(self) -> dict[str, str]:
-        from cockpit.snapshot import rows
+        from cockpit.snapshot import measure_name, rows
 
         now = self.now()
         views = [state.view(now) for state in self.states.values() if state.latest is not None]
-        return {f"{r.panel} {r.measure}": f"{r.value} {r.status}" for r in rows(views)}
+        return {measure_name(r.panel, r.measure): f"{r.value} {r.status}" for r in rows(views)}
 
     def incident_defaults(self) -> tuple[str, str]:
         incident = self.runtime.config.incident

@@ -194,7 +194,9 @@ def config_check(ctx: click.Context, file: str | None) -> None:
         cfg = load_config(path)
     except ConfigError as error:
         _fail(error)
-    click.echo(f"{path}: OK")
+    from cockpit.safe_text import terminal_safe
+
+    click.echo(f"{terminal_safe(str(path))}: OK")
     click.echo(_summary(cfg))
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from platformdirs import user_log_path
 
+from cockpit.safe_text import terminal_safe
+
 APP_NAME = "incident-cockpit"
 _SECRET = re.compile(
     r"(?i)(authorization:\s*(?:bearer|basic)\s+|bearer\s+|token[\"']?\s*[:=]\s*[\"']?)([^\s\"',]+)"
@@ -23,8 +25,11 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
+    """Tokens masked, and outside text (a path, a server's message, a pod name) made
+    terminal-safe: people read this file with `tail -f` in a terminal."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return terminal_safe(redact(super().format(record)), multiline=True)
 
 
 def log_dir() -> Path:
@@ -56,6 +61,7 @@ def write_crash_report(error: BaseException, directory: Path | None = None) -> P
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"crash-{stamp}.txt"
     text = "".join(traceback.format_exception(error))
-    path.write_text(redact(f"incident-cockpit crashed at {stamp}\n\n{text}"), encoding="utf-8")
+    report = redact(f"incident-cockpit crashed at {stamp}\n\n{text}")
+    path.write_text(terminal_safe(report, multiline=True), encoding="utf-8")
     logging.getLogger("cockpit").critical("crash: %s (report: %s)", error, path)
     return path

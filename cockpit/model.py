@@ -440,6 +440,8 @@ class HeaderInfo:
     # The incident phase against its time box ("TRIAGE 3:12/5:00"); over: past the box.
     phase: str = ""
     phase_over: bool = False
+    # The context is one of `production_contexts`: said in words, not only in colour.
+    production: bool = False
 
     def __post_init__(self) -> None:
         # The title may come from an imported incident; the context from a kubeconfig.

@@ -17,7 +17,7 @@ from cockpit.model import (
 )
 from cockpit.scheduler import Scheduler
 from cockpit.units import format_threshold, format_utc, format_value
-from cockpit.wiring import Runtime, SourceSet, build_sources
+from cockpit.wiring import Runtime, SourceSet, build_sources, effective_where, settle_where
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,9 @@ class SnapshotRow:
 
 
 async def take_snapshot(runtime: Runtime) -> list[PanelView]:
+    # Where the reads go, named as kubectl would (the kubeconfig's current context when none
+    # was given), so the output says which cluster the numbers are from.
+    settle_where(runtime, await asyncio.to_thread(effective_where, runtime))
     sources: SourceSet = build_sources(runtime)
     scheduler = Scheduler(lambda _: None, clock=runtime.clock)
     runners = [
@@ -92,6 +95,16 @@ def rows(views: list[PanelView]) -> list[SnapshotRow]:
                 )
             )
     return out
+
+
+def measure_name(panel_title: str, measure_label: str) -> str:
+    """What a reader calls one value: `Error rate ratio`, but `Queue depth`, not
+    `Queue depth depth`, when the panel's title already ends with the measure's label."""
+    title_words = panel_title.casefold().split()
+    label_words = measure_label.casefold().split()
+    if not label_words or title_words[-len(label_words) :] == label_words:
+        return panel_title
+    return f"{panel_title} {measure_label}"
 
 
 def render_table(views: list[PanelView]) -> str:

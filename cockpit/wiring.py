@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit import names
 from cockpit.config import (
     AlertmanagerSettings,
     Config,
@@ -46,6 +47,9 @@ class Runtime:
     # a file, keeps its incident in a throwaway file so it never mixes with real incidents.
     timeline_path: Path | None = None
     timeline_throwaway: bool = False
+    # False when the namespace is only the built-in "default": then, as with kubectl, the
+    # kubeconfig context's namespace is the one meant (see `effective_where`).
+    namespace_chosen: bool = True
 
     @property
     def production(self) -> bool:
@@ -83,6 +87,7 @@ class Runtime:
             theme=theme or settings.theme,
             context=context if context is not None else settings.context,
             namespace=namespace or settings.namespace,
+            namespace_chosen=bool(namespace) or "namespace" in settings.model_fields_set,
             config_path=config_path,
             clock=clock,
             debug=debug,
@@ -93,6 +98,53 @@ class Runtime:
     @classmethod
     def for_demo(cls, clock: Clock = utc_now, **flags: object) -> Runtime:
         return cls.build(demo_config(), demo=True, clock=clock, **flags)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The cluster and namespace requests really go to, as kubectl would pick them."""
+
+    context: str  # "" when neither the command line, the config nor a kubeconfig names one
+    namespace: str
+
+
+def chosen_namespace(runtime: Runtime, namespace: str = "") -> str:
+    """The namespace someone chose (`-n`, the pods panel's, [cockpit]'s), "" if none did."""
+    pods = runtime.config.panels.pods
+    return (
+        namespace
+        or (pods.namespace if pods else "")
+        or (runtime.namespace if runtime.namespace_chosen else "")
+    )
+
+
+def effective_where(runtime: Runtime) -> Where:
+    """kubectl's rule: the context named, else the kubeconfig's current-context; the namespace
+    chosen, else the context's, else "default". Blocking: it reads the kubeconfig (call it in a
+    thread). A kubeconfig that cannot be read leaves the configured values; the sources say
+    what is wrong with it."""
+    chosen = chosen_namespace(runtime)
+    if runtime.demo:
+        return Where(runtime.context, chosen or runtime.namespace)
+    from cockpit.sources.kube_pods import KubernetesPods
+
+    probe = KubernetesPods("pods", (), namespace=chosen or "default", context=runtime.context)
+    context = probe.context_name()
+    try:
+        names.context_name(context)
+    except names.InvalidName:
+        # A name the API server would refuse is not pinned; the pods panel reports it.
+        context = runtime.context
+    return Where(context, chosen or probe.context_namespace() or "default")
+
+
+def settle_where(runtime: Runtime, where: Where) -> None:
+    """Pin the context and namespace for everything started after this: the panels, actions
+    and runbook commands go where the header says, even if the kubeconfig's current-context
+    changes while the cockpit runs."""
+    runtime.context = where.context
+    runtime.namespace = where.namespace
+    runtime.namespace_chosen = True
 
 
 @dataclass
@@ -176,14 +228,8 @@ def build_cluster_actions(runtime: Runtime, namespace: str = "") -> KubeActions:
     from cockpit.sources.kube_actions import KubeActions
     from cockpit.sources.kube_pods import KubernetesPods
 
-    pods = runtime.config.panels.pods
-    settings = runtime.config.cockpit
     spec = next((s for s in runtime.specs if s.panel == "pods"), None)
-    chosen = (
-        namespace
-        or (pods.namespace if pods else "")
-        or (settings.namespace if "namespace" in settings.model_fields_set else "")
-    )
+    chosen = chosen_namespace(runtime, namespace)
     source = KubernetesPods(
         "pods",
         spec.measures if spec is not None else (),
@@ -368,4 +414,12 @@ def _beside_config(runtime: Runtime, path: str) -> str:
     return str(resolved)
 
 
-__all__ = ["Reading", "Runtime", "SourceSet", "build_sources"]
+__all__ = [
+    "Reading",
+    "Runtime",
+    "SourceSet",
+    "Where",
+    "build_sources",
+    "effective_where",
+    "settle_where",
+]

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from cockpit.charts import WINDOWS, ChartData
+from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_line
 
 MARKER_COLOR = {"action": "magenta", "note": "cyan", "status": "yellow"}
@@ -45,6 +46,7 @@ class ChartScreen(Screen[None]):
         self.legend = Static("", id="chart-legend")
 
     def compose(self) -> ComposeResult:
+        yield ProductionBar()
         yield self.caption
         yield self.plot
         yield self.legend

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from cockpit.pod_detail import PodDetail
 from cockpit.safe_text import terminal_safe
+from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_line
 
 
@@ -75,6 +76,7 @@ class PodDetailScreen(Screen[None]):
         self.body = Static(safe_line(f"pod/{name}: loading…"), id="pod-detail-body")
 
     def compose(self) -> ComposeResult:
+        yield ProductionBar()
         with VerticalScroll():
             yield self.body
         yield Footer()

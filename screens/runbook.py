@@ -23,6 +23,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.runbook_model import Command, Section, Step
+from cockpit.widgets.header import ProductionBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class RunbookScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title = self.section.title or "(before the first heading)"
         with Vertical(id="runbook-pane"):
+            yield ProductionBar()
             yield Static(Content(f"{self.source} › {title}"), id="runbook-title")
             yield self.subtitle
             if self.section.notes:

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from cockpit.incident import Event, EventKind, Incident
 from cockpit.safe_text import terminal_safe
 from cockpit.units import format_elapsed
+from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_cell, safe_line
 
 # `f` steps through these; None shows every kind.
@@ -105,6 +106,7 @@ class TimelineScreen(Screen[None]):
         self.search_input = Input(placeholder="search words (prefix match)", id="timeline-search")
 
     def compose(self) -> ComposeResult:
+        yield ProductionBar()
         yield self.title_line
         yield self.filter_line
         yield self.table

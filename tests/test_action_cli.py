@@ -168,7 +168,8 @@ def test_intent_and_outcome_go_to_the_open_incident(cluster: Cluster) -> None:
         (
             "intent",
             "Intent: scale deployment/web to 4 replicas (replicas 3 → 4) — "
-            "kubectl -n shop scale deployment/web --replicas=4",
+            # No --context given: the record names the kubeconfig's current one.
+            "kubectl --context fake -n shop scale deployment/web --replicas=4",
             "cli",
         ),
         ("outcome", "Done: deployment.apps/web scaled", "cli"),

@@ -52,7 +52,7 @@ CASES = [
         },
         ("config", "check", "{c.toml}"),
         2,
-        ("panels.custom.0", "warn (90) must not be above crit (80)"),
+        ("panels.custom.0", "warn (90) must be below crit (80)"),
     ),
     Case(
         "config: custom metric name with a space",

@@ -70,3 +70,16 @@ def test_snapshot_reports_unreachable_sources_without_failing(tmp_path) -> None:
     queue = next(line for line in result.stdout.splitlines() if line.startswith("Queue"))
     assert "! ERROR" in queue and "127.0.0.1:9" in queue
     assert "p95" in result.stdout  # the other panel still answered
+
+
+def test_config_check_never_echoes_a_control_character_from_the_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "ok\x1b]0;pwned\x07.toml"
+    good.write_text('[cockpit]\nrefresh = "5s"\n')
+    done = cockpit("config", "check", str(good))
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "ok␛]0;pwned␇.toml: OK" in done.stdout
+    bad = tmp_path / "bad\x1b[2J.toml"
+    bad.write_text('[cockpit]\nrefresh = "0s"\n')
+    done = cockpit("config", "check", str(bad))
+    assert done.returncode == 2
+    assert "\x1b" not in done.stderr and "bad␛[2J.toml" in done.stderr
