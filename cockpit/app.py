@@ -37,6 +37,7 @@ from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
 from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
+from cockpit.widgets.alerts_panel import AlertsRequested
 from cockpit.widgets.header import where_text
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.pods_panel import PodSelected
@@ -116,6 +117,8 @@ HELP_TEXT = {
     "focus.next": "Next panel",
     "focus.previous": "Previous panel",
     "pods.filter": "Filter the pods",
+    "pods.sort": "Sort pods (status, name…)",
+    "alerts.open": "Firing alerts in full",
     "app.palette": "Command palette",
     "app.palette_colon": "Command palette",
 }
@@ -402,6 +405,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             self.write_in_background(self._record_slo(change), "an SLO change")
         if message.reading.panel == "alerts":
             self._record_alert_changes(message.reading)
+            self._refresh_alerts_screen(state)
 
     async def _record_slo(self, change: SloChange) -> None:
         if change.breached:
@@ -663,6 +667,27 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         task = asyncio.create_task(load())
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
+
+    # ---- alerts ---------------------------------------------------------------------------
+
+    def on_alerts_requested(self, message: AlertsRequested) -> None:
+        from cockpit.screens.alerts import AlertsScreen
+
+        state = self.states.get(message.panel)
+        if state is not None:
+            self.push_screen(AlertsScreen(self._firing(state), self.now()))
+
+    def _refresh_alerts_screen(self, state: PanelState) -> None:
+        from cockpit.screens.alerts import AlertsScreen
+
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, AlertsScreen):
+            top.show_alerts(self._firing(state), self.now())
+
+    def _firing(self, state: PanelState) -> tuple[FiringAlert, ...]:
+        # The view keeps the last good list through a failed read, as the panel does.
+        detail = state.view(self.now()).detail
+        return tuple(a for a in detail or () if isinstance(a, FiringAlert))
 
     # ---- pod detail ----------------------------------------------------------------------
 

@@ -73,6 +73,9 @@ BINDINGS: dict[str, tuple[str, str]] = {
     "form.submit": ("any form: enter on a closed list submits the form", "enter"),
     "form.list": ("any form: open the list (severity, status)", "down,space,up"),
     "help.close": ("close the help screen", "escape,question_mark,q"),
+    "pods.sort": ("sort the pods table: status (worst first), name, age, restarts", "S"),
+    "alerts.open": ("open the firing alerts (labels, annotations, runbook URL)", "enter"),
+    "alerts.back": ("leave the alerts", "escape,q"),
 }
 
 BINDING_IDS: dict[str, str] = {binding_id: what for binding_id, (what, _) in BINDINGS.items()}
@@ -96,7 +99,10 @@ _NOTES_APP = (
 # the chart goes back, not quit), so a screen is checked on its own; the two main screens are
 # checked together with the app keys underneath them, where a shadowed key would be lost.
 SCOPES: dict[str, tuple[str, ...]] = {
-    "the dashboard": (*_APP, "pods.filter", "panel.chart"),
+    "the dashboard": (*_APP, "pods.filter", "pods.sort", "panel.chart"),
+    # Enter opens the alerts there, as it opens a chart on a metric panel: one panel has focus.
+    "the alerts panel": (*_APP, "pods.filter", "pods.sort", "alerts.open"),
+    "the alerts": ("alerts.back",),
     "the notes window": (*_NOTES_APP, *_TIMELINE),
     "the timeline": _TIMELINE,
     "a timeline entry in full": ("event.close",),

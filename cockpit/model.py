@@ -182,7 +182,9 @@ class BackupInfo:
 
 @dataclass(frozen=True, slots=True)
 class FiringAlert:
-    """One alert as the panel and the timeline need it; `labels` is read-only."""
+    """One alert as the panel, its detail screen and the timeline need it; `labels` and
+    `annotations` are read-only. Annotation values keep their line breaks (a description is
+    often a paragraph); everything else is one line."""
 
     name: str
     severity: str
@@ -190,11 +192,21 @@ class FiringAlert:
     starts_at: datetime
     fingerprint: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _clean_text(self, "name", "severity", "summary")
         labels = {terminal_safe(k): terminal_safe(v) for k, v in self.labels.items()}
         object.__setattr__(self, "labels", MappingProxyType(labels))
+        notes = {
+            terminal_safe(k): terminal_safe(v, multiline=True) for k, v in self.annotations.items()
+        }
+        object.__setattr__(self, "annotations", MappingProxyType(notes))
+
+    @property
+    def runbook_url(self) -> str:
+        """The `runbook_url` annotation, Prometheus' convention for where the fix is written."""
+        return self.annotations.get("runbook_url", "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ them for 10,000 pods costs seconds), no Textual.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
 from types import MappingProxyType
 from typing import Any
 
@@ -222,4 +223,69 @@ def is_completed(pod: Pod) -> bool:
     return _map(pod.get("status")).get("phase") == "Succeeded"
 
 
-__all__ = ["is_completed", "parse_time", "pod_ready", "pod_restarts", "pod_row", "pod_status"]
+class PodRank(IntEnum):
+    """How much a pod needs a person, worst first: the default order of the pods table and the
+    colour of its STATUS cell, both read from the STATUS text (and READY, RESTARTS) above, so
+    the table never sorts by one rule and colours by another."""
+
+    FAILING = 0  # CrashLoopBackOff, Error, ImagePullBackOff, OOMKilled, Init:Error, Unknown…
+    PENDING = 1  # on its way: Pending, ContainerCreating, Init:0/2, Terminating, not all ready
+    RESTARTING = 2  # serving, but restarted within RECENT_RESTART
+    HEALTHY = 3
+
+
+# A restart this recent still explains a blip on the latency panel; older ones are history.
+RECENT_RESTART = timedelta(minutes=30)
+DONE = frozenset({"Running", "Completed", "Succeeded"})
+# Words kubectl prints for a pod on its way up or down, not (yet) for one that failed.
+ON_ITS_WAY = frozenset(
+    {"Pending", "ContainerCreating", "PodInitializing", "Terminating", SCHEDULING_GATED}
+)
+
+
+def status_rank(status: str, ready: str = "") -> PodRank:
+    """The rank of a STATUS text (and READY: a Running pod with no container ready serves
+    nothing; one with some ready is still coming up). Any word kubectl prints that is neither
+    done nor on its way (CrashLoopBackOff, ErrImagePull, OOMKilled, ExitCode:1, Evicted,
+    NotReady, Unknown…) is a failure: an unknown word must not sort a broken pod out of sight."""
+    if status in DONE:
+        ready_now, _, total = ready.partition("/")
+        if status != "Running" or not total or ready_now == total:
+            return PodRank.HEALTHY
+        return PodRank.FAILING if ready_now == "0" else PodRank.PENDING
+    if status in ON_ITS_WAY:
+        return PodRank.PENDING
+    if status.startswith("Init:") and status[5:].partition("/")[0].isdigit():
+        return PodRank.PENDING  # Init:1/3: the init containers are still running in turn
+    return PodRank.FAILING
+
+
+def pod_rank(row: PodRow, now: datetime) -> PodRank:
+    """`status_rank`, with a healthy pod that restarted within RECENT_RESTART as RESTARTING."""
+    rank = status_rank(row.status, row.ready)
+    restarted = row.last_restart_at
+    if rank is PodRank.HEALTHY and row.restarts and restarted is not None:
+        return PodRank.RESTARTING if now - restarted < RECENT_RESTART else rank
+    return rank
+
+
+def rank_changes_at(row: PodRow) -> datetime | None:
+    """When `pod_rank` of this row moves on with the clock alone (a recent restart ages out)."""
+    if row.restarts and row.last_restart_at is not None:
+        return row.last_restart_at + RECENT_RESTART
+    return None
+
+
+__all__ = [
+    "RECENT_RESTART",
+    "PodRank",
+    "is_completed",
+    "parse_time",
+    "pod_rank",
+    "pod_ready",
+    "pod_restarts",
+    "pod_row",
+    "pod_status",
+    "rank_changes_at",
+    "status_rank",
+]

@@ -33,6 +33,7 @@ SHORT_ROWS = 32
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter_pods", "Filter pods", show=False, id="pods.filter"),
+        Binding("S", "sort_pods", "Sort pods", show=False, id="pods.sort"),
     ]
 
     def __init__(self, panels: Sequence[tuple[str, str]]) -> None:
@@ -80,6 +81,11 @@ class DashboardScreen(Screen[None]):
         pods = self.panels.get("pods")
         if isinstance(pods, PodsPanel):
             pods.open_filter()
+
+    def action_sort_pods(self) -> None:
+        pods = self.panels.get("pods")
+        if isinstance(pods, PodsPanel):
+            pods.cycle_sort()
 
     def show_rollout(self, message: str | None, done: bool, failed: bool = False) -> None:
         """Live `kubectl rollout status` of the last action; None hides the line."""

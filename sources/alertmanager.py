@@ -251,6 +251,7 @@ def _alert(raw: object, index: int, where: str) -> tuple[FiringAlert, str]:
         starts_at=_time(raw.get("startsAt"), index, where),
         fingerprint=fingerprint,
         labels=labels,
+        annotations=annotations,
     )
     return alert, state
 

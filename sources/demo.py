@@ -616,6 +616,34 @@ class DemoBackup(DemoSource):
         return []
 
 
+# Where the demo's alert rules say their runbooks are (a reserved domain: nothing is fetched).
+DEMO_RUNBOOKS_URL = "https://runbooks.example.com/shop"
+# Each demo alert's description annotation and runbook page, as a rule file would carry them.
+DEMO_ALERT_NOTES = {
+    "CheckoutHighErrorRate": (
+        "More than 5% of checkout requests have answered 5xx for 2 minutes.\n"
+        "Usually a bad rollout: compare the error rate with the last deploy.",
+        "api-service#high-error-rate",
+    ),
+    "CheckoutLatencyHigh": (
+        "Checkout's p95 latency has been above 500 ms for 5 minutes.",
+        "api-service#high-latency",
+    ),
+    "KubePodCrashLooping": (
+        "Pods of the checkout Deployment restart repeatedly (CrashLoopBackOff).",
+        "api-service#pods-crash-looping",
+    ),
+    "OrdersQueueBacklog": (
+        "The orders queue holds more than 500 messages: consumers fall behind.",
+        "queue-consumer#backlog",
+    ),
+    "BackupTooOld": (
+        "The last successful db-backup run is more than 24 hours old.",
+        "database-backup#backup-too-old",
+    ),
+}
+
+
 class DemoAlerts(DemoSource):
     """Alerts an Alertmanager would fire for this world, each from the moment its rule holds."""
 
@@ -675,7 +703,15 @@ class DemoAlerts(DemoSource):
                 continue
             since = self._since.setdefault(name, now)
             labels = {"alertname": name, "severity": severity, "namespace": self.world.namespace}
-            alerts.append(FiringAlert(name, severity, summary, since, f"demo-{name}", labels))
+            description, page = DEMO_ALERT_NOTES[name]
+            annotations = {
+                "summary": summary,
+                "description": description,
+                "runbook_url": f"{DEMO_RUNBOOKS_URL}/{page}",
+            }
+            alerts.append(
+                FiringAlert(name, severity, summary, since, f"demo-{name}", labels, annotations)
+            )
         alerts.sort(key=lambda a: (a.severity != "critical", a.starts_at, a.name))
         critical = sum(1 for a in alerts if a.severity == "critical")
         values = {"firing": float(len(alerts)), "critical": float(critical)}

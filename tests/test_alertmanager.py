@@ -53,6 +53,7 @@ def _gettable(
     summary: str | None = None,
     description: str | None = None,
     extra: dict[str, str] | None = None,
+    runbook_url: str | None = None,
 ) -> dict[str, Any]:
     """One alert exactly as the v2 API documents `gettableAlert`."""
     labels = {"alertname": name, "job": "checkout", **(extra or {})}
@@ -63,6 +64,8 @@ def _gettable(
         annotations["summary"] = summary
     if description is not None:
         annotations["description"] = description
+    if runbook_url is not None:
+        annotations["runbook_url"] = runbook_url
     return {
         "annotations": annotations,
         "endsAt": "2026-11-24T14:10:00.000Z",
@@ -91,7 +94,9 @@ FIRING = [
         "2026-11-24T14:55:12.123456789+01:00",
         "b2",
         summary="5xx above 1% for 5m",
+        description="Checkout answers 5xx.\nLook at the last rollout first.",
         extra={"pod": "checkout-7d9f"},
+        runbook_url="https://runbooks.example.com/checkout#errors",
     ),
     _gettable(
         "CertExpiresSoon",
@@ -256,7 +261,15 @@ async def test_firing_alerts_worst_first(server: FakeAlertmanager) -> None:
             "pod": "checkout-7d9f",
             "severity": "critical",
         },
+        annotations={
+            "summary": "5xx above 1% for 5m",
+            "description": "Checkout answers 5xx.\nLook at the last rollout first.",
+            "runbook_url": "https://runbooks.example.com/checkout#errors",
+        },
     )
+    # Annotations arrive as the API gives them; the runbook URL is the conventional one.
+    assert top.runbook_url == "https://runbooks.example.com/checkout#errors"
+    assert alerts[1].runbook_url == ""
     # The description stands in for a missing summary; a missing severity is empty.
     assert alerts[4].summary == "certificate for shop.example.com expires in 12 days"
     assert alerts[3].severity == ""

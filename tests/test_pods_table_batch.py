@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from cockpit.config import PodsPanel, panel_measures
 from cockpit.model import PanelState, PodList, PodRow, Reading, Status
 from cockpit.units import short_age, short_age_next_change
-from cockpit.widgets.pods_panel import COLUMNS, pod_cells
+from cockpit.widgets.pods_panel import COLUMNS, pod_cells, sort_key
 from cockpit.widgets.pods_panel import PodsPanel as PodsWidget
 from tests.conftest import T0
 
@@ -68,8 +68,10 @@ async def test_a_batch_leaves_the_table_as_a_fresh_fill_would() -> None:
             await pilot.pause()
         expected = [
             tuple(c.plain if isinstance(c, Text) else c for c in pod_cells(row, T0))
-            for row in sorted(after.values(), key=lambda r: r.name)
+            # Worst first: the crashing pods, then the pending ones, then the running.
+            for row in sorted(after.values(), key=lambda r: sort_key("status", r, T0))
         ]
+        assert [e[2] for e in expected[:600]] == ["CrashLoopBackOff"] * 600
         assert len(COLUMNS) == len(expected[0])
         assert table_text(widget) == expected
         cursor_row = widget.table.get_row_at(widget.table.cursor_row)
@@ -111,7 +113,7 @@ async def test_ages_move_on_with_the_clock_without_a_change_to_the_pods() -> Non
             await pilot.pause()
             expected = [
                 tuple(c.plain if isinstance(c, Text) else c for c in pod_cells(row, now))
-                for row in rows
+                for row in sorted(rows, key=lambda r: sort_key("status", r, now))
             ]
             assert table_text(widget) == expected, later
 

@@ -205,7 +205,9 @@ async def test_short_screens_fold_alerts_and_health_into_lines(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "5 firing" in screen_text(app))
         strip = next(line for line in screen_lines(app) if "Alerts" in line)
-        assert "✗ CRIT 5 firing: CheckoutHigh" in strip and "Health checks ✗ ready" in strip
+        # Each line names the worst and counts the rest rather than cutting them off unsaid.
+        assert "✗ CRIT 5 firing: Chec" in strip and "+4 more" in strip
+        assert "Health checks ✗ ready" in strip and "+2 more" in strip
         # Rows go to the pods table: all four demo pods are visible at 80x24.
         await wait_for(pilot, lambda: screen_text(app).count("checkout-") >= 4)
     app = demo(clock, tmp_path)

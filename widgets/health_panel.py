@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.content import Content
+from textual.geometry import Size
 
 from cockpit.model import HealthResult, PanelView, Status
-from cockpit.widgets.panel_frame import StripPanel
+from cockpit.widgets.panel_frame import UNLIMITED, StripPanel, fit_lines, fit_strip
 from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_badge
 
 
@@ -27,42 +28,57 @@ def check_text(result: HealthResult) -> Content:
     )
 
 
-def health_lines(view: PanelView) -> list[Content]:
+def _results(view: PanelView) -> list[HealthResult]:
     results = [r for r in view.detail or () if isinstance(r, HealthResult)]
-    # Failing checks first: they are what the strip is for.
+    # Failing checks first: they are what the panel is for.
     results.sort(key=lambda r: (r.ok, r.name))
-    lines: list[Content] = []
-    line = Content("")
+    return results
+
+
+def health_lines(view: PanelView, room: Size = UNLIMITED) -> tuple[list[Content], int]:
+    """A failing check per line, passing ones side by side as far as `room.width` allows, in
+    at most `room.height` lines; and how many checks had no room."""
+    results = _results(view)
+    error = error_line(view)
+    items: list[tuple[Content, int]] = []
+    line, count = Content(""), 0
     for result in results:
         text = check_text(result)
         if not result.ok:
-            lines.append(text)
+            items.append((text, 1))
             continue
-        line = Content.assemble(line, "  ", text) if line.plain else text
-    if line.plain:
-        lines.append(line)
-    error = error_line(view)
+        joined = Content.assemble(line, "  ", text) if count else text
+        if count and room.width and joined.cell_length > room.width:
+            items.append((line, count))
+            joined, count = text, 0
+        line, count = joined, count + 1
+    if count:
+        items.append((line, count))
+    lines, hidden = fit_lines(items, room.height, fixed=1 if error is not None else 0)
     if error is not None:
         lines.append(error)
-    return lines
+    return lines, hidden
 
 
-def health_strip(view: PanelView) -> Content:
+def health_strip(view: PanelView, width: int = 0) -> Content:
     """One line for a short screen: failing checks first, then how many pass."""
-    results = [r for r in view.detail or () if isinstance(r, HealthResult)]
+    results = _results(view)
     failing = [r for r in results if not r.ok]
-    parts: list[Content | str | tuple[str, str]] = [(view.title, "bold"), " "]
+    head: list[Content | str | tuple[str, str]] = [(view.title, "bold"), " "]
     if view.error:
-        parts += [status_badge(view.status), (f" {view.error}", "$error")]
-    for result in failing:
-        parts += [check_text(result), " "]
+        head += [status_badge(view.status), (f" {view.error}", "$error"), " "]
+    items = [(check_text(r), 1) for r in failing]
     passing = len(results) - len(failing)
     if passing:
-        parts.append((f"{Status.OK.symbol} {passing} ok", STATUS_STYLE[Status.OK]))
-    return Content.assemble(*parts)
+        items.append((Content.styled(f"{Status.OK.symbol} {passing} ok", STATUS_STYLE[Status.OK]),
+                      passing))  # fmt: skip
+    return fit_strip(head, items, width)
 
 
 class HealthPanel(StripPanel):
-    def render_body(self, view: PanelView, now: datetime) -> tuple[Content, Content]:
+    def render_body(
+        self, view: PanelView, now: datetime, room: Size
+    ) -> tuple[Content, Content, int]:
         del now
-        return Content("\n").join(health_lines(view)), health_strip(view)
+        lines, hidden = health_lines(view, room)
+        return Content("\n").join(lines), health_strip(view, room.width), hidden

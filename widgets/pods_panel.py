@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import overload
 
@@ -25,9 +26,10 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowKey
 
 from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
+from cockpit.podstatus import PodRank, pod_rank, rank_changes_at, status_rank
 from cockpit.units import short_age, short_age_next_change
 from cockpit.widgets.panel_frame import PanelFrame
-from cockpit.widgets.panel_text import STATUS_STYLE, error_line
+from cockpit.widgets.panel_text import STATUS_STYLE, age_label, error_line
 from cockpit.widgets.quiet_table import QuietTable
 
 COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE")
@@ -40,44 +42,118 @@ WIDTHS: dict[str, int | None] = {
     "AGE": 6,
     "NODE": None,
 }
+# On a narrow screen RESTARTS drops "ago" and the second unit (`3 (16s)`, `12 (3m)`), so NAME,
+# READY, STATUS, RESTARTS and AGE fit in 80 columns with a pod name of kubectl's usual length.
+NARROW_RESTARTS = 9
+CELL_PADDING = 2  # DataTable's one column of padding either side of a cell
+SCROLLBAR = 2  # the table's vertical scrollbar, when the rows overflow
 
-_HEALTHY = {"Running", "Completed", "Succeeded"}
-_TRANSIENT = {"ContainerCreating", "Pending", "Terminating", "PodInitializing"}
+SORTS = ("status", "name", "age", "restarts")
+
+
+@dataclass(frozen=True, slots=True)
+class PodColumns:
+    """Which columns the table shows and how RESTARTS is written, for the width it has."""
+
+    node: bool = True
+    narrow: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return COLUMNS if self.node else COLUMNS[:-1]
+
+    def width(self, column: str) -> int | None:
+        if column == "RESTARTS" and self.narrow:
+            return NARROW_RESTARTS
+        return WIDTHS[column]
+
+
+WIDE = PodColumns()
+
+
+def fit_columns(width: int, name_width: int, node_width: int) -> PodColumns:
+    """The widest layout whose columns fit in `width` cells (the panel's inside), given the
+    longest pod and node names. The long form of RESTARTS goes first, then NODE; NAME, READY,
+    STATUS, RESTARTS and AGE always stay (the table scrolls sideways if even they do not fit)."""
+    room = width - SCROLLBAR - name_width - CELL_PADDING
+
+    def fixed(layout: PodColumns) -> int:
+        return sum(
+            (layout.width(c) or 0) + CELL_PADDING for c in layout.names if c not in ("NAME", "NODE")
+        )
+
+    node = node_width + CELL_PADDING
+    for layout in (WIDE, PodColumns(narrow=True)):
+        if fixed(layout) + node <= room:
+            return layout
+    return PodColumns(node=False, narrow=fixed(WIDE) > room)
+
+
+def sort_key(sort: str, row: PodRow, now: datetime) -> tuple[object, ...]:
+    """Where `row` goes under `sort`; the name breaks ties so the order is stable between reads.
+    Status is the worst first (see `cockpit.podstatus.pod_rank`), age the youngest, restarts the
+    most."""
+    if sort == "status":
+        return (pod_rank(row, now), row.name)
+    if sort == "age":
+        return (-row.created_at.timestamp(), row.name)
+    if sort == "restarts":
+        return (-row.restarts, row.name)
+    return (row.name,)
+
+
+def _short_ago(seconds: float) -> str:
+    """`short_age`'s first unit: 3m12s → 3m."""
+    text = short_age(seconds)
+    end = next((i + 1 for i, ch in enumerate(text) if not ch.isdigit()), len(text))
+    return text[:end]
 
 
 def pod_cells(
-    row: PodRow, now: datetime, warn_style: str = "bold yellow", crit_style: str = "bold red"
+    row: PodRow,
+    now: datetime,
+    warn_style: str = "bold yellow",
+    crit_style: str = "bold red",
+    layout: PodColumns = WIDE,
 ) -> tuple[str | Text, ...]:
     restarts = str(row.restarts)
     if row.last_restart_at is not None and row.restarts:
-        restarts += f" ({short_age((now - row.last_restart_at).total_seconds())} ago)"
-    # DataTable renders Rich text, so status colours come resolved from the theme.
-    if row.status in _HEALTHY and not row.ready.startswith("0/"):
+        ago = (now - row.last_restart_at).total_seconds()
+        restarts += f" ({_short_ago(ago)})" if layout.narrow else f" ({short_age(ago)} ago)"
+    # DataTable renders Rich text, so status colours come resolved from the theme. The colour
+    # says the same as the sort: `status_rank` decides both.
+    rank = status_rank(row.status, row.ready)
+    if rank is PodRank.HEALTHY:
         status: str | Text = row.status
-    elif row.status in _TRANSIENT:
+    elif rank is PodRank.PENDING:
         status = Text(row.status, style=warn_style)
     else:
         status = Text(row.status, style=crit_style)
     # The cluster's words go in as Text: a `str` cell is Rich markup to DataTable. (The
     # model made them terminal-safe already.)
-    return (
+    cells: tuple[str | Text, ...] = (
         Text(row.name, end=""),
         row.ready,
         status,
         restarts,
         short_age((now - row.created_at).total_seconds()),
-        Text(row.node, end="") if row.node else "<none>",
     )
+    if layout.node:
+        cells += (Text(row.node, end="") if row.node else "<none>",)
+    return cells
 
 
 def _ages_change_at(row: PodRow, now: float) -> float:
-    """The Unix time at which one of the row's age texts (AGE, the last restart's "ago") may
-    change, given the time `now` it was formatted at."""
+    """The Unix time at which one of the row's age texts (AGE, the last restart's "ago") or its
+    rank (a recent restart ages out) may change, given the time `now` it was formatted at."""
     created = row.created_at.timestamp()
     due = created + short_age_next_change(now - created)
     if row.last_restart_at is not None and row.restarts:
         restarted = row.last_restart_at.timestamp()
         due = min(due, restarted + short_age_next_change(now - restarted))
+    ranked = rank_changes_at(row)
+    if ranked is not None and ranked.timestamp() > now:
+        due = min(due, ranked.timestamp())
     return due
 
 
@@ -85,13 +161,13 @@ def counts_line(pods: PodList) -> Content:
     counts = pods.counts()
     if not counts:
         return Content.styled("no pods match", "$text-muted")
+    styles = {
+        PodRank.FAILING: STATUS_STYLE[Status.CRIT],
+        PodRank.PENDING: STATUS_STYLE[Status.WARN],
+    }
     parts: list[Content | str] = [Content.styled(f"{len(pods.rows)} pods", "bold")]
     for status, n in counts.items():
-        style = (
-            ""
-            if status in _HEALTHY
-            else (STATUS_STYLE[Status.WARN] if status in _TRANSIENT else STATUS_STYLE[Status.CRIT])
-        )
+        style = styles.get(status_rank(status), "")
         parts += ["  ", Content.styled(f"{status} {n}", style)]
     return Content.assemble(*parts)
 
@@ -147,6 +223,22 @@ class _OneLineRows(Sequence[tuple[RowKey, int]]):
 class PodsTable(QuietTable):
     """Every row is one line high (pods are added with the default height), which lets a row's
     place on screen be its index rather than a sum over the rows above it."""
+
+    class Scrolled(Message):
+        """The rows in view changed: the panel's "N of M" follows."""
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.post_message(self.Scrolled())
+
+    def rows_in_view(self) -> tuple[int, int]:
+        """(first, last) rows on screen, counted from 1; (0, 0) for an empty table."""
+        if not self.row_count:
+            return 0, 0
+        height = self.scrollable_content_region.height - self._header_lines()
+        first = min(self.row_count, round(self.scroll_y) + 1)
+        return first, min(self.row_count, first + max(height, 1) - 1)
 
     @property
     def _y_offsets(self) -> _OneLineRows:  # type: ignore[override]
@@ -211,10 +303,19 @@ class PodSelected(Message):
 
 
 class PodsPanel(PanelFrame):
-    """`/` filters the table k9s-style (name, status or node contains the text); esc clears."""
+    """`/` filters the table k9s-style (name, status or node contains the text); esc clears.
+    The rows come worst first (failing, on their way, recently restarted, then the rest); the
+    sort key cycles status → name → age → restarts, and the subtitle says which is in force.
+    The title says which rows are in view ("1–5 of 50") when not all of them are."""
 
     def __init__(self, panel: str, title: str) -> None:
         super().__init__(panel, title)
+        self.panel_title = title
+        self.sort = SORTS[0]
+        self.pod_columns = WIDE
+        self._keys: dict[str, tuple[object, ...]] = {}  # each shown row's place under the sort
+        self._longest = (0, 0)  # the longest pod and node names the layout was fitted to
+        self._measured: PodList | None = None
         self.filter_text = ""
         self._filter = Input(placeholder="filter pods: name, status or node", id="pod-filter")
         # Hidden until `/`: it must not take the focus (and the keys) while it is not shown.
@@ -237,10 +338,64 @@ class PodsPanel(PanelFrame):
         yield self.table
 
     def on_mount(self) -> None:
-        for label in COLUMNS:
-            self.table.add_column(label, key=label, width=WIDTHS[label])
+        self._add_columns()
         self._error.display = False
         self._filter.display = False
+
+    def _add_columns(self) -> None:
+        for label in self.pod_columns.names:
+            self.table.add_column(label, key=label, width=self.pod_columns.width(label))
+
+    def cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._drawn = None  # every row's place is computed again
+        if self._last_view is not None:
+            self.show(*self._last_view)
+        # A new order is read from its top, as after `kubectl get pods --sort-by`.
+        if self.table.row_count:
+            self.table.settle_dimensions()
+            self.table.move_cursor(row=0, animate=False)
+            self.table.scroll_home(animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Choose the columns for the panel's width; a change rebuilds the table (rare: a
+        resize, or a longer name than any before)."""
+        width = self.size.width
+        if not width:
+            return
+        layout = fit_columns(width, *self._longest)
+        if layout == self.pod_columns:
+            self._show_extent()
+            return
+        self.pod_columns = layout
+        cursor = self._cursor_key()
+        self.table.clear(columns=True)
+        self._add_columns()
+        self._cells.clear()
+        self._rows.clear()
+        self._keys.clear()
+        self._due.clear()
+        self._due_at.clear()
+        self._drawn = None
+        if self._last_view is not None:
+            self.show(*self._last_view)
+        if cursor is not None and cursor in self._cells:
+            self.table.move_cursor(row=self.table.get_row_index(cursor), animate=False)
+
+    @on(PodsTable.Scrolled)
+    def _show_extent(self) -> None:
+        """The title names the rows in view when the table cannot show them all."""
+        title: Content = Content(self.panel_title)
+        first, last = self.table.rows_in_view()
+        if last and (first > 1 or last < self.table.row_count):
+            title = Content.assemble(
+                title, (f" · {first}–{last} of {self.table.row_count}", "$text-muted")
+            )
+        if title.plain != Content(self.border_title or "").plain:
+            self.border_title = title
 
     def open_filter(self) -> None:
         self._filter.can_focus = True
@@ -277,7 +432,7 @@ class PodsPanel(PanelFrame):
 
     def show(self, view: PanelView, now: datetime) -> None:
         self._last_view = (view, now)
-        self.show_frame(view)
+        self.show_status(view.status, f"sorted by {self.sort} · {age_label(view)}")
         err = error_line(view)
         self._error.display = err is not None
         if err is not None:
@@ -311,7 +466,26 @@ class PodsPanel(PanelFrame):
             relayout = counts.plain.count("\n") != self._last_counts.count("\n")
             self._last_counts = counts.plain
             self._counts.update(counts, layout=relayout)
+        if self._measure(pods):
+            self._fit()  # shows the view again in the new layout
+            return
         self._apply(pods, now)
+        self._show_extent()
+
+    def _measure(self, pods: PodList) -> bool:
+        """Whether a name longer than the layout was fitted to arrived (names only grow
+        here: a layout that flips back and forth as pods come and go would be worse)."""
+        if pods is self._measured:
+            return False
+        self._measured = pods
+        name = max((len(r.name) for r in pods.rows), default=0)
+        node = max((len(r.node) for r in pods.rows), default=0)
+        longest = (max(name, self._longest[0]), max(node, self._longest[1]))
+        if longest == self._longest:
+            return False
+        self._longest = longest
+        width = self.size.width
+        return bool(width) and fit_columns(width, *longest) != self.pod_columns
 
     def _apply(self, pods: PodList, now: datetime) -> None:
         table = self.table
@@ -327,7 +501,10 @@ class PodsPanel(PanelFrame):
         for name in gone:
             del self._cells[name]
             del self._rows[name]
+            del self._keys[name]
             self._due_at.pop(name, None)
+        columns, layout, sort = self.pod_columns.names, self.pod_columns, self.sort
+        moved = False
         changed: list[tuple[str, str, str | Text]] = []
         new_rows: list[tuple[str, tuple[str | Text, ...]]] = []
         stamp = now.timestamp()
@@ -343,17 +520,21 @@ class PodsPanel(PanelFrame):
                 if self._due_at.get(name) == due and name in wanted:
                     todo.append((name, wanted[name]))
         for name, row in todo:
-            cells = pod_cells(row, now, warn, crit)
+            key = sort_key(sort, row, now)
+            if self._keys.get(name) != key:
+                self._keys[name] = key
+                moved = True
+            cells = pod_cells(row, now, warn, crit, layout)
             plain = tuple(c.plain if isinstance(c, Text) else c for c in cells)
             old = self._cells.get(name)
             if old is None:
                 new_rows.append((name, cells))
             elif old != plain:
-                for column, value, before_text in zip(COLUMNS, cells, old, strict=True):
+                for column, value, before_text in zip(columns, cells, old, strict=True):
                     text = value.plain if isinstance(value, Text) else value
                     if text == before_text:
                         continue
-                    if WIDTHS[column] is None:
+                    if layout.width(column) is None:
                         table.update_cell(name, column, value, update_width=True)
                     else:
                         changed.append((name, column, value))
@@ -367,9 +548,10 @@ class PodsPanel(PanelFrame):
             self._due = [(due, name) for name, due in self._due_at.items()]
             heapq.heapify(self._due)
         table.append_rows(new_rows)
-        if gone or new_rows:
-            # Removed rows out, new ones (appended) in place: one rebuild of the row order.
-            table.reorder(sorted(self._cells), gone)
+        if gone or moved:
+            # Removed rows out, new and changed ones in their places: one sort (keys kept per
+            # row, computed only for the rows that changed) and one rebuild of the row order.
+            table.reorder(sorted(self._keys, key=self._keys.__getitem__), gone)
         # One update for a whole watch batch: row by row would be quadratic in the table size.
         table.set_cells(changed)
         if cursor_key is not None and cursor_key in self._cells:
