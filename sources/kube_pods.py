@@ -130,7 +130,8 @@ class KubernetesPods:
     """Source of the pods panel: `pods`, `not_ready` and `restarts`, with the rows as detail."""
 
     kind = "kubernetes"
-    # Kept current by watches that reconnect with their own backoff; see cockpit.scheduler.
+    # Kept current by watches that reconnect with their own backoff (cut short by every read
+    # while they fail); see cockpit.scheduler.
     watched = True
 
     def __init__(
@@ -215,6 +216,11 @@ class KubernetesPods:
         # does; once they are done, these return at once and a read never waits.
         pods.wait_first(self.timeout + 1.0)
         deployments.wait_first(self.timeout + 1.0)
+        # A failing watch may be waiting out a backoff of up to half a minute: each poll has it
+        # retry now instead, so an API server that is back shows at the next poll (the
+        # scheduler polls a failing watched source every half interval).
+        for watch in (pods, deployments):
+            watch.retry_if_failing()
         snap = pods.snapshot()
         if snap.error is not None:
             raise KubeError(snap.error)
