@@ -76,6 +76,9 @@ class SourceRunner:
         self.rng = rng or random.Random()
         self.stats = RunnerStats()
         self._resumed = resumed
+        # Set once the first reading has been delivered: work that can wait (a trend's history)
+        # starts after it, so it never competes with the first numbers on screen.
+        self.first_delivered = asyncio.Event()
         self._wake = asyncio.Event()
         self._inflight: asyncio.Task[Reading] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -148,6 +151,7 @@ class SourceRunner:
                 self.deliver(reading)
             except Exception:
                 log.exception("delivering a reading of %s failed", self.panel)
+            self.first_delivered.set()
             if getattr(self.source, "watched", False):
                 delay = watched_delay(self.interval, reading.ok, self.rng)
             else:
