@@ -287,14 +287,10 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self.source_set = self._sources_factory(self.runtime)
         self.scheduler = Scheduler(self._deliver, clock=self.runtime.clock)
         for source, spec in self.source_set.sources:
-            runner = self.scheduler.add(source, spec.interval, spec.timeout)
+            self.scheduler.add(source, spec.interval, spec.timeout)
             backfill = getattr(source, "backfill", None)
             if backfill is not None:
-                # After the panel's first reading: the trend's history is a nicety that must
-                # not compete with the first numbers for the server, the network or the GIL.
-                task = asyncio.create_task(
-                    self._backfill(spec.panel, backfill, spec.timeout, runner.first_delivered)
-                )
+                task = asyncio.create_task(self._backfill(spec.panel, backfill, spec.timeout))
                 self._backfills.add(task)
                 self._backfill_tasks[spec.panel] = task
                 task.add_done_callback(self._backfills.discard)
@@ -320,10 +316,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         else:
             self.start_runbooks()
 
-    async def _backfill(
-        self, panel: str, backfill: Callable[[], object], limit: float, after: asyncio.Event
-    ) -> None:
-        await after.wait()
+    async def _backfill(self, panel: str, backfill: Callable[[], object], limit: float) -> None:
         try:
             async with asyncio.timeout(max(limit, 5.0)):
                 readings = await backfill()  # type: ignore[misc]

@@ -76,8 +76,8 @@ class SourceRunner:
         self.rng = rng or random.Random()
         self.stats = RunnerStats()
         self._resumed = resumed
-        # Set once the first reading has been delivered: work that can wait (a trend's history)
-        # starts after it, so it never competes with the first numbers on screen.
+        # Set once the first reading has been delivered: work that can wait (runbooks) starts
+        # after the first numbers are on screen.
         self.first_delivered = asyncio.Event()
         self._wake = asyncio.Event()
         self._inflight: asyncio.Task[Reading] | None = None
