@@ -317,11 +317,13 @@ class KubernetesPods:
             timeout = (self.timeout, self.timeout)
         if not hasattr(api, "param_serialize"):
             # An older client without the generic request path: its typed API sends the same
-            # request (at the cost of importing its model classes).
+            # request (at the cost of importing its model classes), on the same bound client.
+            from kubernetes import client
+
             typed = (
-                self._client().list_namespaced_pod
+                client.CoreV1Api(api).list_namespaced_pod
                 if what == "pods"
-                else self._apps().list_namespaced_deployment
+                else client.AppsV1Api(api).list_namespaced_deployment
             )
             return typed(
                 self.namespace,
@@ -544,7 +546,9 @@ class KubernetesPods:
 
         def read() -> Any:
             if not hasattr(api, "param_serialize"):
-                return self._client().read_namespace(
+                from kubernetes import client
+
+                return client.CoreV1Api(api).read_namespace(
                     self.namespace, _preload_content=False, _request_timeout=self.timeout
                 )
             path = "/api/v1/namespaces/{name}"
