@@ -21,7 +21,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -38,7 +38,7 @@ class ChildExited(RuntimeError):
     pass
 
 
-def child_env(home: Path) -> dict[str, str]:
+def child_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if k not in _DROPPED_ENV and not k.startswith("TEXTUAL")
     }
@@ -50,6 +50,7 @@ def child_env(home: Path) -> dict[str, str]:
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_CACHE_HOME=str(home / "cache"),
     )
+    env.update(extra or {})
     return env
 
 
@@ -72,9 +73,17 @@ class PtyProcess:
     """One child on its own pty; use as a context manager so it is always killed."""
 
     def __init__(
-        self, argv: Sequence[str], *, columns: int = 80, lines: int = 24, record: bool = False
+        self,
+        argv: Sequence[str],
+        *,
+        columns: int = 80,
+        lines: int = 24,
+        record: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        """`env`: variables set for the child on top of the harness's own (KUBECONFIG...)."""
         self.argv = list(argv)
+        self.extra_env = dict(env or {})
         self.columns, self.lines = columns, lines
         self.screen = Screen(columns, lines)
         self.record = record
@@ -117,7 +126,7 @@ class PtyProcess:
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=child_env(Path(self._home.name)),
+                env=child_env(Path(self._home.name), self.extra_env),
                 start_new_session=True,
                 # The harness runs one child at a time and only after the previous reader
                 # thread has ended, so the fork behind preexec_fn sees a single thread.

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import first_data
 import kube_bench
 import timeline_bench
 from prom_server import self_scraping_prometheus
@@ -398,6 +399,29 @@ def timeline_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def first_data_rows(settings: Settings) -> list[Row]:
+    """From the first frame to the first real numbers: a real Prometheus and the fake API
+    server on loopback, `kubectl get pods` against the same server as the peer."""
+    progress("first real data: a real Prometheus and 50 pods on the fake API server")
+    try:
+        figures = first_data.measure(cockpit_argv()[:-1], settings.runs)
+    except Exception as exc:
+        return [Row(first_data.FIRST_DATA, "ms", budget=first_data.BUDGET_MS,
+                    error=_error_text(exc))]  # fmt: skip
+    return [
+        Row(
+            f["figure"],
+            f["unit"],
+            value=f["value"],
+            budget=f["budget"],
+            peer=f["peer"],
+            peer_name=f["peer_name"] or None,
+            detail=f["detail"],
+        )
+        for f in figures
+    ]
+
+
 def kube_rows(quick: bool) -> list[Row]:
     progress("pods on the fake Kubernetes API server (cockpit and kubectl)")
     try:
@@ -568,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         *startup_rows(settings),
         *silent_config_rows(settings),
+        *first_data_rows(settings),
         *idle_rows(settings),
         *metrics_rows(settings),
         *timeline_rows(args.quick),

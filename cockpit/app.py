@@ -75,6 +75,7 @@ POD_FOLLOW_INTERVAL = 2.0
 WHERE_LIMIT = 5.0
 LOAD_PRESENTER = f"{LOAD_GROUP}presenter"
 RUNBOOKS_AFTER = 1.0
+RUNBOOKS_LATEST = 5.0
 HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
 
 # The footer shows bindings in this order and cuts what does not fit: at 80 columns the
@@ -280,9 +281,11 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # The timeline file is opened after the first frame too, in a thread: a slow disk or a
         # locked file never delays the dashboard.
         self.call_after_refresh(self._start_timeline)
-        # Runbooks are read in a thread, a moment after the first frame: parsing holds the GIL
-        # in bursts, and the first readings matter more than a key nobody has pressed yet.
-        self.set_timer(RUNBOOKS_AFTER, self.start_runbooks, name="runbooks")
+        # Runbooks are read in a thread once the first readings are in (start_sources), or a
+        # moment after the first frame without sources: parsing holds the GIL in bursts, and
+        # the first readings matter more than a key nobody has pressed yet.
+        if not self._start_sources:
+            self.set_timer(RUNBOOKS_AFTER, self.start_runbooks, name="runbooks")
 
     def _start_timeline(self) -> None:
         task = asyncio.create_task(self._open_timeline())
@@ -372,6 +375,24 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self.scheduler.start()
         self.actions = self.source_set.actions
         self._render_header()
+        task = asyncio.create_task(self._runbooks_after_first_readings())
+        self._backfills.add(task)
+        task.add_done_callback(self._backfills.discard)
+
+    async def _runbooks_after_first_readings(self) -> None:
+        assert self.scheduler is not None
+        firsts = [runner.first_delivered.wait() for runner in self.scheduler.runners.values()]
+        # A source that hangs delays the runbooks by RUNBOOKS_LATEST at most; sources that
+        # answer at once (the demo) leave the first frame its moment.
+        started = asyncio.get_running_loop().time()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(RUNBOOKS_LATEST):
+                await asyncio.gather(*firsts)
+        waited = asyncio.get_running_loop().time() - started
+        if waited < RUNBOOKS_AFTER:
+            self.set_timer(RUNBOOKS_AFTER - waited, self.start_runbooks, name="runbooks")
+        else:
+            self.start_runbooks()
 
     async def _backfill(self, panel: str, backfill: Callable[[], object], limit: float) -> None:
         try:

@@ -19,6 +19,7 @@ from cockpit.sources.base import Clock, Source, utc_now
 
 log = logging.getLogger(__name__)
 
+
 def retry_delay(interval: float, failures: int, rng: random.Random) -> float:
     """Delay before the next read after `failures` consecutive failures.
 
@@ -32,6 +33,16 @@ def retry_delay(interval: float, failures: int, rng: random.Random) -> float:
     if failures <= 0:
         return interval
     return interval / 2 + rng.uniform(0, interval / 2)
+
+
+def watched_delay(interval: float, ok: bool, rng: random.Random) -> float:
+    """Delay before the next read of a watched source (its read is a snapshot of watches that
+    reconnect by themselves). While it fails, each read makes the watches retry at once rather
+    than after their own backoff, and the next read, at most half an interval later, shows
+    whether that worked: a return is on screen within one interval."""
+    if ok:
+        return interval
+    return interval / 4 + rng.uniform(0, interval / 4)
 
 
 @dataclass(slots=True)
@@ -65,6 +76,9 @@ class SourceRunner:
         self.rng = rng or random.Random()
         self.stats = RunnerStats()
         self._resumed = resumed
+        # Set once the first reading has been delivered: work that can wait (runbooks) starts
+        # after the first numbers are on screen.
+        self.first_delivered = asyncio.Event()
         self._wake = asyncio.Event()
         self._inflight: asyncio.Task[Reading] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -137,11 +151,11 @@ class SourceRunner:
                 self.deliver(reading)
             except Exception:
                 log.exception("delivering a reading of %s failed", self.panel)
-            # A watched source reconnects by itself and its read is only a snapshot: polling it
-            # at the plain interval costs nothing and shows its recovery at once.
-            watched = getattr(self.source, "watched", False)
-            failures = 0 if watched else self.stats.consecutive_failures
-            delay = retry_delay(self.interval, failures, self.rng)
+            self.first_delivered.set()
+            if getattr(self.source, "watched", False):
+                delay = watched_delay(self.interval, reading.ok, self.rng)
+            else:
+                delay = retry_delay(self.interval, self.stats.consecutive_failures, self.rng)
             self.stats.next_delay = delay
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

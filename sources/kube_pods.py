@@ -27,7 +27,7 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +56,24 @@ log = logging.getLogger(__name__)
 DEFAULT_KUBECONFIG = "~/.kube/config"
 # Status messages from a server can be long (admission webhooks quote whole objects).
 MESSAGE_LIMIT = 300
+
+
+# The collections the panel lists and watches, by the word its messages use for them.
+_COLLECTIONS = {
+    "pods": "/api/v1/namespaces/{namespace}/pods",
+    "deployments": "/apis/apps/v1/namespaces/{namespace}/deployments",
+}
+# A watch's parameters: the typed call's keyword → the API's query parameter.
+_QUERY_NAMES = {
+    "watch": "watch",
+    "resource_version": "resourceVersion",
+    "allow_watch_bookmarks": "allowWatchBookmarks",
+    "timeout_seconds": "timeoutSeconds",
+}
+
+
+def _query_value(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 class KubeError(WatchFailure):
@@ -112,7 +130,8 @@ class KubernetesPods:
     """Source of the pods panel: `pods`, `not_ready` and `restarts`, with the rows as detail."""
 
     kind = "kubernetes"
-    # Kept current by watches that reconnect with their own backoff; see cockpit.scheduler.
+    # Kept current by watches that reconnect with their own backoff (cut short by every read
+    # while they fail); see cockpit.scheduler.
     watched = True
 
     def __init__(
@@ -197,6 +216,11 @@ class KubernetesPods:
         # does; once they are done, these return at once and a read never waits.
         pods.wait_first(self.timeout + 1.0)
         deployments.wait_first(self.timeout + 1.0)
+        # A failing watch may be waiting out a backoff of up to half a minute: each poll has it
+        # retry now instead, so an API server that is back shows at the next poll (the
+        # scheduler polls a failing watched source every half interval).
+        for watch in (pods, deployments):
+            watch.retry_if_failing()
         snap = pods.snapshot()
         if snap.error is not None:
             raise KubeError(snap.error)
@@ -219,25 +243,20 @@ class KubernetesPods:
 
     def _watches(self) -> tuple[Reflector[PodEntry], Reflector[WorkloadRow]]:
         with self._lock:
-            core = self._client()
-            # Both APIs are bound now: a watch thread outliving aclose() must not build a client.
-            apps = self._apps()
+            # Bound now: a watch thread outliving aclose() must not build a client.
+            api = self._connect()
             if self.pods_watch is None or self.deployments_watch is None:
                 self.pods_watch = Reflector(
                     "pods",
-                    lister=lambda: self._list_pods(core),
-                    watcher=lambda rv, seconds: self._watch(
-                        core.list_namespaced_pod, rv, seconds, "pods"
-                    ),
+                    lister=lambda: self._list_pods(api),
+                    watcher=lambda rv, seconds: self._watch(api, "pods", rv, seconds),
                     convert=self._pod_entry,
                     timing=self.watch_timing,
                 )
                 self.deployments_watch = Reflector(
                     "deployments",
-                    lister=lambda: self._list_deployments(apps),
-                    watcher=lambda rv, seconds: self._watch(
-                        apps.list_namespaced_deployment, rv, seconds, "deployments"
-                    ),
+                    lister=lambda: self._list_deployments(api),
+                    watcher=lambda rv, seconds: self._watch(api, "deployments", rv, seconds),
                     convert=deployment_row,
                     timing=self.watch_timing,
                 )
@@ -251,43 +270,26 @@ class KubernetesPods:
         done = is_completed(pod) or row.status == "Completed"
         return PodEntry(row, not done and not _full(row.ready))
 
-    def _list_pods(self, core: Any) -> tuple[list[Mapping[str, Any]], str]:
-        pods, version = self._list(core)
+    def _list_pods(self, api: Any) -> tuple[list[Mapping[str, Any]], str]:
+        raw = self._call(lambda: self._collection(api, "pods"), verb="list")
+        pods, version = self._items(raw, "pod")
         if not pods:
-            self._check_namespace(core)
+            self._check_namespace(api)
         return pods, version
 
-    def _list_deployments(self, apps: Any) -> tuple[list[Mapping[str, Any]], str]:
+    def _list_deployments(self, api: Any) -> tuple[list[Mapping[str, Any]], str]:
         """Deployments of the namespace. Best effort: a user allowed to list pods but not
         deployments still gets the pods (the deployments reflector's error is only logged)."""
         raw = self._call(
-            lambda: apps.list_namespaced_deployment(
-                self.namespace,
-                label_selector=self.selector or None,
-                _preload_content=False,
-                _request_timeout=self.timeout,
-            ),
-            verb="list",
-            what="deployments",
+            lambda: self._collection(api, "deployments"), verb="list", what="deployments"
         )
         return self._items(raw, "deployment")
 
-    def _watch(
-        self, list_call: Callable[..., Any], version: str, seconds: int, what: str
-    ) -> _WatchStream:
+    def _watch(self, api: Any, what: str, version: str, seconds: int) -> _WatchStream:
         response = self._open(
-            lambda: list_call(
-                self.namespace,
-                label_selector=self.selector or None,
-                watch=True,
-                resource_version=version,
-                allow_watch_bookmarks=True,
-                timeout_seconds=seconds,
-                _preload_content=False,
-                # The answer's head must come as quickly as any other answer's: a server that
-                # accepts the connection and says nothing is named within the timeout.
-                _request_timeout=(self.timeout, self.timeout),
-            ),
+            # The answer's head must come as quickly as any other answer's: a server that
+            # accepts the connection and says nothing is named within the timeout.
+            lambda: self._collection(api, what, watch_from=version, seconds=seconds),
             verb="watch",
             what=what,
         )
@@ -298,11 +300,73 @@ class KubernetesPods:
             sock.settimeout(seconds + self.timeout)
         return _WatchStream(response, self)
 
+    def _collection(
+        self, api: Any, what: str, *, watch_from: str | None = None, seconds: int = 0
+    ) -> Any:
+        """GET the namespace's pods or deployments, as a list or (`watch_from` a version) as a
+        watch stream: the response with its body unread, or the client's `ApiException`."""
+        watch: dict[str, Any] = {}
+        timeout: Any = self.timeout
+        if watch_from is not None:
+            watch = {
+                "watch": True,
+                "resource_version": watch_from,
+                "allow_watch_bookmarks": True,
+                "timeout_seconds": seconds,
+            }
+            timeout = (self.timeout, self.timeout)
+        if not hasattr(api, "param_serialize"):
+            # An older client without the generic request path: its typed API sends the same
+            # request (at the cost of importing its model classes), on the same bound client.
+            from kubernetes import client
+
+            typed = (
+                client.CoreV1Api(api).list_namespaced_pod
+                if what == "pods"
+                else client.AppsV1Api(api).list_namespaced_deployment
+            )
+            return typed(
+                self.namespace,
+                label_selector=self.selector or None,
+                _preload_content=False,
+                _request_timeout=timeout,
+                **watch,
+            )
+        query = [("labelSelector", self.selector)] if self.selector else []
+        query += [(_QUERY_NAMES[k], _query_value(v)) for k, v in watch.items()]
+        return self._get(api, _COLLECTIONS[what], {"namespace": self.namespace}, query, timeout)
+
+    @staticmethod
+    def _get(
+        api: Any, path: str, params: Mapping[str, str], query: list[tuple[str, str]], timeout: Any
+    ) -> Any:
+        """A GET through the client's generic request path: the same URL, authentication
+        (token refresh included), TLS and timeouts as its typed calls, without importing the
+        hundreds of model classes a typed API class pulls in (seconds, on a busy machine, before
+        the first pod could be shown)."""
+        from kubernetes.client.exceptions import ApiException
+
+        request = api.param_serialize(
+            method="GET",
+            resource_path=path,
+            path_params=dict(params),
+            query_params=query,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = api.call_api(*request, _request_timeout=timeout)
+        if not 200 <= response.status <= 299:
+            response.read()
+            raise ApiException.from_response(http_resp=response, body=None, data=None)
+        return response.response
+
     def _apps(self) -> Any:
+        """The typed apps API (actions); built on the shared `ApiClient`."""
+        api = self._connect()
         if self._apps_api is None:
             from kubernetes import client
 
-            self._apps_api = client.AppsV1Api(self._api_client)
+            self._apps_api = client.AppsV1Api(api)
         return self._apps_api
 
     def check_config(self) -> Kubeconfig | None:
@@ -331,10 +395,20 @@ class KubernetesPods:
         return kubeconfig
 
     def _client(self) -> Any:
-        if self._core is not None:
+        """The typed core API (pod detail, actions); built on the shared `ApiClient`."""
+        api = self._connect()
+        if self._core is None:
+            from kubernetes import client
+
+            self._core = client.CoreV1Api(api)
+        return self._core
+
+    def _connect(self) -> Any:
+        """The `ApiClient` for the context, configured once; names are checked every time."""
+        if self._api_client is not None:
             # Asked on every request, not only the first: the namespace is a plain attribute.
             self._check_names()
-            return self._core
+            return self._api_client
         kubeconfig = self.check_config()
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
@@ -368,8 +442,7 @@ class KubernetesPods:
         configuration.retries = False
         self.server = str(configuration.host).rstrip("/")
         self._api_client = client.ApiClient(configuration=configuration)
-        self._core = client.CoreV1Api(self._api_client)
-        return self._core
+        return self._api_client
 
     def _check_names(self) -> None:
         try:
@@ -408,18 +481,6 @@ class KubernetesPods:
             return kubeconfig.context(name) if kubeconfig is not None else None
         except KubeconfigError:
             return None
-
-    def _list(self, core: Any) -> tuple[list[Mapping[str, Any]], str]:
-        response = self._call(
-            lambda: core.list_namespaced_pod(
-                self.namespace,
-                label_selector=self.selector or None,
-                _preload_content=False,
-                _request_timeout=self.timeout,
-            ),
-            verb="list",
-        )
-        return self._items(response, "pod")
 
     def _items(self, raw: bytes, kind: str) -> tuple[list[Mapping[str, Any]], str]:
         try:
@@ -479,16 +540,22 @@ class KubernetesPods:
             problems.append(f"logs: {exc.message}")
         return pod_detail_from_json(pod, events, logs, now, problems)
 
-    def _check_namespace(self, core: Any) -> None:
+    def _check_namespace(self, api: Any) -> None:
         """An empty list may mean a misspelt namespace: the API server lists nothing rather than
         saying so. Ask once; if we may not read namespaces, an empty panel is all we can say."""
-        try:
-            self._call(
-                lambda: core.read_namespace(
+
+        def read() -> Any:
+            if not hasattr(api, "param_serialize"):
+                from kubernetes import client
+
+                return client.CoreV1Api(api).read_namespace(
                     self.namespace, _preload_content=False, _request_timeout=self.timeout
-                ),
-                verb="get",
-            )
+                )
+            path = "/api/v1/namespaces/{name}"
+            return self._get(api, path, {"name": self.namespace}, [], self.timeout)
+
+        try:
+            self._call(read, verb="get")
         except KubeError as exc:
             if exc.code == 404:
                 raise

@@ -147,6 +147,16 @@ class Reflector(Generic[T]):
         """End the current backoff wait, if any: the next attempt starts at once."""
         self._wake.set()
 
+    def retry_if_failing(self) -> bool:
+        """`retry_now` when the copy is behind because of a failure; True if so. The backoff
+        spares a struggling server; a reader that calls this at its own interval caps it, so
+        a server that is back is seen by that reader's next look, however long the backoff."""
+        with self._lock:
+            failing = self._error is not None
+        if failing:
+            self._wake.set()
+        return failing
+
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         self._wake.set()

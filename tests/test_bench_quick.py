@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,9 @@ PTY_FIGURES = (
     "idle CPU, cockpit --demo",
     "first frame, real config, sources not answering",
     "idle CPU, 20 metric panels at 5 s (real Prometheus)",
+    "first real data after first frame (latency + 50 pods)",
+    "first real data: latency from Prometheus",
+    "first real data: 50 pods from the API server",
 )
 WITH_PEER = (
     "first frame, cockpit --demo",
@@ -92,6 +96,11 @@ def test_quick_run_reports_every_figure(tmp_path: Path) -> None:
         assert len(matches) == 1, f"{suffix!r}: {sorted(rows)}"
         assert _is_number(matches[0]["value"]), matches[0]
     assert rows["first frame, cockpit --demo"]["budget"] == 1000.0
+    first_data = rows["first real data after first frame (latency + 50 pods)"]
+    assert first_data["budget"] == 1000.0
+    if shutil.which("kubectl"):
+        assert _is_number(first_data["peer"]) and first_data["peer_name"] == "kubectl get pods"
+    assert len(first_data["detail"]["runs_ms"]) == report["settings"]["runs"]
     assert rows["timeline note durable p99"]["budget"] == 20.0
     (batch,) = [row for name, row in rows.items() if "watch batch" in name]
     assert batch["budget"] == 50.0 and batch["detail"]["wall_ms"]
