@@ -30,15 +30,23 @@ def load_runbook(path: Path) -> Runbook:
     if size > MAX_BYTES:
         raise OSError(f"{path}: {size} bytes is too large for a runbook (limit {MAX_BYTES})")
     raw = path.read_bytes()
+    notes: list[str] = []
     try:
         text = raw.decode("utf-8")
-        note = ""
     except UnicodeDecodeError as error:
         text = raw.decode("utf-8", errors="replace")
-        note = f"not UTF-8 (first bad byte at {error.start}); unreadable characters shown as �"
+        notes.append(
+            f"not UTF-8 (first bad byte at {error.start}); unreadable characters shown as �"
+        )
+    # What the parser would read as line structure or drop anyway is settled before the text
+    # is made terminal-safe: CR-only line ends stay line ends, NUL bytes are dropped (and said).
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        notes.append("contains NUL bytes; they were dropped")
+        text = text.replace("\x00", "")
     runbook = parse_runbook(terminal_safe(text, multiline=True), terminal_safe(str(path)))
-    if note:
-        warnings = (note, *runbook.warnings)
+    if notes:
+        warnings = (*notes, *runbook.warnings)
         runbook = Runbook(runbook.title, runbook.source, runbook.sections, warnings)
     return runbook
 

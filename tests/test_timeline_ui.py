@@ -241,7 +241,8 @@ async def test_attach_to_another_open_incident_or_declare_one(
         clock.advance(60)
         await store.start_incident("search latency", 3, "ana@laptop")
     app = quiet_app(db, clock)
-    async with app.run_test(size=(100, 24)) as pilot:
+    # 120 columns: at 100 the header gives the title way first, after the countdown and phase.
+    async with app.run_test(size=(120, 24)) as pilot:
         await wait_for(pilot, lambda: "search latency" in screen_text(app))
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentPicker))
