@@ -408,18 +408,7 @@ def first_data_rows(settings: Settings) -> list[Row]:
     except Exception as exc:
         return [Row(first_data.FIRST_DATA, "ms", budget=first_data.BUDGET_MS,
                     error=_error_text(exc))]  # fmt: skip
-    return [
-        Row(
-            f["figure"],
-            f["unit"],
-            value=f["value"],
-            budget=f["budget"],
-            peer=f["peer"],
-            peer_name=f["peer_name"] or None,
-            detail=f["detail"],
-        )
-        for f in figures
-    ]
+    return _figure_rows(figures)
 
 
 def kube_rows(quick: bool) -> list[Row]:
@@ -428,6 +417,11 @@ def kube_rows(quick: bool) -> list[Row]:
         figures = kube_bench.measure(quick)
     except Exception as exc:
         return [Row(KUBE, "-", error=_error_text(exc))]
+    return _figure_rows(figures)
+
+
+def _figure_rows(figures: list[dict[str, Any]]) -> list[Row]:
+    """Rows from a probe's figures (kube_bench, first_data): one shape for both."""
     return [
         Row(
             f["figure"],
