@@ -17,35 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cockpit.incident_export import parse_export
-from cockpit.timeline_cli import register
 from cockpit.timeline_store import Timeline
+from tests.timeline_cli_runner import invoke
 
 CORPUS = Path(__file__).parent / "corpus" / "exports"
 ME = "alice@laptop"
 IMPORTED_ORIGIN = "0123456789abcdef0123456789abcdef"
 
 
-def _cli() -> click.Group:
-    @click.group()
-    def group() -> None:
-        """Stand-in for the `cockpit` group."""
-
-    register(group)
-    return group
-
-
-CLI = _cli()
-
-
-def invoke(*args: str, db: Path) -> Result:
-    return CliRunner().invoke(CLI, [*args, "--db", str(db)])
 
 
 @dataclass(frozen=True)

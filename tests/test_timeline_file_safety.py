@@ -16,34 +16,19 @@ import sys
 import uuid
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from cockpit.incident import Event, EventKind, Incident, IncidentStatus, Severity
 from cockpit.recorder import Recorder
-from cockpit.timeline_cli import register
 from cockpit.timeline_store import MIGRATIONS, SCHEMA_VERSION, Timeline
 from tests.conftest import T0
+from tests.timeline_cli_runner import invoke
 
 ME = "alice@laptop"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _cli() -> click.Group:
-    @click.group()
-    def group() -> None:
-        """Stand-in for the `cockpit` group."""
-
-    register(group)
-    return group
-
-
-CLI = _cli()
-
-
-def invoke(*args: str, db: Path, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(CLI, [*args, "--db", str(db)], input=stdin)
 
 
 def ok(result: Result) -> Result:
