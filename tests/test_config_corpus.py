@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from cockpit.cli import main
 from cockpit.config import example_config_text
+from tests.conftest import without_root_override
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "configs"
 CASES = CORPUS / "cases"
@@ -146,14 +147,22 @@ def test_odd_files_are_refused_in_one_line(make, message: str, tmp_path: Path) -
     assert message in output, output
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "secret.toml"
     path.write_text("[cockpit]\n")
     path.chmod(0)
-    code, output = check(path)
-    assert code == 2
-    assert "cannot be read: permission denied" in output
+    # A real process, where permissions apply even when the tests run as root.
+    result = subprocess.run(
+        without_root_override([sys.executable, "-m", "cockpit", "config", "check", str(path)]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "cannot be read: permission denied" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_file_longer_than_its_size_says_is_read_only_to_the_limit() -> None:
