@@ -57,7 +57,8 @@ def run_options(func: F) -> F:
             "--read-only",
             is_flag=True,
             default=None,
-            help="Refuse every mutating request before it leaves the process.",
+            help="Refuse every action at the key, before any dialog, and every mutating "
+            "request before it leaves the process.",
         ),
         click.option(
             "--theme",
@@ -159,9 +160,10 @@ def main(ctx: click.Context, **opts: Any) -> None:
                                      dry run, prompt or --yes, recorded in the open incident
 
     \b
-    Keys: q quit · p pause · r refresh · n note · D declare · u status update ·
-    t timeline · s/R/U scale/restart/rollback · z presenter · enter details/chart ·
-    / filter pods · b runbook · m phase · tab next panel · ? help
+    Keys: ? every key · n note · s/R/U scale/restart/rollback · t timeline ·
+    b runbook · u status update · D declare · p pause · r refresh · z presenter ·
+    enter details/chart/alerts · / filter pods · S sort pods · m phase ·
+    tab next panel · q quit
     """
     ctx.obj = {k: v for k, v in opts.items() if v is not None}
     if ctx.invoked_subcommand is not None:
