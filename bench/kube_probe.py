@@ -15,9 +15,9 @@ import time
 async def main(kubeconfig: str, namespace: str) -> dict[str, float]:
     from textual.app import App, ComposeResult
 
-    from cockpit.config import PodsPanel, panel_measures
-    from cockpit.model import PanelState, PodList
-    from cockpit.sources.kube_pods import KubernetesPods
+    from cockpit.config.schema import PodsPanel, panel_measures
+    from cockpit.core.model import PanelState, PodList
+    from cockpit.sources.kube.pods import KubernetesPods
     from cockpit.widgets.pods_panel import PodsPanel as PodsWidget
 
     measures = panel_measures("pods", PodsPanel(source="kubernetes"))

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cockpit.incident import Event, EventKind
-from cockpit.timeline_store import Timeline
+from cockpit.core.records import Event, EventKind
+from cockpit.incident.store import Timeline
 
 ACTOR = "bench@host"
 # fmt: off

@@ -23,10 +23,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.action_diff import Change, Role, diff_lines
-from cockpit.action_plan import ActionPreview, Revision, Workload
-from cockpit.safe_text import terminal_safe
-from cockpit.units import short_age
+from cockpit.core.changes import Change, Role, diff_lines
+from cockpit.core.mitigation import ActionPreview, Revision, Workload
+from cockpit.core.safe_text import terminal_safe
+from cockpit.core.units import short_age
 from cockpit.widgets.outside import safe_cell, safe_line
 
 

@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.model import FiringAlert
-from cockpit.units import short_age
+from cockpit.core.model import FiringAlert
+from cockpit.core.units import short_age
 from cockpit.widgets.outside import safe_block, safe_line
 
 # Annotations shown under their own headings, in this order; the rest follow by name.

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
-from cockpit.charts import WINDOWS, ChartData
+from cockpit.core.charts import WINDOWS, ChartData
 from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_line
 

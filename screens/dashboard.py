@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from cockpit.model import HeaderInfo, PanelView
+from cockpit.core.model import HeaderInfo, PanelView
 from cockpit.widgets.alerts_panel import AlertsPanel
 from cockpit.widgets.backup_panel import BackupPanel
 from cockpit.widgets.header import HeaderBar

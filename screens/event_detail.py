@@ -14,8 +14,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.incident import Event
-from cockpit.safe_text import terminal_safe
+from cockpit.core.records import Event
+from cockpit.core.safe_text import terminal_safe
 
 
 def _utc(event_time: object) -> str:

@@ -20,8 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from cockpit.incident import Incident, IncidentStatus, Severity
-from cockpit.safe_text import terminal_safe
+from cockpit.core.records import Incident, IncidentStatus, Severity
+from cockpit.core.safe_text import terminal_safe
 from cockpit.widgets.outside import safe_line
 
 # The app's save callback returns None on success, or the message to show.

@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cockpit.pod_detail import PodDetail
-from cockpit.safe_text import terminal_safe
+from cockpit.core.pod_detail import PodDetail
+from cockpit.core.safe_text import terminal_safe
 from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_line
 

@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cockpit.incident import Event
-from cockpit.model import HeaderInfo, PanelView
+from cockpit.core.model import HeaderInfo, PanelView
+from cockpit.core.records import Event
 from cockpit.widgets.header import HeaderBar
 from cockpit.widgets.headline import HeadlineTile
 from cockpit.widgets.outside import safe_line

@@ -28,7 +28,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.runbook_model import Command, Section, Step
+from cockpit.runbooks.model import Command, Section, Step
 from cockpit.widgets.header import ProductionBar
 
 

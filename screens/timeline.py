@@ -18,9 +18,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from cockpit.incident import Event, EventKind, Incident
-from cockpit.safe_text import terminal_safe
-from cockpit.units import format_elapsed
+from cockpit.core.records import Event, EventKind, Incident
+from cockpit.core.safe_text import terminal_safe
+from cockpit.core.units import format_elapsed
 from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_cell, safe_line
 

@@ -10,8 +10,8 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cockpit.app import CockpitApp, ReadingArrived
-from cockpit.wiring import Runtime, build_sources
+from cockpit.app.cockpit_app import CockpitApp, ReadingArrived
+from cockpit.runtime.wiring import Runtime, build_sources
 
 FROZEN = datetime(2026, 11, 24, 14, 2, 0, tzinfo=UTC)
 

@@ -174,7 +174,7 @@ def shoot(chromium: str, output: Path, size: tuple[int, int], workdir: Path) -> 
     for name in ("DATA", "STATE", "CACHE"):
         env[f"XDG_{name}_HOME"] = str(workdir / name.lower())
     server = subprocess.Popen(
-        [sys.executable, "-m", "cockpit.serve_cli", "--demo", "--port", "0"],
+        [sys.executable, "-m", "cockpit.cli.serve", "--demo", "--port", "0"],
         stdout=subprocess.PIPE,
         env=env,
         start_new_session=True,

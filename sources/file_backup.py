@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cockpit.model import BackupInfo, Measure, Reading, Status, evaluate
+from cockpit.core.model import BackupInfo, Measure, Reading, Status, evaluate
 from cockpit.sources.base import Clock, utc_now
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from cockpit.app import CockpitApp
-from cockpit.wiring import Runtime
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.runtime.wiring import Runtime
 from tests.conftest import FakeClock
 
 

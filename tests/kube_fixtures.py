@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from cockpit.config import PodsPanel, panel_measures
-from cockpit.model import Reading
-from cockpit.sources.kube_pods import KubernetesPods
-from cockpit.sources.kube_watch import WatchTiming
+from cockpit.config.schema import PodsPanel, panel_measures
+from cockpit.core.model import Reading
+from cockpit.sources.kube.pods import KubernetesPods
+from cockpit.sources.kube.watch import WatchTiming
 from tests.conftest import T0, FakeClock
 
 CREATED = T0 - timedelta(hours=1)

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from cockpit.action_diff import NOT_SET
-from cockpit.cli import main
-from cockpit.sources.kube_actions import RESTARTED_AT
+from cockpit.cli.main import main
+from cockpit.core.changes import NOT_SET
+from cockpit.sources.kube.actions import RESTARTED_AT
 from tests.conftest import require_tool
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install
@@ -191,10 +191,10 @@ def test_the_record_is_the_same_as_from_the_dashboards_keys(
     the two timelines hold the same intent and outcome (only the source differs)."""
     import asyncio
 
-    from cockpit.app import CockpitApp
-    from cockpit.config import Config
+    from cockpit.app.cockpit_app import CockpitApp
+    from cockpit.config.schema import Config
+    from cockpit.runtime.wiring import Runtime
     from cockpit.screens.actions import ConfirmAction
-    from cockpit.wiring import Runtime
     from tests.screen_text import wait_for
 
     tui_db = tmp_path / "tui.db"
@@ -679,10 +679,10 @@ def test_the_action_commands_cost_other_commands_nothing_at_start() -> None:
     """Every `cockpit` start loads the command definitions: the steps, the record and the
     Kubernetes client load only when an action runs, and Textual never for one."""
     code = (
-        "import sys, cockpit.action_cli;"
-        "lazy = ('textual', 'kubernetes', 'cockpit.recorder', 'cockpit.action_steps');"
+        "import sys, cockpit.cli.actions;"
+        "lazy = ('textual', 'kubernetes', 'cockpit.incident.recorder', 'cockpit.actions.steps');"
         "early = sorted(m for m in lazy if m in sys.modules);"
-        "import cockpit.action_console;"
+        "import cockpit.cli.console;"
         "bad = sorted(m for m in ('textual', 'kubernetes') if m in sys.modules);"
         "print(early, bad); sys.exit(1 if early or bad else 0)"
     )
@@ -699,10 +699,10 @@ async def test_the_dashboard_also_judges_production_by_the_current_context(
     config: the confirmation asks for the name there too, and `y` does nothing."""
     from textual.widgets import Input
 
-    from cockpit.app import CockpitApp
-    from cockpit.config import Config
+    from cockpit.app.cockpit_app import CockpitApp
+    from cockpit.config.schema import Config
+    from cockpit.runtime.wiring import Runtime
     from cockpit.screens.actions import ConfirmAction
-    from cockpit.wiring import Runtime
     from tests.screen_text import screen_text, wait_for
 
     config = Config.model_validate(

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from cockpit import action_steps
-from cockpit.action_plan import ActionRequest, Verb
-from cockpit.config import Config
-from cockpit.recorder import Recorder
+from cockpit.actions import steps as action_steps
+from cockpit.config.schema import Config
+from cockpit.core.mitigation import ActionRequest, Verb
+from cockpit.incident.recorder import Recorder
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install
 from tests.test_kube_actions import actions, database, deploy_history

@@ -12,11 +12,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cockpit.action_plan import Workload, rollout_status
-from cockpit.app import CockpitApp
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.core.mitigation import Workload, rollout_status
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
-from cockpit.sources.demo import GOOD_IMAGE, DemoWorld
-from cockpit.wiring import Runtime
+from cockpit.sources.demo.simulation import GOOD_IMAGE, DemoWorld
 from tests.conftest import FakeClock
 from tests.screen_text import screen_text, wait_for
 
@@ -165,7 +165,7 @@ def test_rollout_status_follows_kubectl(
 async def test_a_production_context_needs_the_name_typed(
     clock: FakeClock, tmp_path: Path
 ) -> None:
-    from cockpit.config import demo_config
+    from cockpit.config.schema import demo_config
 
     config = demo_config()
     config.cockpit.production_contexts.append("dem*")
@@ -187,7 +187,7 @@ async def test_a_production_context_needs_the_name_typed(
 async def test_a_configured_rollback_command_runs_as_argv_never_a_shell(
     clock: FakeClock, tmp_path: Path, read_only: bool
 ) -> None:
-    from cockpit.config import ActionsSettings, RollbackCommand, demo_config
+    from cockpit.config.schema import ActionsSettings, RollbackCommand, demo_config
 
     db = tmp_path / "t.db"
     marker = tmp_path / "ran"

@@ -21,9 +21,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from cockpit.config import panel_specs, parse_config
-from cockpit.model import Measure, Reading, Status, Threshold
-from cockpit.sources.alertmanager import (
+from cockpit.config.schema import panel_specs, parse_config
+from cockpit.core.model import Measure, Reading, Status, Threshold
+from cockpit.runtime.wiring import Runtime, build_sources
+from cockpit.sources.http.alertmanager import (
     AlertmanagerAlerts,
     AlertmanagerClient,
     AlertmanagerError,
@@ -31,7 +32,6 @@ from cockpit.sources.alertmanager import (
     alert_changes,
     sort_alerts,
 )
-from cockpit.wiring import Runtime, build_sources
 
 from .conftest import T0, FakeClock
 

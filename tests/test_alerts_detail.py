@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from cockpit.app import CockpitApp, ReadingArrived
-from cockpit.model import FiringAlert, Reading, Status
+from cockpit.app.cockpit_app import CockpitApp, ReadingArrived
+from cockpit.core.model import FiringAlert, Reading, Status
+from cockpit.runtime.wiring import Runtime, build_sources
 from cockpit.screens.alerts import AlertsScreen
-from cockpit.sources.demo import DEMO_RUNBOOKS_URL
+from cockpit.sources.demo.simulation import DEMO_RUNBOOKS_URL
 from cockpit.widgets.alerts_panel import AlertsPanel
-from cockpit.wiring import Runtime, build_sources
 from tests.conftest import T0, FakeClock
 from tests.screen_text import screen_text, wait_for
 

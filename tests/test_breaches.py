@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cockpit.breaches import BreachTracker
-from cockpit.model import Measure, Reading, Status, Threshold
+from cockpit.core.model import Measure, Reading, Status, Threshold
+from cockpit.incident.breaches import BreachTracker
 from tests.conftest import T0
 
 P95 = Measure("p95", "p95", "seconds", Threshold(crit=0.3, warn=0.24))

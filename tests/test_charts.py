@@ -6,12 +6,12 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from cockpit.app import CockpitApp
-from cockpit.charts import build_chart, time_ticks
-from cockpit.incident import Event
-from cockpit.model import Measure, Reading, Status, Threshold
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.core.charts import build_chart, time_ticks
+from cockpit.core.model import Measure, Reading, Status, Threshold
+from cockpit.core.records import Event
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.chart import ChartScreen
-from cockpit.wiring import Runtime
 from tests.conftest import T0, FakeClock
 from tests.screen_text import screen_text, wait_for
 

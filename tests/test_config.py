@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import ConfigError, load_config, panel_specs
+from cockpit.config.schema import ConfigError, load_config, panel_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,7 +152,7 @@ def test_example_config_is_the_shipped_one_and_passes_check() -> None:
 
 
 def test_theme_names_in_config_are_the_shipped_themes(tmp_path: Path) -> None:
-    from cockpit.config import THEME_NAMES
+    from cockpit.config.schema import THEME_NAMES
     from cockpit.themes import THEMES
 
     assert set(THEME_NAMES) == set(THEMES)
@@ -333,14 +333,14 @@ def test_good_alerts_and_health_config(tmp_path: Path) -> None:
     assert [m.key for m in specs["health"].measures] == ["failing"]
     # The default read timeout follows the interval, but never cuts the slowest check short.
     assert specs["health"].timeout == 4.0
-    from cockpit.config import split_host_port
+    from cockpit.config.schema import split_host_port
 
     assert split_host_port("[fd00::5]:5432") == ("fd00::5", 5432)
     assert split_host_port("db.internal:5432") == ("db.internal", 5432)
 
 
 def test_a_flood_of_problems_shows_twenty_and_counts_the_rest() -> None:
-    from cockpit.config import parse_config
+    from cockpit.config.schema import parse_config
 
     with pytest.raises(ConfigError) as caught:
         parse_config({f"k{i}": i for i in range(100_000)}, Path("c.toml"))

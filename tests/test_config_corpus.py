@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cockpit.cli import main
-from cockpit.config import example_config_text
+from cockpit.cli.main import main
+from cockpit.config.schema import example_config_text
 from tests.conftest import without_root_override
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "configs"
@@ -167,7 +167,7 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
 
 def test_a_file_longer_than_its_size_says_is_read_only_to_the_limit() -> None:
     """/proc files report size 0 whatever they hold: the read stops at the limit plus one."""
-    from cockpit.config_read import UnreadableConfig, read_bytes
+    from cockpit.config.read import UnreadableConfig, read_bytes
 
     maps = Path("/proc/self/maps")
     if not maps.exists() or maps.stat().st_size != 0:

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from cockpit.cli import main
-from cockpit.config import Config, ConfigError, load_config, panel_specs
-from cockpit.config_values import duration_within, format_duration, parse_duration
+from cockpit.cli.main import main
+from cockpit.config.schema import Config, ConfigError, load_config, panel_specs
+from cockpit.config.values import duration_within, format_duration, parse_duration
 
 # ---- durations --------------------------------------------------------------------------------
 

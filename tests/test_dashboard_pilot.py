@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from cockpit.app import CockpitApp, ReadingArrived
-from cockpit.config import demo_config, panel_specs
-from cockpit.model import Reading, Status
-from cockpit.sources.demo import DemoClock, DemoWorld
-from cockpit.wiring import Runtime, SourceSet, build_sources
+from cockpit.app.cockpit_app import CockpitApp, ReadingArrived
+from cockpit.config.schema import demo_config, panel_specs
+from cockpit.core.model import Reading, Status
+from cockpit.runtime.wiring import Runtime, SourceSet, build_sources
+from cockpit.sources.demo.simulation import DemoClock, DemoWorld
 from tests.conftest import FakeClock
 from tests.screen_text import screen_lines, screen_text, wait_for
 
@@ -158,7 +158,7 @@ async def test_a_hanging_source_never_delays_a_key_press(clock: FakeClock) -> No
     runtime.specs = specs
 
     def sources(rt: Runtime) -> SourceSet:
-        from cockpit.sources.demo import DemoQueue
+        from cockpit.sources.demo.simulation import DemoQueue
 
         world, demo_clock = DemoWorld(), DemoClock(clock)
         queue = DemoQueue("queue", world, demo_clock, specs[1].measures)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cockpit.config import demo_config, panel_specs
-from cockpit.model import PodList, Status
-from cockpit.sources.demo import (
+from cockpit.config.schema import demo_config, panel_specs
+from cockpit.core.model import PodList, Status
+from cockpit.sources.demo.simulation import (
     BAD_IMAGE,
     GOOD_IMAGE,
     ROLLOUT_AT,

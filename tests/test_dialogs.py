@@ -13,13 +13,13 @@ from click.testing import CliRunner
 from textual.screen import ModalScreen
 from textual.widgets import Select
 
-from cockpit.app import CockpitApp
-from cockpit.cli import main
-from cockpit.config import Config, demo_config
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.cli.main import main
+from cockpit.config.schema import Config, demo_config
+from cockpit.incident.store import Timeline
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.incident_forms import DeclareForm, StatusForm
 from cockpit.screens.runbook import RunbookScreen
-from cockpit.timeline_store import Timeline
-from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cockpit.app import CockpitApp
-from cockpit.config import Config
-from cockpit.model import Status
-from cockpit.sources.prometheus import PrometheusClient, PrometheusValue
-from cockpit.wiring import Runtime
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.schema import Config
+from cockpit.core.model import Status
+from cockpit.runtime.wiring import Runtime
+from cockpit.sources.http.prometheus import PrometheusClient, PrometheusValue
 from tests.faultproxy import FaultProxy
 from tests.screen_text import screen_lines, screen_text, wait_for
 from tests.test_prometheus_source import ERRORS, P50, P95, RATIO, PromServer, prometheus

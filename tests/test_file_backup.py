@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.model import BackupInfo, Measure, Status, Threshold
+from cockpit.core.model import BackupInfo, Measure, Status, Threshold
 from cockpit.sources.file_backup import FileBackup
 
 from .conftest import FakeClock, without_root_override
@@ -92,7 +92,7 @@ async def test_missing_directory_is_an_error(tmp_path: Path, clock: FakeClock) -
 # Reads the pattern in argv[1] once and prints the reading's status and error.
 _READ_ONCE = """
 import asyncio, sys
-from cockpit.model import Measure, Threshold
+from cockpit.core.model import Measure, Threshold
 from cockpit.sources.file_backup import FileBackup
 age = (Measure("age", "age", "age", Threshold(crit=36 * 3600, warn=12 * 3600)),)
 reading = asyncio.run(FileBackup("backup", age, sys.argv[1]).read())

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.app import CockpitApp
-from cockpit.config import Config
-from cockpit.model import HeaderInfo
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.schema import Config
+from cockpit.core.model import HeaderInfo
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.pod_detail import PodDetailScreen
 from cockpit.screens.timeline import TimelineScreen
 from cockpit.widgets.header import WHERE_CAP, render_header, where_text
 from cockpit.widgets.pods_panel import PodSelected
-from cockpit.wiring import Runtime
 from tests.conftest import T0, FakeClock
 from tests.fakekube import FakeKube, pod
 from tests.screen_text import screen_lines, screen_text, wait_for
@@ -211,7 +211,7 @@ def test_the_place_is_never_cut_at_80_columns_or_more(
 async def test_the_chart_and_the_runbook_pane_say_production_too(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from cockpit.config import demo_config
+    from cockpit.config.schema import demo_config
     from cockpit.screens.chart import ChartScreen
     from cockpit.screens.runbook import RunbookScreen
     from cockpit.widgets.metric_panel import ChartRequested

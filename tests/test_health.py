@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 
-from cockpit.config import panel_specs, parse_config
-from cockpit.model import Measure, Status, Threshold
-from cockpit.sources.health import (
+from cockpit.config.schema import panel_specs, parse_config
+from cockpit.core.model import Measure, Status, Threshold
+from cockpit.runtime.wiring import Runtime, build_sources
+from cockpit.sources.http.health import (
     HealthChecks,
     HealthResult,
     HttpCheck,
@@ -29,7 +30,6 @@ from cockpit.sources.health import (
     http_target,
     tcp_target,
 )
-from cockpit.wiring import Runtime, build_sources
 
 from .conftest import T0, FakeClock, require_tool
 

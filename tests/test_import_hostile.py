@@ -22,8 +22,8 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cockpit.incident_export import parse_export
-from cockpit.timeline_store import Timeline
+from cockpit.incident.export import parse_export
+from cockpit.incident.store import Timeline
 from tests.timeline_cli_runner import invoke
 
 CORPUS = Path(__file__).parent / "corpus" / "exports"
@@ -188,7 +188,7 @@ def _valid_export(template: tuple[Path, Tokens]) -> dict[str, Any]:
     """The imported incident's own history, as its origin would export it again later."""
 
     async def read() -> str:
-        from cockpit.incident_export import export_json
+        from cockpit.incident.export import export_json
 
         async with await Timeline.open(template[0], read_only_ok=True) as store:
             incident = await store.get_incident(template[1].imported_incident)
@@ -378,7 +378,7 @@ def test_export_then_import_into_a_fresh_timeline_is_identical(
 def test_whatever_an_import_carries_the_cli_prints_it_terminal_safe(
     tmp_path_factory: pytest.TempPathFactory, title: str, note: str
 ) -> None:
-    from cockpit.safe_text import is_terminal_safe
+    from cockpit.core.safe_text import is_terminal_safe
 
     where = tmp_path_factory.mktemp("safe")
     db, file = where / "timeline.db", where / "export.json"
@@ -423,7 +423,7 @@ def test_whatever_an_import_carries_the_cli_prints_it_terminal_safe(
 
 @given(st.sets(st.text(alphabet="0123456789abcdef", min_size=8, max_size=32), max_size=30))
 def test_short_ids_name_exactly_one_incident(ids: set[str]) -> None:
-    from cockpit.timeline_store import unique_prefixes
+    from cockpit.incident.store import unique_prefixes
 
     prefixes = unique_prefixes(ids)
     assert set(prefixes) == ids

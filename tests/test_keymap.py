@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from textual.binding import Binding, BindingsMap
 from textual.keys import _character_to_key
 
-from cockpit.app import CockpitApp
-from cockpit.keymap import (
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.app.notes import NotesApp
+from cockpit.config.keymap import (
     BINDINGS,
     RESERVED_KEYS,
     SCOPES,
@@ -25,7 +26,6 @@ from cockpit.keymap import (
     keymap_problems,
     parse_keys,
 )
-from cockpit.notes_app import NotesApp
 
 
 def _classes_with_bindings() -> list[type]:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from cockpit.action_plan import ActionRequest, ActionResult, ReadOnlyError, Verb
-from cockpit.config import PodsPanel, panel_measures
-from cockpit.sources.kube_actions import RESTARTED_AT, KubeActions
-from cockpit.sources.kube_pods import KubeError, KubernetesPods
-from cockpit.sources.kube_rollback import semantic
+from cockpit.config.schema import PodsPanel, panel_measures
+from cockpit.core.mitigation import ActionRequest, ActionResult, ReadOnlyError, Verb
+from cockpit.sources.kube.actions import RESTARTED_AT, KubeActions
+from cockpit.sources.kube.pods import KubeError, KubernetesPods
+from cockpit.sources.kube.rollback import semantic
 from tests.conftest import require_tool
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install, rollout
@@ -183,10 +183,10 @@ async def test_from_the_keyboard_on_a_live_cluster_pick_preview_confirm(
 ) -> None:
     from textual.widgets import Input
 
-    from cockpit.app import CockpitApp
-    from cockpit.config import Config
+    from cockpit.app.cockpit_app import CockpitApp
+    from cockpit.config.schema import Config
+    from cockpit.runtime.wiring import Runtime
     from cockpit.screens.actions import ConfirmAction, ScaleForm, WorkloadPicker
-    from cockpit.wiring import Runtime
     from tests.screen_text import screen_text, wait_for
 
     ours, _, our_config, _ = servers
@@ -385,10 +385,10 @@ async def test_rollback_from_the_keyboard_picks_a_revision_and_records_it(
 ) -> None:
     import sqlite3
 
-    from cockpit.app import CockpitApp
-    from cockpit.config import Config
+    from cockpit.app.cockpit_app import CockpitApp
+    from cockpit.config.schema import Config
+    from cockpit.runtime.wiring import Runtime
     from cockpit.screens.actions import ConfirmAction, HistoryScreen
-    from cockpit.wiring import Runtime
     from tests.screen_text import screen_text, wait_for
 
     ours, _, our_config, _ = servers

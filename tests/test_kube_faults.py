@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cockpit.app import CockpitApp
-from cockpit.config import Config
-from cockpit.model import PodList, Reading
-from cockpit.sources.kube_pods import KubernetesPods
-from cockpit.wiring import Runtime
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.schema import Config
+from cockpit.core.model import PodList, Reading
+from cockpit.runtime.wiring import Runtime
+from cockpit.sources.kube.pods import KubernetesPods
 from tests.fakekube import FakeKube, pod
 from tests.faultproxy import FaultProxy
 from tests.kube_fixtures import CREATED, LIMIT, eventually, pods_source, until

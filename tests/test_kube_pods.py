@@ -25,10 +25,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.config import PodsPanel, panel_measures
-from cockpit.model import PodList, Reading, Status
-from cockpit.safe_text import is_terminal_safe
-from cockpit.sources.kube_pods import KubernetesPods
+from cockpit.config.schema import PodsPanel, panel_measures
+from cockpit.core.model import PodList, Reading, Status
+from cockpit.core.safe_text import is_terminal_safe
+from cockpit.sources.kube.pods import KubernetesPods
 from tests.conftest import T0, FakeClock, require_tool
 from tests.fakekube import FakeKube, parse_selector, pod
 from tests.fakekube import kubeconfig as kubeconfig_dict
@@ -302,7 +302,7 @@ async def test_kubeconfig_without_current_context(tmp_path: Path, clock: FakeClo
 def test_importing_the_source_does_not_import_kubernetes() -> None:
     # The first frame must not wait for the kubernetes package; it loads on the first read.
     code = (
-        "import sys, cockpit.sources.kube_pods, cockpit.podstatus; "
+        "import sys, cockpit.sources.kube.pods, cockpit.core.podstatus; "
         "sys.exit('kubernetes' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

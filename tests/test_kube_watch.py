@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from cockpit.model import PodList, Reading
-from cockpit.sources.kube_pods import KubernetesPods
-from cockpit.sources.kube_watch import WatchTiming
+from cockpit.core.model import PodList, Reading
+from cockpit.sources.kube.pods import KubernetesPods
+from cockpit.sources.kube.watch import WatchTiming
 from tests.conftest import require_tool
 from tests.fakekube import ApiError, FakeKube, pod
 from tests.fakekube.server import ApiRequest, Response, tls_material

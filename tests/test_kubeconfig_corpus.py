@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cockpit.cli import main
-from cockpit.safe_text import is_terminal_safe
-from cockpit.sources.kube_config import MAX_BYTES
+from cockpit.cli.main import main
+from cockpit.core.safe_text import is_terminal_safe
+from cockpit.sources.kube.config import MAX_BYTES
 from tests.kube_fixtures import pods_source
 
 CORPUS = Path(__file__).parent / "corpus" / "kubeconfigs"
@@ -128,7 +128,7 @@ def test_a_named_kubeconfig_that_is_missing_is_said(tmp_path: Path) -> None:
 def test_the_first_current_context_wins_as_in_kubectl(
     tmp_path: Path, first: str, second: str, context: str
 ) -> None:
-    from cockpit.sources.kube_config import read_kubeconfig
+    from cockpit.sources.kube.config import read_kubeconfig
 
     body = (
         "clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:9'}}}}]\n"
@@ -172,7 +172,7 @@ def test_any_yaml_structure_is_read_or_refused_in_one_line(
 ) -> None:
     import yaml
 
-    from cockpit.sources.kube_config import KubeconfigError, read_kubeconfig
+    from cockpit.sources.kube.config import KubeconfigError, read_kubeconfig
 
     path = tmp_path_factory.mktemp("kc") / "config"
     path.write_text(yaml.safe_dump(document))
@@ -190,7 +190,7 @@ def test_any_yaml_structure_is_read_or_refused_in_one_line(
 def test_any_bytes_are_read_or_refused_in_one_line(
     tmp_path_factory: pytest.TempPathFactory, raw: bytes
 ) -> None:
-    from cockpit.sources.kube_config import KubeconfigError, read_kubeconfig
+    from cockpit.sources.kube.config import KubeconfigError, read_kubeconfig
 
     path = tmp_path_factory.mktemp("kc") / "config"
     path.write_bytes(raw)

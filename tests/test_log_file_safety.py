@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from cockpit.logs import setup_logging, write_crash_report
+from cockpit.runtime.logs import setup_logging, write_crash_report
 
 
 def test_escape_sequences_in_logged_outside_text_are_neutralised(tmp_path: Path) -> None:

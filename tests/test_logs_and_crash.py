@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.app import CockpitApp, CrashNotice
-from cockpit.logs import redact, setup_logging
-from cockpit.wiring import Runtime, SourceSet
+from cockpit.app.cockpit_app import CockpitApp, CrashNotice
+from cockpit.runtime.logs import redact, setup_logging
+from cockpit.runtime.wiring import Runtime, SourceSet
 from tests.conftest import FakeClock
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from cockpit.model import History, Measure, PanelState, Reading, Status, Threshold, evaluate
+from cockpit.core.model import History, Measure, PanelState, Reading, Status, Threshold, evaluate
 from tests.conftest import T0
 
 LATENCY = (

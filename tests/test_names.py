@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cockpit.names import (
+from cockpit.core.names import (
     InvalidName,
     context_name,
     label_selector,
@@ -16,7 +16,7 @@ from cockpit.names import (
     object_name,
     workload_ref,
 )
-from cockpit.safe_text import is_terminal_safe
+from cockpit.core.safe_text import is_terminal_safe
 
 SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 

@@ -18,14 +18,14 @@ import pytest
 from click.testing import CliRunner, Result
 from textual.widgets import Input, OptionList
 
-from cockpit.app import CockpitApp
-from cockpit.cli import main
-from cockpit.config import Config
-from cockpit.runbook_actions import command_to_action
-from cockpit.safe_text import is_terminal_safe
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.cli.main import main
+from cockpit.config.schema import Config
+from cockpit.core.safe_text import is_terminal_safe
+from cockpit.runbooks.actions import command_to_action
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ScaleForm, WorkloadPicker
-from cockpit.sources.kube_pods import KubeError
-from cockpit.wiring import Runtime
+from cockpit.sources.kube.pods import KubeError
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install
 from tests.kube_fixtures import pods_source
@@ -356,7 +356,7 @@ async def test_pod_detail_refuses_a_bad_pod_name_before_any_request(
 async def test_rollout_history_refuses_a_bad_name_before_any_request(
     cluster: Cluster, name: str, rule: str
 ) -> None:
-    from cockpit.sources.kube_actions import KubeActions
+    from cockpit.sources.kube.actions import KubeActions
 
     src = pods_source(cluster.kubeconfig, timeout=5.0)
     try:

@@ -57,11 +57,12 @@ def test_non_editable_install_imports_and_runs(installed: tuple[Path, Path]) -> 
     _, target = installed
     imports = "; ".join(f"import {p}" for p in SUBPACKAGES)
     code = (
-        f"{imports}; import cockpit.app, cockpit.cli, cockpit.sources.demo;"
+        f"{imports}; import cockpit.app.cockpit_app, cockpit.cli.main,"
+        " cockpit.sources.demo.simulation;"
         "from cockpit.themes import stylesheet_path; import os;"
         "assert os.path.exists(stylesheet_path()), stylesheet_path();"
         f"assert cockpit.__file__.startswith({str(target)!r}), cockpit.__file__;"
-        "from cockpit.config import example_config_text;"
+        "from cockpit.config.schema import example_config_text;"
         "assert '[panels.latency]' in example_config_text();"
         "print('ok')"
     )
@@ -81,15 +82,16 @@ def test_layer_contracts_hold(installed: tuple[Path, Path]) -> None:
     )
     result = run_isolated(target, code)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 6 kept, 0 broken" in result.stdout
+    assert "Contracts: 4 kept, 0 broken" in result.stdout
 
 
 def test_headless_modules_never_import_textual() -> None:
     """Sources, the model, config and scheduler run without Textual (snapshot, scripts)."""
     code = (
         "import sys;"
-        "import cockpit.model, cockpit.config, cockpit.scheduler, cockpit.units, cockpit.snapshot;"
-        "import cockpit.sources, cockpit.sources.demo, cockpit.wiring;"
+        "import cockpit.core.model, cockpit.config.schema, cockpit.runtime.scheduler;"
+        "import cockpit.core.units, cockpit.runtime.snapshot;"
+        "import cockpit.sources, cockpit.sources.demo.simulation, cockpit.runtime.wiring;"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'));"
         "heavy = sorted(m for m in ('kubernetes', 'httpx') if m in sys.modules);"
         "print(bad, heavy); sys.exit(1 if bad or heavy else 0)"
@@ -101,7 +103,7 @@ def test_headless_modules_never_import_textual() -> None:
 
 def test_the_dashboard_does_not_import_kubernetes_before_the_first_frame() -> None:
     code = (
-        "import sys; import cockpit.cli, cockpit.app;"
+        "import sys; import cockpit.cli.main, cockpit.app.cockpit_app;"
         "print(sorted(m for m in ('kubernetes', 'httpx') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -9,10 +9,10 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.geometry import Size
 
-from cockpit.app import CockpitApp, ReadingArrived
-from cockpit.model import FiringAlert, HealthResult, PanelView, Reading, Status
+from cockpit.app.cockpit_app import CockpitApp, ReadingArrived
+from cockpit.core.model import FiringAlert, HealthResult, PanelView, Reading, Status
+from cockpit.runtime.wiring import Runtime, build_sources
 from cockpit.widgets.health_panel import HealthPanel, health_lines
-from cockpit.wiring import Runtime, build_sources
 from tests.conftest import T0, FakeClock
 from tests.screen_text import screen_lines, screen_text
 

@@ -7,8 +7,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from cockpit.incident import Event, EventKind, Incident, IncidentStatus
-from cockpit.phases import (
+from cockpit.core.records import Event, EventKind, Incident, IncidentStatus
+from cockpit.incident.phases import (
     DEFAULT_BOXES,
     Phase,
     PhaseWatch,
@@ -16,7 +16,7 @@ from cockpit.phases import (
     phase_state,
     resolve_boxes,
 )
-from cockpit.phases import clock as phase_clock
+from cockpit.incident.phases import clock as phase_clock
 from tests.conftest import T0, FakeClock
 from tests.demo_cockpit import demo_cockpit
 from tests.screen_text import screen_lines, wait_for

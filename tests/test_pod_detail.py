@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from cockpit.app import CockpitApp
-from cockpit.pod_detail import from_json
-from cockpit.safe_text import is_terminal_safe
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.core.pod_detail import from_json
+from cockpit.core.safe_text import is_terminal_safe
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.pod_detail import PodDetailScreen
-from cockpit.sources.kube_pods import KubeError
-from cockpit.wiring import Runtime
+from cockpit.sources.kube.pods import KubeError
 from tests.conftest import T0, FakeClock, require_tool
 from tests.fakekube import FakeKube, pod, rfc3339
 from tests.screen_text import screen_text, wait_for

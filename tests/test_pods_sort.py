@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cockpit.app import CockpitApp, ReadingArrived
-from cockpit.model import PodList, PodRow, Reading, Status
-from cockpit.podstatus import RECENT_RESTART, PodRank, pod_rank, pod_row, status_rank
+from cockpit.app.cockpit_app import CockpitApp, ReadingArrived
+from cockpit.core.model import PodList, PodRow, Reading, Status
+from cockpit.core.podstatus import RECENT_RESTART, PodRank, pod_rank, pod_row, status_rank
+from cockpit.runtime.wiring import Runtime, build_sources
 from cockpit.widgets.pods_panel import PodsPanel, fit_columns, pod_cells, sort_key
-from cockpit.wiring import Runtime, build_sources
 from tests.conftest import T0, FakeClock
 from tests.fakekube import pod
 from tests.screen_text import screen_lines, screen_text, wait_for

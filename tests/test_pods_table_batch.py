@@ -9,9 +9,9 @@ from datetime import timedelta
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from cockpit.config import PodsPanel, panel_measures
-from cockpit.model import PanelState, PodList, PodRow, Reading, Status
-from cockpit.units import short_age, short_age_next_change
+from cockpit.config.schema import PodsPanel, panel_measures
+from cockpit.core.model import PanelState, PodList, PodRow, Reading, Status
+from cockpit.core.units import short_age, short_age_next_change
 from cockpit.widgets.pods_panel import COLUMNS, pod_cells, sort_key
 from cockpit.widgets.pods_panel import PodsPanel as PodsWidget
 from tests.conftest import T0

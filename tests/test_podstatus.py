@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cockpit.model import PodRow
-from cockpit.podstatus import parse_time, pod_ready, pod_restarts, pod_row, pod_status
+from cockpit.core.model import PodRow
+from cockpit.core.podstatus import parse_time, pod_ready, pod_restarts, pod_row, pod_status
 from tests.conftest import T0
 
 JSON = dict[str, Any]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cockpit.incident import Event, EventKind, Incident, IncidentStatus, Severity
-from cockpit.postmortem import (
+from cockpit.core.records import Event, EventKind, Incident, IncidentStatus, Severity
+from cockpit.incident.postmortem import (
     SCHEMA,
     ExportFormatError,
     export_json,

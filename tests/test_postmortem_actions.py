@@ -15,18 +15,18 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cockpit import action_steps
-from cockpit.action_plan import ActionRequest, Verb
-from cockpit.breaches import SloChange
-from cockpit.config import Config, PodsPanel, panel_measures
-from cockpit.incident import EventKind
-from cockpit.postmortem import without_repeat
-from cockpit.recorder import Recorder
-from cockpit.snapshot import measure_name
-from cockpit.sources.kube_actions import KubeActions
-from cockpit.sources.kube_pods import KubernetesPods
-from cockpit.timeline_cli import register
-from cockpit.timeline_store import Timeline
+from cockpit.actions import steps as action_steps
+from cockpit.cli.timeline import register
+from cockpit.config.schema import Config, PodsPanel, panel_measures
+from cockpit.core.mitigation import ActionRequest, Verb
+from cockpit.core.records import EventKind
+from cockpit.incident.breaches import SloChange
+from cockpit.incident.postmortem import without_repeat
+from cockpit.incident.recorder import Recorder
+from cockpit.incident.store import Timeline
+from cockpit.runtime.snapshot import measure_name
+from cockpit.sources.kube.actions import KubeActions
+from cockpit.sources.kube.pods import KubernetesPods
 from tests.conftest import T0
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install

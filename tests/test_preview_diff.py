@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from textual.widgets import Input
 
-from cockpit.action_diff import AT_APPLY, diff_lines, diff_text, path, wrap_path
-from cockpit.app import CockpitApp
-from cockpit.cli import main
-from cockpit.config import Config
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.cli.main import main
+from cockpit.config.schema import Config
+from cockpit.core.changes import AT_APPLY, diff_lines, diff_text, path, wrap_path
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
-from cockpit.sources.kube_actions import RESTARTED_AT, RESTARTED_PATH
-from cockpit.wiring import Runtime
+from cockpit.sources.kube.actions import RESTARTED_AT, RESTARTED_PATH
 from tests.conftest import FakeClock
 from tests.fakekube import FakeKube
 from tests.fakekube.apps import install

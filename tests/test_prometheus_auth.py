@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from cockpit.model import Measure, Status, Threshold
-from cockpit.sources.alertmanager import AlertmanagerAlerts, AlertmanagerClient
-from cockpit.sources.prometheus import PrometheusClient, PrometheusValue
+from cockpit.core.model import Measure, Status, Threshold
+from cockpit.sources.http.alertmanager import AlertmanagerAlerts, AlertmanagerClient
+from cockpit.sources.http.prometheus import PrometheusClient, PrometheusValue
 from tests.fakekube.server import tls_material
 
 DEPTH = (Measure("depth", "depth", "count", Threshold(crit=100, warn=80)),)
@@ -187,8 +187,8 @@ async def test_alertmanager_private_ca_and_skip_verify(server: Server, tmp_path:
 
 
 def test_alertmanager_settings_take_the_same_keys_as_prometheus() -> None:
-    from cockpit.config import Config
-    from cockpit.wiring import http_options
+    from cockpit.config.schema import Config
+    from cockpit.runtime.wiring import http_options
 
     config = Config.model_validate(
         {"alertmanager": {"url": "https://am.internal:9093", "bearer_token_file": "/run/token",

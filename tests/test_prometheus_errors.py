@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cockpit.model import Measure, Reading, Status, Threshold
-from cockpit.sources.prometheus import (
+from cockpit.core.model import Measure, Reading, Status, Threshold
+from cockpit.sources.http.prometheus import (
     PrometheusBackup,
     PrometheusClient,
     PrometheusError,

@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cockpit.model import BackupInfo, Measure, Status, Threshold
-from cockpit.sources.prometheus import (
+from cockpit.core.model import BackupInfo, Measure, Status, Threshold
+from cockpit.sources.http.prometheus import (
     PrometheusBackup,
     PrometheusClient,
     PrometheusLatency,
@@ -349,10 +349,10 @@ def _utc() -> datetime:
 async def test_custom_metrics_fill_their_table_rows_from_prometheus(
     prometheus: PromServer, tmp_path: Path
 ) -> None:
-    from cockpit.app import CockpitApp
-    from cockpit.config import Config
+    from cockpit.app.cockpit_app import CockpitApp
+    from cockpit.config.schema import Config
+    from cockpit.runtime.wiring import Runtime
     from cockpit.widgets.metrics_table import MetricsTable
-    from cockpit.wiring import Runtime
     from tests.screen_text import wait_for
 
     config = Config.model_validate(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import promql
-from cockpit.config import ConfigError, load_config
-from cockpit.model import Measure, Threshold
-from cockpit.sources.prometheus import PrometheusClient, PrometheusLatency
+from cockpit.config import promql
+from cockpit.config.schema import ConfigError, load_config
+from cockpit.core.model import Measure, Threshold
+from cockpit.sources.http.prometheus import PrometheusClient, PrometheusLatency
 from tests.test_prometheus_source import P95, PromServer, prometheus
 
 __all__ = ["prometheus"]
@@ -122,7 +122,7 @@ def test_burn_rate_needs_the_preset(tmp_path: Path) -> None:
 async def test_burn_rate_against_a_real_prometheus(
     prometheus: PromServer, tmp_path: Path, slo_percent: float, verdict: str
 ) -> None:
-    from cockpit.wiring import Runtime, build_sources
+    from cockpit.runtime.wiring import Runtime, build_sources
 
     path = tmp_path / "c.toml"
     path.write_text(

@@ -11,11 +11,11 @@ import textwrap
 from datetime import timedelta
 from pathlib import Path
 
-from cockpit.app import CockpitApp
-from cockpit.breaches import SloChange, first_bad_at
-from cockpit.model import Reading, Status
-from cockpit.recorder import Recorder
-from cockpit.wiring import Runtime
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.core.model import Reading, Status
+from cockpit.incident.breaches import SloChange, first_bad_at
+from cockpit.incident.recorder import Recorder
+from cockpit.runtime.wiring import Runtime
 from tests.conftest import T0, FakeClock
 from tests.screen_text import wait_for
 
@@ -61,8 +61,8 @@ RECORD = textwrap.dedent(
     """
     import asyncio, sys
     from datetime import datetime, UTC
-    from cockpit.breaches import SloChange
-    from cockpit.recorder import Recorder
+    from cockpit.incident.breaches import SloChange
+    from cockpit.incident.recorder import Recorder
 
     async def main() -> None:
         recorder = await Recorder.open(sys.argv[1], actor=sys.argv[2])

@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cockpit.model import PanelState, Reading, Status
-from cockpit.scheduler import Scheduler
+from cockpit.core.model import PanelState, Reading, Status
+from cockpit.runtime.scheduler import Scheduler
 from cockpit.sources.base import utc_now
-from cockpit.sources.kube_pods import KubernetesPods
-from cockpit.sources.kube_watch import WatchTiming
-from cockpit.sources.prometheus import PrometheusClient, PrometheusLatency
+from cockpit.sources.http.prometheus import PrometheusClient, PrometheusLatency
+from cockpit.sources.kube.pods import KubernetesPods
+from cockpit.sources.kube.watch import WatchTiming
 from tests.fakekube import FakeKube, pod
 from tests.faultproxy import FaultProxy
 from tests.kube_fixtures import CREATED, LIMIT, pods_source

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from cockpit.action_plan import rollout_status
-from cockpit.sources.kube_workload import workload_of
+from cockpit.core.mitigation import rollout_status
+from cockpit.sources.kube.workload import workload_of
 
 
 def sts(replicas: int = 3, partition: int | None = 0, **status: Any) -> dict[str, Any]:

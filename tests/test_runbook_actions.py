@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.action_plan import ActionRequest, Verb
-from cockpit.incident import Event, EventKind
-from cockpit.runbook_actions import ExternalCommand, action_mismatch, command_to_action
-from cockpit.runbook_checklist import step_entry, ticked_steps
-from cockpit.runbook_load import load_runbooks
-from cockpit.runbook_match import find_section, match_section, resolve_section
+from cockpit.core.mitigation import ActionRequest, Verb
+from cockpit.core.records import Event, EventKind
+from cockpit.runbooks.actions import ExternalCommand, action_mismatch, command_to_action
+from cockpit.runbooks.checklist import step_entry, ticked_steps
+from cockpit.runbooks.load import load_runbooks
+from cockpit.runbooks.match import find_section, match_section, resolve_section
 from tests.conftest import T0
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "runbooks"

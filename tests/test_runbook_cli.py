@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cockpit.cli import main
-from cockpit.config import ConfigError, load_config
+from cockpit.cli.main import main
+from cockpit.config.schema import ConfigError, load_config
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "runbooks"
 MESSY = Path(__file__).parent / "runbooks"
@@ -95,7 +95,7 @@ def test_bad_input_is_one_line_without_a_traceback(args: list[str], message: str
 
 
 def test_a_file_too_large_to_be_a_runbook_is_refused_by_name(tmp_path: Path) -> None:
-    from cockpit.runbook_load import MAX_BYTES
+    from cockpit.runbooks.load import MAX_BYTES
 
     path = tmp_path / "huge.md"
     path.write_bytes(b"x" * (MAX_BYTES + 1))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from cockpit.app import CockpitApp
+from cockpit.app.cockpit_app import CockpitApp
 from cockpit.screens.actions import ConfirmAction
 from cockpit.screens.runbook import NO_ACTION, ConfirmStep, RunbookScreen
 from tests.conftest import FakeClock

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.phases import Phase
-from cockpit.runbook_load import MAX_BYTES, load_runbook, load_runbooks
-from cockpit.runbook_model import Runbook, Section
-from cockpit.runbook_parse import parse_runbook
+from cockpit.incident.phases import Phase
+from cockpit.runbooks.load import MAX_BYTES, load_runbook, load_runbooks
+from cockpit.runbooks.model import Runbook, Section
+from cockpit.runbooks.parse import parse_runbook
 
 HERE = Path(__file__).parent / "runbooks"
 EXAMPLES = Path(__file__).parent.parent / "examples" / "runbooks"
@@ -239,8 +239,8 @@ def test_a_long_messy_file_parses_quickly_enough_to_never_matter() -> None:
 
 def test_runbook_modules_never_import_textual() -> None:
     code = (
-        "import sys, cockpit.runbook_load, cockpit.runbook_match, cockpit.runbook_actions,"
-        " cockpit.runbook_propose, cockpit.runbook_checklist, cockpit.phases;"
+        "import sys, cockpit.runbooks.load, cockpit.runbooks.match, cockpit.runbooks.actions,"
+        " cockpit.runbooks.propose, cockpit.runbooks.checklist, cockpit.incident.phases;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -248,7 +248,7 @@ def test_runbook_modules_never_import_textual() -> None:
 
 
 def test_the_demo_ships_the_example_runbooks_unchanged() -> None:
-    from cockpit.config import demo_config
+    from cockpit.config.schema import demo_config
 
     (shipped,) = demo_config().runbooks.dirs
     names = sorted(p.name for p in EXAMPLES.glob("*.md"))

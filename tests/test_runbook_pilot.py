@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from cockpit import runbook_load
-from cockpit.app import CockpitApp
-from cockpit.config import RunbooksSettings, demo_config
-from cockpit.model import Status
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.schema import RunbooksSettings, demo_config
+from cockpit.core.model import Status
+from cockpit.runbooks import load as runbook_load
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction
 from cockpit.screens.runbook import ConfirmStep, RunbookScreen
-from cockpit.sources.demo import DemoWorld
-from cockpit.wiring import Runtime
+from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.demo_cockpit import demo_cockpit
 from tests.screen_text import screen_text, wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cockpit.safe_text import is_terminal_safe, quoted, terminal_safe
+from cockpit.core.safe_text import is_terminal_safe, quoted, terminal_safe
 
 ESCAPE_TITLE_AND_CLEAR = "\x1b]0;pwned\x07\x1b[2J"
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from cockpit.model import Reading, Status
-from cockpit.scheduler import Scheduler, retry_delay
+from cockpit.core.model import Reading, Status
+from cockpit.runtime.scheduler import Scheduler, retry_delay
 from cockpit.sources.base import utc_now
 
 

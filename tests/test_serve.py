@@ -26,9 +26,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cockpit import serve as serve_module
-from cockpit import serve_cli
-from cockpit.serve import (
+from cockpit.cli import serve as serve_cli
+from cockpit.serve import server as serve_module
+from cockpit.serve.server import (
     AccessGuard,
     allowed_origins,
     cockpit_argv,
@@ -36,7 +36,7 @@ from cockpit.serve import (
     normalise_origin,
     opt_in_warnings,
 )
-from cockpit.serve_sessions import start_process
+from cockpit.serve.sessions import start_process
 
 START_TIMEOUT_S = 30.0
 FRAME_TIMEOUT_S = 60.0
@@ -97,7 +97,7 @@ def _group_alive(pgid: int) -> bool:
 
 def start_server(root: Path, *args: str) -> Served:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cockpit.serve_cli", "--port", "0", *args],
+        [sys.executable, "-m", "cockpit.cli.serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=open(root / "serve.stderr", "wb"),  # noqa: SIM115 - the child owns it
         env=_isolated_env(root),
@@ -354,7 +354,7 @@ def test_register_adds_serve_and_reads_group_options(monkeypatch: pytest.MonkeyP
 
 
 def test_serve_is_a_cockpit_command() -> None:
-    from cockpit.cli import main
+    from cockpit.cli.main import main
 
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0, result.output
@@ -365,8 +365,8 @@ def test_serve_is_a_cockpit_command() -> None:
 def test_the_cli_does_not_load_the_web_server_until_serve_runs() -> None:
     # `cockpit` imports serve_cli at start-up; aiohttp and textual-serve cost most of a second.
     code = (
-        "import sys, cockpit.cli, cockpit.serve_cli;"
-        "heavy = ('aiohttp', 'textual_serve', 'cockpit.serve');"
+        "import sys, cockpit.cli.main, cockpit.cli.serve;"
+        "heavy = ('aiohttp', 'textual_serve', 'cockpit.serve.server');"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(

@@ -1,6 +1,6 @@
 """`cockpit serve` against a hostile or broken browser, over real HTTP and websockets.
 
-Most tests run the real server (`cockpit.serve.serve`) on a loopback port inside the test's
+Most tests run the real server (`cockpit.serve.server.serve`) on a loopback port inside the test's
 event loop, with `serve_probe_app.py` as the session's program: it starts in milliseconds and
 reports exactly what the server relayed to it, so what a frame did is asserted, not guessed.
 The tests at the end run the real `cockpit serve --demo` as a process, for what only the whole
@@ -29,10 +29,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cockpit import serve as serve_module
-from cockpit import serve_cli
-from cockpit.serve import ServeSettings, bind, serve
-from cockpit.serve_frames import (
+from cockpit.cli import serve as serve_cli
+from cockpit.serve import server as serve_module
+from cockpit.serve.access_log import configure
+from cockpit.serve.frames import (
     MAX_COLUMNS,
     MAX_FRAME_BYTES,
     MAX_ROWS,
@@ -42,8 +42,8 @@ from cockpit.serve_frames import (
     Resize,
     parse_frame,
 )
-from cockpit.serve_logging import configure
-from cockpit.serve_sessions import MEMORY_LIMIT_SUPPORTED, MIB, SessionLimits
+from cockpit.serve.server import ServeSettings, bind, serve
+from cockpit.serve.sessions import MEMORY_LIMIT_SUPPORTED, MIB, SessionLimits
 from tests.test_serve import (
     Served,
     _group_alive,

@@ -12,9 +12,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cockpit.app import CockpitApp
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, ScaleForm
-from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
 from tests.screen_text import screen_text, wait_for
 

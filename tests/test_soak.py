@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.app import CockpitApp
-from cockpit.wiring import Runtime
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.runtime.wiring import Runtime
 
 pytestmark = pytest.mark.slow
 

@@ -22,10 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.segment import Segment
 
-from cockpit.app import CockpitApp
-from cockpit.config import PanelSpec, RunbooksSettings, demo_config
-from cockpit.incident import Event, EventKind, Incident, IncidentStatus, Severity
-from cockpit.model import (
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.schema import PanelSpec, RunbooksSettings, demo_config
+from cockpit.core.model import (
     BackupInfo,
     FiringAlert,
     HeaderInfo,
@@ -37,15 +36,16 @@ from cockpit.model import (
     Status,
     WorkloadRow,
 )
-from cockpit.pod_detail import ContainerDetail, EventLine, PodDetail
-from cockpit.recorder import Recorder
-from cockpit.runbook_load import load_runbook
-from cockpit.safe_text import is_terminal_safe
+from cockpit.core.pod_detail import ContainerDetail, EventLine, PodDetail
+from cockpit.core.records import Event, EventKind, Incident, IncidentStatus, Severity
+from cockpit.core.safe_text import is_terminal_safe
+from cockpit.incident.recorder import Recorder
+from cockpit.runbooks.load import load_runbook
+from cockpit.runtime.wiring import Runtime, SourceSet
 from cockpit.screens.pod_detail import PodDetailScreen, detail_lines
 from cockpit.screens.presenter import PresenterScreen
 from cockpit.screens.runbook import RunbookScreen
 from cockpit.screens.timeline import TimelineScreen, _row, incident_line
-from cockpit.wiring import Runtime, SourceSet
 from tests.conftest import T0, FakeClock
 from tests.screen_text import screen_text, wait_for
 

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from cockpit.timeline_cli import ENV_DB, register
+from cockpit.cli.timeline import ENV_DB, register
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def _edit(db: Path, incident_id: str, old_text: str, new_text: str | None) -> No
     """Edit (or with None delete) the visible note `old_text`, as the timeline screen does."""
     import asyncio
 
-    from cockpit.timeline_store import Timeline
+    from cockpit.incident.store import Timeline
 
     async def work() -> None:
         async with await Timeline.open(db) as store:

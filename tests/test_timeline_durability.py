@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.timeline_store import Timeline
+from cockpit.incident.store import Timeline
 
 pytestmark = pytest.mark.slow
 
@@ -151,7 +151,7 @@ def test_two_processes_race_to_create_a_new_file(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
     script = (
         "import asyncio, sys\n"
-        "from cockpit.timeline_store import Timeline\n"
+        "from cockpit.incident.store import Timeline\n"
         "async def main():\n"
         "    async with await Timeline.open(sys.argv[1]) as store:\n"
         "        await store.start_incident('race', 3, 'x@y')\n"
@@ -244,8 +244,8 @@ def test_each_durable_write_path_fsyncs_the_wal_before_it_returns(
 _ACK_WRITER = """
 import asyncio, sys, uuid
 from datetime import UTC, datetime
-from cockpit.incident import Event, EventKind
-from cockpit.timeline_store import Timeline
+from cockpit.core.records import Event, EventKind
+from cockpit.incident.store import Timeline
 
 async def main(db, incident_id, mode):
     store = await Timeline.open(db)

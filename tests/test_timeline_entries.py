@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cockpit.app import CockpitApp
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.event_detail import EventDetailScreen
 from cockpit.screens.timeline import TimelineScreen
-from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
 from tests.screen_text import screen_lines, screen_text, wait_for
 

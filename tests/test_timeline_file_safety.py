@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from cockpit.incident import Event, EventKind, Incident, IncidentStatus, Severity
-from cockpit.recorder import Recorder
-from cockpit.timeline_store import MIGRATIONS, SCHEMA_VERSION, Timeline
+from cockpit.core.records import Event, EventKind, Incident, IncidentStatus, Severity
+from cockpit.incident.recorder import Recorder
+from cockpit.incident.store import MIGRATIONS, SCHEMA_VERSION, Timeline
 from tests.conftest import T0
 from tests.timeline_cli_runner import invoke
 
@@ -429,7 +429,7 @@ def test_incident_and_event_records_reject_times_outside_the_range() -> None:
 async def test_cockpit_notes_shows_the_readable_rows_and_says_what_it_skipped(
     tmp_path: Path,
 ) -> None:
-    from cockpit.notes_app import NotesApp
+    from cockpit.app.notes import NotesApp
     from tests.screen_text import screen_text, wait_for
 
     db = tmp_path / "timeline.db"

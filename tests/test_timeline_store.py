@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.incident import Event, EventKind, IncidentStatus, Severity, default_actor
-from cockpit.timeline_store import (
+from cockpit.core.records import Event, EventKind, IncidentStatus, Severity, default_actor
+from cockpit.incident.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     AmbiguousIncident,
@@ -140,7 +140,7 @@ async def test_incident_lifecycle_writes_events(db: Path, clock: FakeClock) -> N
 
 async def test_incident_lookup_by_prefix(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = iter(["abcd0001" + "0" * 24, "abcd0002" + "0" * 24])
-    monkeypatch.setattr("cockpit.timeline_store.new_id", lambda: next(ids))
+    monkeypatch.setattr("cockpit.incident.store.new_id", lambda: next(ids))
     async with await Timeline.open(db) as store:
         first = await store.start_incident("one", 1, ME)
         await store.start_incident("two", 2, ME)
@@ -390,7 +390,7 @@ async def test_disk_full_writes_nothing(db: Path) -> None:
 _READ_ONLY_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
-    from cockpit.timeline_store import Timeline, TimelineWriteError
+    from cockpit.incident.store import Timeline, TimelineWriteError
 
     async def main(path):
         try:
@@ -468,7 +468,7 @@ def test_default_actor_is_user_at_host(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_locked_by_another_process_raises_write_error(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cockpit.timeline_store.BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr("cockpit.incident.store.BUSY_TIMEOUT_MS", 100)
     async with await Timeline.open(db) as store:
         incident = await store.start_incident("x", 2, ME)
         other = sqlite3.connect(db, isolation_level=None)

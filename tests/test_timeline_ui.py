@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select
 
-from cockpit.app import CockpitApp
-from cockpit.config import Config
-from cockpit.notes_app import NotesApp
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.app.notes import NotesApp
+from cockpit.config.schema import Config
+from cockpit.incident.store import Timeline, TimelineWriteError
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm, StatusForm
 from cockpit.screens.timeline import TimelineScreen
-from cockpit.timeline_store import Timeline, TimelineWriteError
-from cockpit.wiring import Runtime
 from tests.conftest import FakeClock
 from tests.screen_text import screen_lines, screen_text, wait_for
 
@@ -163,8 +163,8 @@ async def test_breaches_confirmed_before_the_timeline_opens_are_still_recorded(
     """A slow disk or a busy machine: the readings confirm breaches before the timeline file is
     open. They are written once it is, not lost (the file's opening is held back here until
     every breaching panel has had its two readings)."""
-    from cockpit.app import ReadingArrived
-    from cockpit.recorder import Recorder
+    from cockpit.app.cockpit_app import ReadingArrived
+    from cockpit.incident.recorder import Recorder
 
     gate = asyncio.Event()
     real_open = Recorder.open
@@ -304,7 +304,7 @@ async def test_notes_are_edited_and_deleted_by_new_events_history_kept(
 async def test_declare_note_action_status_then_export_tells_the_story(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    from cockpit.postmortem import export_markdown, panel_values_from_events
+    from cockpit.incident.postmortem import export_markdown, panel_values_from_events
     from cockpit.screens.actions import ConfirmAction, ScaleForm
 
     db = tmp_path / "demo.db"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.units import format_threshold, format_value, parse_duration, short_age
+from cockpit.core.units import format_threshold, format_value, parse_duration, short_age
 
 
 @pytest.mark.parametrize(

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 
-from cockpit.app import CockpitApp
-from cockpit.config import demo_config
-from cockpit.keymap import BINDING_IDS
+from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.keymap import BINDING_IDS
+from cockpit.config.schema import demo_config
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import HistoryScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.incident_forms import NoteForm
 from cockpit.screens.presenter import PresenterScreen
-from cockpit.sources.demo import DemoWorld
-from cockpit.wiring import Runtime
+from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.screen_text import screen_lines, screen_text, wait_for
 

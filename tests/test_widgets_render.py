@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from textual.app import App
 
-from cockpit.action_plan import ActionPreview, ActionRequest, Verb
-from cockpit.model import HeaderInfo, PodRow
+from cockpit.core.mitigation import ActionPreview, ActionRequest, Verb
+from cockpit.core.model import HeaderInfo, PodRow
 from cockpit.screens.actions import ConfirmAction
 from cockpit.widgets.header import render_header
 from cockpit.widgets.pods_panel import pod_cells
@@ -77,7 +77,7 @@ async def test_the_preview_headline_shows_the_command_as_written() -> None:
 
 
 def test_the_command_line_preview_keeps_the_headline_as_written() -> None:
-    from cockpit.action_console import render_preview
+    from cockpit.cli.console import render_preview
 
     preview = ActionPreview(HELM, (("release", "Shop-API", "3"),))
     headline = render_preview(preview, "prod", production=False).splitlines()[0]
@@ -85,7 +85,7 @@ def test_the_command_line_preview_keeps_the_headline_as_written() -> None:
 
 
 def test_a_configured_title_keeps_its_brackets_in_the_metrics_table() -> None:
-    from cockpit.model import Measure, PanelView, Status, Threshold
+    from cockpit.core.model import Measure, PanelView, Status, Threshold
     from cockpit.widgets.metrics_table import metric_cells
 
     measure = Measure("value", "v", "count", Threshold(10.0))

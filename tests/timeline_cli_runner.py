@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner, Result
 
-from cockpit.timeline_cli import register
+from cockpit.cli.timeline import register
 
 
 def _cli() -> click.Group:

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from cockpit.incident import Event, EventKind
-from cockpit.timeline_store import Timeline
+from cockpit.core.records import Event, EventKind
+from cockpit.incident.store import Timeline
 
 
 @dataclass

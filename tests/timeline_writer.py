@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from cockpit.incident import EventKind
-from cockpit.timeline_store import Timeline
+from cockpit.core.records import EventKind
+from cockpit.incident.store import Timeline
 
 
 async def notes(db: str, incident_id: str, prefix: str) -> None:

@@ -10,8 +10,8 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 
-from cockpit.model import FiringAlert, PanelView
-from cockpit.units import short_age
+from cockpit.core.model import FiringAlert, PanelView
+from cockpit.core.units import short_age
 from cockpit.widgets.panel_frame import UNLIMITED, StripPanel, fit_lines, fit_strip
 from cockpit.widgets.panel_text import error_line, status_badge
 

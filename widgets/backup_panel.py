@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
-from cockpit.model import BackupInfo, PanelView
-from cockpit.units import format_utc
+from cockpit.core.model import BackupInfo, PanelView
+from cockpit.core.units import format_utc
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import error_line, measure_line, note_line
 

@@ -7,8 +7,8 @@ from textual.content import Content
 from textual.reactive import Reactive
 from textual.widgets import Static
 
-from cockpit.model import HeaderInfo
-from cockpit.units import format_clock, format_elapsed
+from cockpit.core.model import HeaderInfo
+from cockpit.core.units import format_clock, format_elapsed
 
 # Where the cockpit points is never cut to `-/d…`; only a name longer than this is shortened.
 WHERE_CAP = 32

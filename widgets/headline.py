@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Digits, Static
 
-from cockpit.model import PanelView, Status
-from cockpit.units import format_threshold
+from cockpit.core.model import PanelView, Status
+from cockpit.core.units import format_threshold
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import status_badge
 

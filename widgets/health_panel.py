@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.content import Content
 from textual.geometry import Size
 
-from cockpit.model import HealthResult, PanelView, Status
+from cockpit.core.model import HealthResult, PanelView, Status
 from cockpit.widgets.panel_frame import UNLIMITED, StripPanel, fit_lines, fit_strip
 from cockpit.widgets.panel_text import STATUS_STYLE, error_line, status_badge
 

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Sparkline, Static
 
-from cockpit.model import PanelView
+from cockpit.core.model import PanelView
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import (
     error_line,

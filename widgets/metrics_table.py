@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from cockpit.model import PanelView, Status, worst
-from cockpit.units import format_threshold, format_value
+from cockpit.core.model import PanelView, Status, worst
+from cockpit.core.units import format_threshold, format_value
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import age_label

@@ -7,7 +7,7 @@ bytes the driver wrote:
 - Control characters go through. `Content` and `Text` drop BEL and CR, but ESC, the C1
   controls and bidirectional overrides reach the terminal as they are: `ESC ] 0 ; … ` sets the
   window title and `ESC [ 2 J` clears the screen. So text is made terminal-safe
-  (`cockpit.safe_text.terminal_safe`: visible stand-ins such as ␛) before it is drawn.
+  (`cockpit.core.safe_text.terminal_safe`: visible stand-ins such as ␛) before it is drawn.
 - A `str` is markup wherever Textual takes one: `Static(str)`, `update(str)`, `Label`,
   `border_title`, `notify`, an `Option` prompt, a DataTable `str` cell. `[link=…]` there
   becomes a live hyperlink and a stray `[/b]` raises MarkupError, which ends the app. So text
@@ -16,14 +16,14 @@ bytes the driver wrote:
 Terminal safety is applied once per flow, where outside data becomes what the screen shows:
 
 - Readings (pods, workloads, alerts, health checks, backup, server errors, backend warnings)
-  and the header: the model objects clean their own text when built (`cockpit.model`).
-- Runbooks: their text is cleaned when a file is read (`cockpit.runbook_load`), so the pane
+  and the header: the model objects clean their own text when built (`cockpit.core.model`).
+- Runbooks: their text is cleaned when a file is read (`cockpit.runbooks.load`), so the pane
   shows, and an action runs, exactly what was read.
 - The timeline (titles, notes, actors), a pod's details (events, logs), the action dialogues
   (names, revisions, server messages), the chart's markers: where their rows become lines on
   screen, with the helpers below, in the one function per screen that builds those lines.
 - Notifications: every one goes through the app's `notify`, which cleans it and turns markup
-  off (`cockpit.incident_ui`).
+  off (`cockpit.app.controllers.incident`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.content import Content
 
-from cockpit.safe_text import terminal_safe
+from cockpit.core.safe_text import terminal_safe
 
 
 def safe_line(text: str, style: str = "") -> Content:

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
-from cockpit.model import PanelView, Status
+from cockpit.core.model import PanelView, Status
 from cockpit.widgets.panel_text import age_label, status_class
 
 _STATUS_CLASSES = tuple(status_class(s) for s in Status)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from cockpit.model import Measure, PanelView, Status
-from cockpit.units import format_threshold, format_value
+from cockpit.core.model import Measure, PanelView, Status
+from cockpit.core.units import format_threshold, format_value
 
 STATUS_STYLE = {
     Status.OK: "$success",

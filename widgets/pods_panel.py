@@ -25,9 +25,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowKey
 
-from cockpit.model import PanelView, PodList, PodRow, Status, WorkloadRow
-from cockpit.podstatus import PodRank, pod_rank, rank_changes_at, status_rank
-from cockpit.units import short_age, short_age_next_change
+from cockpit.core.model import PanelView, PodList, PodRow, Status, WorkloadRow
+from cockpit.core.podstatus import PodRank, pod_rank, rank_changes_at, status_rank
+from cockpit.core.units import short_age, short_age_next_change
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import STATUS_STYLE, age_label, error_line
 from cockpit.widgets.quiet_table import QuietTable
@@ -91,7 +91,8 @@ def fit_columns(width: int, name_width: int, node_width: int) -> PodColumns:
 
 def sort_key(sort: str, row: PodRow, now: datetime) -> tuple[object, ...]:
     """Where `row` goes under `sort`; the name breaks ties so the order is stable between reads.
-    Status is the worst first (see `cockpit.podstatus.pod_rank`), age the youngest, restarts the
+    Status is the worst first (see `cockpit.core.podstatus.pod_rank`), age the youngest, restarts
+    the
     most."""
     if sort == "status":
         return (pod_rank(row, now), row.name)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from cockpit.sources.kube_rollback import (
+from cockpit.sources.kube.rollback import (
     KEPT_ON_DEPLOYMENT,
     REVISION,
     history,

@@ -1,0 +1,825 @@
+"""The Textual application: wires sources, scheduler and state to the dashboard.
+
+Only this module knows both sides. Sources start after the first frame is drawn; every reading
+arrives as a message, updates `PanelState` and re-renders one panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from cockpit.app.controllers.actions import ACTION_BINDINGS, ActionControls
+from cockpit.app.controllers.incident import INCIDENT_BINDINGS, LOAD_GROUP, IncidentControls
+from cockpit.app.controllers.phases import PHASE_BINDINGS, PhaseControls
+from cockpit.app.controllers.runbooks import RUNBOOK_BINDINGS, RunbookControls
+from cockpit.config.keymap import BINDING_IDS
+from cockpit.core.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
+from cockpit.core.safe_text import terminal_safe
+from cockpit.incident.breaches import BreachTracker, SloChange, first_bad_at
+from cockpit.incident.recorder import Recorder
+from cockpit.runtime.scheduler import Scheduler
+from cockpit.runtime.wiring import (
+    Runtime,
+    SourceSet,
+    Where,
+    build_sources,
+    effective_where,
+    settle_where,
+)
+from cockpit.screens.dashboard import DashboardScreen
+from cockpit.screens.help import HelpScreen
+from cockpit.screens.presenter import RECENT, PresenterScreen
+from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
+from cockpit.widgets.alerts_panel import AlertsRequested
+from cockpit.widgets.header import where_text
+from cockpit.widgets.metric_panel import ChartRequested
+from cockpit.widgets.pods_panel import PodSelected
+
+log = logging.getLogger(__name__)
+
+# Palette entries: actions worth finding by name (focus keys and quit are not).
+PALETTE_IDS = {
+    "refresh.pause",
+    "refresh.now",
+    "incident.note",
+    "incident.declare",
+    "incident.status",
+    "incident.timeline",
+    "action.scale",
+    "action.restart",
+    "action.rollback",
+    "runbook.open",
+    "incident.phase",
+    "app.presenter",
+    "app.theme",
+    "app.help",
+}
+POD_FOLLOW_INTERVAL = 2.0
+# Reading the kubeconfig should take milliseconds; a hung file system must not keep the panels
+# from starting (they then report the kubeconfig themselves).
+WHERE_LIMIT = 5.0
+LOAD_PRESENTER = f"{LOAD_GROUP}presenter"
+RUNBOOKS_AFTER = 1.0
+RUNBOOKS_LATEST = 5.0
+HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
+
+# The footer shows bindings in this order and cuts what does not fit: at 80 columns the
+# "? Keys" hint comes first so it is never cut, then what an incident needs most.
+FOOTER_ORDER = (
+    "app.help",
+    "incident.note",
+    "action.scale",
+    "action.restart",
+    "action.rollback",
+    "incident.timeline",
+    "runbook.open",
+    "incident.status",
+    "incident.declare",
+    "refresh.pause",
+    "refresh.now",
+    "app.presenter",
+    "app.quit",
+)
+
+# What each key acts on, for the help screen: the footer has room for a word, help for a
+# phrase (at most 26 characters, so two columns of keys fit at 80x24 without scrolling).
+HELP_TEXT = {
+    "app.help": "This list of keys",
+    "incident.note": "Note to the timeline",
+    "incident.declare": "Declare an incident",
+    "incident.status": "Status update (+ status)",
+    "incident.timeline": "Timeline of the incident",
+    "incident.pick": "Switch or add incident",
+    "incident.phase": "Mark the incident phase",
+    "action.scale": "Scale a Deployment/STS",
+    "action.restart": "Restart a Deployment/STS",
+    "action.rollback": "Undo a Deployment rollout",
+    "runbook.open": "Runbook for the panel",
+    "refresh.pause": "Pause/resume refreshing",
+    "refresh.now": "Refresh every panel now",
+    "app.presenter": "Presenter view",
+    "app.theme": "Next theme",
+    "app.quit": "Quit",
+    "focus.next": "Next panel",
+    "focus.previous": "Previous panel",
+    "pods.filter": "Filter the pods",
+    "pods.sort": "Sort pods (status, name…)",
+    "alerts.open": "Firing alerts in full",
+    "app.palette": "Command palette",
+    "app.palette_colon": "Command palette",
+}
+
+
+def footer_order(bindings: list[BindingType]) -> list[BindingType]:
+    """`bindings` sorted for the footer by `FOOTER_ORDER` (the rest keep their order, after)."""
+
+    def rank(binding: BindingType) -> int:
+        binding_id = binding.id if isinstance(binding, Binding) else None
+        if binding_id in FOOTER_ORDER:
+            return FOOTER_ORDER.index(binding_id)
+        return len(FOOTER_ORDER)
+
+    return sorted(bindings, key=rank)
+
+# The measure people watch per panel: the trend line and the presenter's big number show it.
+HEADLINE_KEY = {
+    "latency": "p95",
+    "error_rate": "error_ratio",
+    "queue": "depth",
+    "pods": "not_ready",
+    "backup": "age",
+}
+
+
+class ReadingArrived(Message):
+    """A source delivered a reading (good or failed)."""
+
+    def __init__(self, reading: Reading) -> None:
+        super().__init__()
+        self.reading = reading
+
+
+class BackfillArrived(Message):
+    def __init__(self, panel: str, readings: list[Reading]) -> None:
+        super().__init__()
+        self.panel = panel
+        self.readings = readings
+
+
+@dataclass
+class CrashNotice(Exception):
+    """What the terminal shows after a crash: one line and where the full report is."""
+
+    error: BaseException
+    report: str
+
+    def __rich__(self) -> Text:
+        return Text.assemble(
+            ("cockpit crashed: ", "bold red"),
+            # The message may quote outside text (a name, a server's words).
+            f"{type(self.error).__name__}: {terminal_safe(str(self.error))}\n",
+            f"The full report is in {self.report}\n",
+        )
+
+
+class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControls):
+    TITLE = "incident-cockpit"
+    # The effective context is one of `production_contexts`: every screen says so from this.
+    production: reactive[bool] = reactive(False)
+    CSS_PATH = stylesheet_path()
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = footer_order(
+        [
+            Binding("q", "quit", "Quit", id="app.quit"),
+            Binding("p", "toggle_pause", "Pause", id="refresh.pause"),
+            Binding("r", "refresh_now", "Refresh", id="refresh.now"),
+            Binding("tab", "app.focus_next", "Next panel", show=False, id="focus.next"),
+            Binding(
+                "shift+tab", "app.focus_previous", "Prev panel", show=False, id="focus.previous"
+            ),
+            *INCIDENT_BINDINGS,
+            *ACTION_BINDINGS,
+            *RUNBOOK_BINDINGS,
+            *PHASE_BINDINGS,
+            Binding("z", "presenter", "Presenter", id="app.presenter"),
+            Binding("T", "next_theme", "Theme", show=False, id="app.theme"),
+            Binding("question_mark", "help", "Keys", id="app.help"),
+            # Textual's ctrl+p, plus the k9s habit of `:` for the command line. (Declaring
+            # this replaces Textual's own palette binding, so both keys are listed here.)
+            Binding(
+                "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+            ),
+            # Not a priority binding: a `:` typed into a note must stay in the note.
+            Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
+        ]
+    )
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        sources_factory: Callable[[Runtime], SourceSet] = build_sources,
+        start_sources: bool = True,
+    ) -> None:
+        # Under NO_COLOR, Textual on its own only turns colours grey (true-colour greys are still
+        # colour escapes); declaring the colours native makes it drop them all, so the terminal
+        # is sent video attributes (bold, reverse) and the words and symbols, no colour.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
+        self.runtime = runtime
+        self._sources_factory = sources_factory
+        self._start_sources = start_sources
+        self.states: dict[str, PanelState] = {
+            spec.panel: PanelState(spec.panel, spec.title, spec.measures, spec.interval)
+            for spec in runtime.specs
+        }
+        self.dashboard = DashboardScreen([(s.panel, s.title) for s in runtime.specs])
+        self.presenter = PresenterScreen(
+            [
+                (s.panel, s.title, HEADLINE_KEY[s.panel])
+                for s in runtime.specs
+                if s.panel in HEADLINE_KEY
+            ]
+        )
+        self.scheduler: Scheduler | None = None
+        self.source_set: SourceSet | None = None
+        # Until the kubeconfig has been read the header shows what was configured, or "…".
+        self._where_known = False
+        self._backfills: set[asyncio.Task[None]] = set()
+        self._init_incident_controls()
+        # Alerts are recorded one by one (firing / resolved), not as an SLO of their own.
+        self.breaches = BreachTracker(
+            [(s.panel, s.title, s.measures) for s in runtime.specs if s.panel != "alerts"]
+        )
+        self._alerts_seen: tuple[FiringAlert, ...] | None = None
+        # The incident whose record the alerts were last reconciled with (see below).
+        self._alerts_reconciled_for: str | None = None
+        self._backfill_tasks: dict[str, asyncio.Task[None]] = {}
+        # SLO changes confirmed while the timeline is still opening (a slow disk, a busy
+        # machine): written once it is open, instead of being lost. None once it is open.
+        self._held_slo: list[SloChange] | None = []
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
+        if runtime.config.keys:
+            self.set_keymap(
+                {
+                    binding_id: ",".join(part.strip() for part in keys.split(","))
+                    for binding_id, keys in runtime.config.keys.items()
+                }
+            )
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.install_signal_handlers()
+        self.push_screen(self.dashboard)
+        if self.runtime.demo:  # no kubeconfig to read: known from the first frame
+            self._where_settled(effective_where(self.runtime))
+        elif self.runtime.context:  # a context named on the command line is known already
+            self.production = self.runtime.production_for(self.runtime.context)
+        self._render_all()
+        self.set_interval(1.0, self._tick, name="clock")
+        # After the first frame: start-up time is the time to a useful screen. The sources
+        # start once the kubeconfig says where they point, so they go where the header says.
+        self.call_after_refresh(self._find_where)
+        # The timeline file is opened after the first frame too, in a thread: a slow disk or a
+        # locked file never delays the dashboard.
+        self.call_after_refresh(self._start_timeline)
+        # Runbooks are read in a thread once the first readings are in (start_sources), or a
+        # moment after the first frame without sources: parsing holds the GIL in bursts, and
+        # the first readings matter more than a key nobody has pressed yet.
+        if not self._start_sources:
+            self.set_timer(RUNBOOKS_AFTER, self.start_runbooks, name="runbooks")
+
+    def _start_timeline(self) -> None:
+        task = asyncio.create_task(self._open_timeline())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _open_timeline(self) -> None:
+        try:
+            await self._open_and_declare()
+        finally:
+            held, self._held_slo = self._held_slo or [], None
+            if self.recorder is not None:
+                for change in held:
+                    self.write_in_background(self._record_slo(change), "an SLO change")
+
+    async def _open_and_declare(self) -> None:
+        settings = self.runtime.config.timeline
+        recorder = await self.open_timeline(
+            self.runtime.timeline_path,
+            actor=settings.actor,
+            status_every=settings.status_every,
+            throwaway=self.runtime.timeline_throwaway,
+            clock=self.runtime.clock,
+        )
+        if recorder is None or recorder.incident is not None or not self.runtime.demo:
+            return
+        # The demo opens on its incident already declared, as a real one would be by now.
+        incident = self.runtime.config.incident
+        started = self.source_set.incident_started() if self.source_set else None
+        try:
+            await recorder.declare(incident.title, incident.severity, started_at=started)
+        except Exception as error:  # the demo still runs without its record
+            log.warning("could not declare the demo incident: %s", error)
+        self.timeline_changed()
+
+    def _find_where(self) -> None:
+        if self._where_known:
+            self._where_found()
+            return
+        task = asyncio.create_task(self._read_where())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _read_where(self) -> None:
+        try:
+            async with asyncio.timeout(WHERE_LIMIT):
+                where = await asyncio.to_thread(effective_where, self.runtime)
+        except Exception as error:  # the configured values stay; the panels say what is wrong
+            log.info("could not settle the context from the kubeconfig: %s", error)
+            where = Where(self.runtime.context, self.runtime.namespace)
+        self._where_settled(where)
+        self._render_header()
+        self._where_found()
+
+    def _where_settled(self, where: Where) -> None:
+        settle_where(self.runtime, where)
+        self._where_known = True
+        context = self.runtime.context
+        self.production = bool(context) and self.runtime.production_for(context)
+
+    def _where_found(self) -> None:
+        if self._start_sources:
+            self.start_sources()
+
+    @property
+    def where_label(self) -> str:
+        """`context/namespace` as the header shows it; "…" for what is not known yet."""
+        runtime = self.runtime
+        known = self._where_known
+        context = runtime.context if known or runtime.context else "…"
+        namespace = runtime.namespace if known or runtime.namespace_chosen else "…"
+        return where_text(context, namespace)
+
+    def start_sources(self) -> None:
+        if self.scheduler is not None:
+            return
+        self.source_set = self._sources_factory(self.runtime)
+        self.scheduler = Scheduler(self._deliver, clock=self.runtime.clock)
+        for source, spec in self.source_set.sources:
+            self.scheduler.add(source, spec.interval, spec.timeout)
+            backfill = getattr(source, "backfill", None)
+            if backfill is not None:
+                task = asyncio.create_task(self._backfill(spec.panel, backfill, spec.timeout))
+                self._backfills.add(task)
+                self._backfill_tasks[spec.panel] = task
+                task.add_done_callback(self._backfills.discard)
+        self.scheduler.start()
+        self.actions = self.source_set.actions
+        self._render_header()
+        task = asyncio.create_task(self._runbooks_after_first_readings())
+        self._backfills.add(task)
+        task.add_done_callback(self._backfills.discard)
+
+    async def _runbooks_after_first_readings(self) -> None:
+        assert self.scheduler is not None
+        firsts = [runner.first_delivered.wait() for runner in self.scheduler.runners.values()]
+        # A source that hangs delays the runbooks by RUNBOOKS_LATEST at most; sources that
+        # answer at once (the demo) leave the first frame its moment.
+        started = asyncio.get_running_loop().time()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(RUNBOOKS_LATEST):
+                await asyncio.gather(*firsts)
+        waited = asyncio.get_running_loop().time() - started
+        if waited < RUNBOOKS_AFTER:
+            self.set_timer(RUNBOOKS_AFTER - waited, self.start_runbooks, name="runbooks")
+        else:
+            self.start_runbooks()
+
+    async def _backfill(self, panel: str, backfill: Callable[[], object], limit: float) -> None:
+        try:
+            async with asyncio.timeout(max(limit, 5.0)):
+                readings = await backfill()  # type: ignore[misc]
+        except Exception as exc:  # a trend line is a nicety; its failure must cost nothing else
+            log.info("backfill of %s failed: %s", panel, exc)
+            return
+        if isinstance(readings, list) and readings:
+            self.post_message(BackfillArrived(panel, readings))
+
+    async def on_unmount(self) -> None:
+        await self.stop_sources()
+        await self.close_timeline()
+
+    def _deliver(self, reading: Reading) -> None:
+        self.post_message(ReadingArrived(reading))
+
+    # ---- state → screen -----------------------------------------------------------------
+
+    def on_reading_arrived(self, message: ReadingArrived) -> None:
+        state = self.states.get(message.reading.panel)
+        if state is None:
+            return
+        state.apply(message.reading)
+        self._render_panel(state)
+        change = self.breaches.feed(message.reading)
+        if change is not None and self._held_slo is not None:
+            self._held_slo.append(change)
+        elif change is not None and self.recorder is not None:
+            self.write_in_background(self._record_slo(change), "an SLO change")
+        if message.reading.panel == "alerts":
+            self._record_alert_changes(message.reading)
+            self._refresh_alerts_screen(state)
+
+    async def _record_slo(self, change: SloChange) -> None:
+        if change.breached:
+            # Date the breach by the data: the panel's history, once its backfill has come in
+            # (bounded by the backfill's own timeout), tells when the CRIT run really began.
+            pending = self._backfill_tasks.get(change.panel)
+            if pending is not None and not pending.done():
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(pending)
+            # The backfill's message may still be queued: its readings are read directly.
+            state = self.states[change.panel]
+            first = first_bad_at(state.recent_readings(), change.occurred_at)
+            change = replace(change, occurred_at=first)
+        if self.recorder is not None:
+            await self.recorder.record_slo(change)
+
+    def _record_alert_changes(self, reading: Reading) -> None:
+        # Only successful reads count: a failed one has no alerts and would "resolve" them all.
+        if reading.error is not None or not isinstance(reading.detail, tuple):
+            return
+        current = tuple(a for a in reading.detail if isinstance(a, FiringAlert))
+        previous, self._alerts_seen = self._alerts_seen, current
+        recorder = self.recorder
+        if recorder is None or recorder.incident is None:
+            return
+        if self._alerts_reconciled_for != recorder.incident.id:
+            # First read for this incident (a start, a restart, a newly declared incident):
+            # compare with what the record last saw rather than with nothing, so a restart
+            # records no alert again and one that fired or resolved meanwhile is caught up.
+            self._alerts_reconciled_for = recorder.incident.id
+            self.write_in_background(
+                self._reconcile_alerts(recorder, previous or (), current, reading.observed_at),
+                "alerts",
+            )
+            return
+        if previous is None:
+            return
+        new, resolved = alert_changes(previous, current)
+        for alert in new:
+            self.write_in_background(
+                self._record_alert(recorder, alert, "firing", alert.starts_at), "an alert"
+            )
+        for alert in resolved:
+            self.write_in_background(
+                self._record_alert(recorder, alert, "resolved", reading.observed_at), "an alert"
+            )
+
+    async def _reconcile_alerts(
+        self,
+        recorder: Recorder,
+        seen_before: tuple[FiringAlert, ...],
+        current: tuple[FiringAlert, ...],
+        at: datetime,
+    ) -> None:
+        # Firing, as far as anyone knows: what the record last saw firing, plus what this
+        # cockpit saw before the incident was open to it. Whatever of that is not firing now
+        # resolved meanwhile; whatever fires now and is not in the record is new to it.
+        firing = await recorder.firing_alerts()
+        known = {a.fingerprint: a for a in (*seen_before, *current)}
+        for alert in (*seen_before, *current):
+            if alert.fingerprint not in firing:
+                await self._record_alert(recorder, alert, "firing", alert.starts_at)
+                firing.add(alert.fingerprint)
+        now_firing = {a.fingerprint for a in current}
+        for fingerprint in sorted(firing - now_firing):
+            alert = known.get(fingerprint)
+            if alert is not None:
+                await self._record_alert(recorder, alert, "resolved", at)
+            else:
+                await recorder.record_alert(
+                    "resolved",
+                    f"Alert resolved: {fingerprint} (not firing when the cockpit looked again)",
+                    {"state": "resolved", "fingerprint": fingerprint},
+                    at,
+                )
+
+    @staticmethod
+    async def _record_alert(
+        recorder: Recorder, alert: FiringAlert, word: str, at: datetime
+    ) -> None:
+        text = f"Alert {word}: {alert.name} ({alert.severity})"
+        if alert.summary:
+            text += f" — {alert.summary}"
+        data = {
+            "state": word,
+            "alertname": alert.name,
+            "severity": alert.severity,
+            "fingerprint": alert.fingerprint,
+            "labels": dict(alert.labels),
+            "starts_at": alert.starts_at.isoformat(),
+        }
+        await recorder.record_alert(word, text, data, at)
+
+    def on_backfill_arrived(self, message: BackfillArrived) -> None:
+        state = self.states.get(message.panel)
+        if state is not None:
+            state.backfill(message.readings)
+            self._render_panel(state)
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
+    @property
+    def paused(self) -> bool:
+        return self.scheduler is not None and self.scheduler.paused
+
+    def _render_panel(self, state: PanelState) -> None:
+        key = HEADLINE_KEY.get(state.panel) if state.panel != "backup" else None
+        trend = state.history.values(key) if key else []
+        view = state.view(self.now(), self.paused)
+        self.dashboard.show_panel(view, trend, self.now())
+        if self.presenter.is_attached:
+            self.presenter.show_panel(view)
+
+    def _render_all(self) -> None:
+        self._render_header()
+        for state in self.states.values():
+            self._render_panel(state)
+
+    def _render_header(self) -> None:
+        now = self.now()
+        runtime, known = self.runtime, self._where_known
+        info = HeaderInfo(
+            context=runtime.context if known or runtime.context else "…",
+            namespace=runtime.namespace if known or runtime.namespace_chosen else "…",
+            now=now,
+            production=self.production,
+            read_only=self.runtime.read_only,
+            paused=self.paused,
+            timeline_problem=self.timeline_problem,
+        )
+        recorder = self.recorder
+        if recorder is None or recorder.incident is None:
+            # Until one is declared in the timeline, the config's [incident] is the label.
+            configured = self.runtime.config.incident
+            started = self.source_set.incident_started() if self.source_set else None
+            info = replace(
+                info,
+                incident_title=configured.title,
+                severity=configured.severity if configured.title else "",
+                incident_started=started,
+            )
+        else:
+            incident = recorder.incident
+            reminder = recorder.reminder(now)
+            info = replace(
+                info,
+                incident_title=incident.title,
+                severity=incident.severity.value,
+                incident_started=incident.started_at,
+                incident_status=incident.status.value,
+                update_due_in=reminder.due_in if reminder else None,
+            )
+            phase, over = self.phase_header(now)
+            info = replace(info, phase=phase, phase_over=over)
+        self.dashboard.show_header(info)
+        if self.presenter.is_attached:
+            self.presenter.show_header(info)
+
+    # ---- the incident record ------------------------------------------------------------
+
+    async def stop_sources(self) -> None:
+        for task in list(self._backfills):
+            task.cancel()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+
+    def timeline_changed(self) -> None:
+        self.refresh_phases()
+        self._render_header()
+        self.refresh_timeline_view()
+        self._refresh_presenter_events()
+
+    def header_changed(self) -> None:
+        self._render_header()
+
+    def _refresh_presenter_events(self) -> None:
+        recorder = self.recorder
+        if recorder is None or not self.presenter.is_attached:
+            return
+
+        async def load() -> None:
+            try:
+                events = await recorder.events(limit=RECENT)
+            except Exception as error:  # the big numbers matter more than the list
+                log.info("presenter timeline: %s", error)
+                return
+            self.presenter.show_recent(events)
+
+        self.run_worker(load(), group=LOAD_PRESENTER, exclusive=True, exit_on_error=False)
+
+    def panel_values(self) -> dict[str, str]:
+        from cockpit.runtime.snapshot import measure_name, rows
+
+        now = self.now()
+        views = [state.view(now) for state in self.states.values() if state.latest is not None]
+        return {measure_name(r.panel, r.measure): f"{r.value} {r.status}" for r in rows(views)}
+
+    def incident_defaults(self) -> tuple[str, str]:
+        incident = self.runtime.config.incident
+        return incident.title, incident.severity
+
+    def _tick(self) -> None:
+        # Ages and the clock move every second even when no reading arrives: that is how a
+        # panel turns visibly stale instead of showing a silent old number.
+        self._render_all()
+        self.refresh_timeline_title()
+
+    # ---- charts -------------------------------------------------------------------------
+
+    def on_chart_requested(self, message: ChartRequested) -> None:
+        from cockpit.core.charts import DEFAULT_WINDOW
+        from cockpit.screens.chart import ChartScreen
+
+        state = self.states.get(message.panel)
+        if state is None:
+            return
+        screen = ChartScreen(message.panel, state.title, DEFAULT_WINDOW)
+        self.push_screen(screen)
+        self._load_chart(screen, DEFAULT_WINDOW)
+
+    def on_chart_window_changed(self, message: Message) -> None:
+        from cockpit.screens.chart import ChartScreen, ChartWindowChanged
+
+        if isinstance(message, ChartWindowChanged) and isinstance(self.screen, ChartScreen):
+            self._load_chart(self.screen, message.window)
+
+    def _load_chart(self, screen: object, window: float) -> None:
+        from cockpit.core.charts import build_chart
+        from cockpit.screens.chart import ChartScreen
+
+        assert isinstance(screen, ChartScreen)
+        state = self.states[screen.panel]
+        source = self._source_for(screen.panel)
+
+        async def load() -> None:
+            readings: list[Reading] = []
+            error = ""
+            history = getattr(source, "history", None)
+            if history is not None:
+                try:
+                    async with asyncio.timeout(max(10.0, state.interval)):
+                        readings = await history(window)
+                except Exception as exc:  # the chart says so; the dashboard is unaffected
+                    error = f"history unavailable: {exc or type(exc).__name__}"
+            if not readings:
+                # No range API (or it failed): what this cockpit saw since it started.
+                readings = state.recent_readings()
+            events = []
+            if self.recorder is not None and self.recorder.incident is not None:
+                with contextlib.suppress(Exception):
+                    events = await self.recorder.events(limit=2000)
+            data = build_chart(
+                state.title, state.measures, readings, events, self.now(), window, error
+            )
+            if screen.is_attached:
+                screen.show(data)
+
+        task = asyncio.create_task(load())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    # ---- alerts ---------------------------------------------------------------------------
+
+    def on_alerts_requested(self, message: AlertsRequested) -> None:
+        from cockpit.screens.alerts import AlertsScreen
+
+        state = self.states.get(message.panel)
+        if state is not None:
+            self.push_screen(AlertsScreen(self._firing(state), self.now()))
+
+    def _refresh_alerts_screen(self, state: PanelState) -> None:
+        from cockpit.screens.alerts import AlertsScreen
+
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, AlertsScreen):
+            top.show_alerts(self._firing(state), self.now())
+
+    def _firing(self, state: PanelState) -> tuple[FiringAlert, ...]:
+        # The view keeps the last good list through a failed read, as the panel does.
+        detail = state.view(self.now()).detail
+        return tuple(a for a in detail or () if isinstance(a, FiringAlert))
+
+    # ---- pod detail ----------------------------------------------------------------------
+
+    def on_pod_selected(self, message: PodSelected) -> None:
+        from cockpit.screens.pod_detail import PodDetailScreen
+
+        source = self._source_for("pods")
+        fetch = getattr(source, "pod_detail", None)
+        screen = PodDetailScreen(message.name)
+        self.push_screen(screen)
+        if fetch is None:
+            screen.show_error("details are not available from this source")
+            return
+
+        async def follow() -> None:
+            # Like `kubectl logs -f`, but by polling the tail: nothing streams on the loop,
+            # and leaving the screen ends it.
+            while screen.is_attached:
+                try:
+                    async with asyncio.timeout(15):
+                        detail = await fetch(message.name)
+                except Exception as error:
+                    text = getattr(error, "message", None) or str(error) or type(error).__name__
+                    screen.show_error(text)
+                else:
+                    screen.show(detail)
+                await asyncio.sleep(POD_FOLLOW_INTERVAL)
+
+        # With the backfills: cancelled on quit, not awaited like timeline writes.
+        task = asyncio.create_task(follow())
+        self._backfills.add(task)
+        task.add_done_callback(self._backfills.discard)
+
+    def _source_for(self, panel: str) -> object | None:
+        if self.source_set is None:
+            return None
+        return next((src for src, spec in self.source_set.sources if spec.panel == panel), None)
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        if self.scheduler is None:
+            return
+        if self.scheduler.paused:
+            self.scheduler.resume()
+            self.notify("Refresh resumed")
+        else:
+            self.scheduler.pause()
+            self.notify("Refresh paused: numbers will turn stale. Press p to resume.")
+        self._render_all()
+
+    def action_refresh_now(self) -> None:
+        if self.scheduler is None:
+            return
+        if self.scheduler.paused:
+            self.notify("Refresh is paused; press p to resume.", severity="warning")
+            return
+        self.scheduler.refresh_now()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every cockpit key is also a palette command, named by what it does."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or binding.id not in PALETTE_IDS:
+                continue
+            title = BINDING_IDS[binding.id]
+            action = binding.action
+            yield SystemCommand(
+                title[:1].upper() + title[1:],
+                f"key: {self.get_key_display(binding)}",
+                partial(self.call_later, self.run_action, action),
+            )
+
+    def action_presenter(self) -> None:
+        if self.presenter.is_attached:
+            return
+        self.push_screen(self.presenter)
+        self._render_all()
+        self._refresh_presenter_events()
+
+    def action_next_theme(self) -> None:
+        names = [name for name in THEMES if name in self.available_themes]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}")
+
+    def action_help(self) -> None:
+        # From the live bindings: what the screen answers to now, after any [keys] rebinding.
+        keys = []
+        seen = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            # The cockpit's keys (they all have ids), focus and the palette; Textual's other
+            # built-ins (ctrl+c copy, ctrl+q) are not the cockpit's to explain.
+            ours = binding.id is not None or binding.action in HELP_BUILTINS
+            if not ours or binding.key in seen:
+                continue
+            seen.add(binding.key)
+            text = HELP_TEXT.get(binding.id or "") or binding.description or binding.action
+            keys.append((self.get_key_display(binding), text))
+        self.push_screen(HelpScreen(keys))
+
+    # ---- crashes ------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        from cockpit.runtime.logs import write_crash_report
+
+        try:
+            report = str(write_crash_report(error))
+        except OSError as exc:
+            report = f"(could not write a report: {exc})"
+        notice = CrashNotice(error, report)
+        notice.__cause__ = error
+        super()._handle_exception(notice)

@@ -1,0 +1,1 @@
+"""The `cockpit` command line: one module per command group."""

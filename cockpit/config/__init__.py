@@ -1,0 +1,1 @@
+"""The configuration: schema, strict reading, keymap, PromQL presets and the shipped example."""

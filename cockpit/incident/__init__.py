@@ -1,0 +1,3 @@
+"""The incident record on local disk: timeline store, recorder, breaches, phases, postmortem,
+export.
+"""

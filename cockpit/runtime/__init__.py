@@ -1,0 +1,3 @@
+"""Sources wired to panels and run on a schedule, headless: wiring, scheduler, snapshot,
+doctor, logs.
+"""

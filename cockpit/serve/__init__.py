@@ -1,0 +1,1 @@
+"""`cockpit serve`: the cockpit in browser tabs, one process per tab."""

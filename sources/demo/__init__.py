@@ -1,0 +1,1 @@
+"""The simulated service and cluster behind `cockpit --demo`."""

@@ -1,0 +1,1 @@
+"""The Kubernetes API: kubeconfig, list + watch, pods and workloads, actions and rollback."""
