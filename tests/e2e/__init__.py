@@ -1,0 +1,1 @@
+"""Real terminals and processes: tmux, ptys, `cockpit serve` with browser-like clients."""

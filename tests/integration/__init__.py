@@ -1,0 +1,3 @@
+"""Real parts on the wire: Prometheus, Alertmanager, the fake API server, kubectl, SQLite
+files, built wheels.
+"""
