@@ -32,7 +32,7 @@ from vtscreen import Screen
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakekube import FakeKube, pod  # noqa: E402
+from tests.support.fakekube import FakeKube, pod  # noqa: E402
 
 COLUMNS, LINES = 80, 24
 PODS = 50

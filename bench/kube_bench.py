@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakekube import FakeKube, pod  # noqa: E402
+from tests.support.fakekube import FakeKube, pod  # noqa: E402
 
 NAMESPACE = "bench"
 SHOWN_RATIO_BUDGET = 0.5  # at most half of kubectl's time

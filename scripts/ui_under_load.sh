@@ -2,7 +2,7 @@
 # The UI tests must not depend on the machine's speed: run them RUNS times while BUSY loops keep
 # every core busy, and count. Exits non-zero unless every run passed.
 #   bash scripts/ui_under_load.sh                  # the UI tier, 10 runs, 2 busy loops
-#   RUNS=3 BUSY=4 bash scripts/ui_under_load.sh tests/test_snapshots.py
+#   RUNS=3 BUSY=4 bash scripts/ui_under_load.sh tests/ui/test_snapshots.py
 # Arguments (test files or node ids) replace the default UI tier: the tests that drive the app
 # through Textual's pilot and read the screen.
 set -euo pipefail
@@ -13,9 +13,9 @@ ensure_venv "[test]"
 RUNS=${RUNS:-10}
 BUSY=${BUSY:-2}
 if [ "$#" -eq 0 ]; then
-    set -- tests/test_snapshots.py tests/test_timeline_ui.py tests/test_dashboard_pilot.py \
-        tests/test_kube_faults.py tests/test_runbook_pilot.py tests/test_actions_pilot.py \
-        tests/test_war_room_pilot.py
+    set -- tests/ui/test_snapshots.py tests/ui/test_timeline_ui.py tests/ui/test_dashboard_pilot.py \
+        tests/ui/test_kube_faults.py tests/ui/test_runbook_pilot.py tests/ui/test_actions_pilot.py \
+        tests/ui/test_war_room_pilot.py
 fi
 
 busy_pids=()
