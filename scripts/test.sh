@@ -44,6 +44,12 @@ fi
 
 echo "== ruff"
 "$VENV/bin/ruff" check .
+echo "== import contracts"
+if ! contracts=$("$VENV/bin/python" scripts/lint_imports.py 2>&1); then
+    echo "$contracts"
+    exit 1
+fi
+echo "$contracts" | tail -n 1
 echo "== pytest"
 set +e
 "$VENV/bin/python" -m pytest "$@"

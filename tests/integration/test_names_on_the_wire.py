@@ -244,6 +244,12 @@ def stored(name: str) -> dict[str, object]:
     return deployment
 
 
+def picker_ready(app: CockpitApp) -> bool:
+    """The workload picker is on screen with its list mounted (a screen is pushed before its
+    children are: under load a test can see the one without the other)."""
+    return isinstance(app.screen, WorkloadPicker) and bool(app.screen.query(OptionList))
+
+
 async def test_keys_on_a_workload_with_a_bad_name_send_nothing_about_it(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -264,7 +270,7 @@ async def test_keys_on_a_workload_with_a_bad_name_send_nothing_about_it(
         for key, name in steps:
             app.clear_notifications()
             await pilot.press(key)
-            await wait_for(pilot, lambda: isinstance(app.screen, WorkloadPicker))
+            await wait_for(pilot, lambda: picker_ready(app))
             picker = app.screen
             assert isinstance(picker, WorkloadPicker)
             index = next(i for i, w in enumerate(picker.workloads) if w.name == name)
@@ -281,7 +287,7 @@ async def test_keys_on_a_workload_with_a_bad_name_send_nothing_about_it(
         assert object_requests(cluster.server.requests[before:]) == []
         # And the keys do reach the server for a good name: the test can see a request.
         await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, WorkloadPicker))
+        await wait_for(pilot, lambda: picker_ready(app))
         picker = app.screen
         assert isinstance(picker, WorkloadPicker)
         picker.query_one(OptionList).highlighted = next(
