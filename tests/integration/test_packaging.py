@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBPACKAGES = ("cockpit", "cockpit.sources", "cockpit.screens", "cockpit.widgets", "cockpit.themes")
+with (ROOT / "pyproject.toml").open("rb") as _handle:
+    SUBPACKAGES = tuple(tomllib.load(_handle)["tool"]["setuptools"]["packages"])
+# What a build may leave behind in the tree; a wheel built from it could ship stale modules.
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "bench"
+)
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(wheel, target dir): the wheel built from the tree and installed without the source."""
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a clean copy: setuptools reuses an in-tree build/ folder, whose leftovers
+    # (modules since moved) would end up in the wheel and hide a missing one.
+    source = tmp_path_factory.mktemp("source") / "tree"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
-         str(ROOT)],
+         str(source)],
         check=True, capture_output=True, timeout=300,
     )
     (wheel,) = out.glob("incident_cockpit-*.whl")
@@ -47,8 +58,16 @@ def test_wheel_contains_every_subpackage_and_stylesheet(installed: tuple[Path, P
     for package in SUBPACKAGES:
         assert f"{package.replace('.', '/')}/__init__.py" in names
     assert "cockpit/themes/cockpit.tcss" in names
-    assert "cockpit/example_config.toml" in names
-    assert "cockpit/demo_runbooks/api-service.md" in names  # the demo's runbook key
+    assert "cockpit/config/example_config.toml" in names
+    assert "cockpit/config/demo_runbooks/api-service.md" in names  # the demo's runbook key
+    # Every module in the wheel is one the tree has, where the package mapping puts it.
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        mapping = tomllib.load(handle)["tool"]["setuptools"]["package-dir"]
+    for name in (n for n in names if n.endswith(".py")):
+        package = max((p for p in mapping if name.startswith(p.replace(".", "/") + "/")),
+                      key=len)
+        relative = name[len(package.replace(".", "/")) + 1:]
+        assert (ROOT / mapping[package] / relative).is_file(), f"{name} is not in the tree"
     assert not any(n.startswith(("tests/", "sources/", "widgets/")) for n in names)
 
 
