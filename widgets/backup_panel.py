@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cockpit.core.model import BackupInfo, PanelView
-from cockpit.core.units import format_utc
+from cockpit.core.records import format_utc
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import error_line, measure_line, note_line
 
@@ -28,7 +28,8 @@ class BackupPanel(PanelFrame, can_focus=True):
         info = view.detail if isinstance(view.detail, BackupInfo) else None
         if info is not None:
             if info.last_success is not None:
-                lines.append(Content.assemble(("last ok ", "bold"), format_utc(info.last_success)))
+                shown = format_utc(info.last_success, for_people=True)
+                lines.append(Content.assemble(("last ok ", "bold"), shown))
             else:
                 lines.append(Content.styled("no backup recorded", "$error bold"))
         for extra in (error_line(view), note_line(view)):

@@ -2,11 +2,11 @@
 and other terminals, with kubectl's words and the dashboard's guard and record.
 
 This module is the command line's surface (targets, options, settings); running the steps at a
-terminal is `action_console`, loaded only when an action runs so that every other `cockpit`
+terminal is `cockpit.cli.console`, loaded only when an action runs so that every other `cockpit`
 command starts as fast as before.
 
-Exit status: 0 done, 1 refused or failed (nothing or not everything happened), 2 usage or
-config error. Every failure is one line on stderr; no tracebacks.
+Exit status (`cockpit.cli.exits`): 0 done, 1 refused or failed (nothing or not everything
+happened), 2 usage or config error. Every failure is one line on stderr; no tracebacks.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ import os
 import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
+from cockpit.cli.exits import EXIT_FAILED, EXIT_USAGE, config_failure, fail
+from cockpit.cli.invocation import Invocation
 from cockpit.config.schema import (
     ENV_CONFIG,
     Config,
@@ -32,10 +34,6 @@ from cockpit.config.schema import (
 from cockpit.core import names
 from cockpit.core.mitigation import ActionRequest, Verb
 
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-# How kubectl introduces an error the API server reported in a Status (and so do we).
-SERVER_ERROR = "Error from server ("
 ENV_ACTOR = "COCKPIT_ACTOR"
 EPILOG = (
     "Previewed by a server-side dry run, then asked (a production context wants the name "
@@ -125,32 +123,6 @@ def action_options(func: F) -> F:
     return func
 
 
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    """One action command's settings, from the group's options, its own and the config."""
-
-    runtime: Any  # cockpit.runtime.wiring.Runtime, imported late to keep `cockpit --help` fast
-    namespace: str
-    dry_run: bool
-    yes: bool
-    wait: bool
-    actor: str
-
-
-def _fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    error_line(message)
-    sys.exit(code)
-
-
-def error_line(message: str) -> None:
-    """One line on stderr, kubectl's way; an adapter's message may already say `error:`, and
-    the API server's own refusals read as kubectl prints them (`Error from server (…): …`)."""
-    if message.startswith(SERVER_ERROR):
-        click.echo(message, err=True)
-        return
-    click.echo(f"error: {message.removeprefix('error: ')}", err=True)
-
-
 def _config(explicit: str | None) -> tuple[Config, Path | None]:
     """An action needs no config (a kubeconfig is enough), but a named one must be valid."""
     path = resolve_config_path(explicit)
@@ -159,14 +131,13 @@ def _config(explicit: str | None) -> tuple[Config, Path | None]:
     try:
         return load_config(path), path
     except ConfigError as error:
-        click.echo(error.render(), err=True)
-        sys.exit(EXIT_USAGE)
+        config_failure(error)
 
 
 def _invocation(ctx: click.Context, local: dict[str, Any]) -> Invocation:
     group = dict(ctx.parent.obj or {}) if ctx.parent is not None else {}
     if group.get("demo"):
-        _fail(
+        fail(
             "the demo's cluster lives inside the running dashboard; "
             "act on it there (cockpit --demo), or give a real cluster here",
             EXIT_USAGE,
@@ -208,14 +179,7 @@ def _check_names(opts: dict[str, Any]) -> None:
         try:
             check(value)
         except names.InvalidName as error:
-            _fail(f"{flag}: {error}", EXIT_USAGE)
-
-
-def stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):  # closed or replaced stdin
-        return False
+            fail(f"{flag}: {error}", EXIT_USAGE)
 
 
 # ---- the commands -----------------------------------------------------------------------------
@@ -279,7 +243,7 @@ def rollback(ctx: click.Context, target: tuple[str, str], to_revision: int, **op
         inv.runtime.config, _request(inv, Verb.ROLLBACK, target, to_revision=to_revision)
     )
     if request.command and to_revision:
-        _fail(
+        fail(
             f"--to-revision does not apply: {request.kind}/{request.name} rolls back with "
             f"`{shlex.join(request.command)}` (configured in [[actions.rollback_commands]])",
             EXIT_USAGE,
@@ -314,13 +278,13 @@ def _act(inv: Invocation, request: ActionRequest) -> None:
         # preview: a broken file or a refused name is one line and nothing is sent.
         actions.pods.check_config()
     except KubeError as error:
-        _fail(error.message, EXIT_USAGE)
+        fail(error.message, EXIT_USAGE)
     request = replace(request, namespace=actions.pods.namespace)
     from cockpit.cli.console import run_steps
 
     try:
         code = asyncio.run(run_steps(inv, actions, request))
     except KeyboardInterrupt:
-        code = EXIT_REFUSED
+        code = EXIT_FAILED
         click.echo("\ninterrupted", err=True)
     sys.exit(code)

@@ -1,6 +1,6 @@
 """The action steps at a terminal, for `cockpit scale` / `restart` / `rollback`: the preview
-printed, a prompt (or `--yes`), then the dashboard's own steps (`action_steps`: intent recorded,
-apply, outcome recorded) and, with `--wait`, the rollout followed.
+printed, a prompt (or `--yes`), then the dashboard's own steps (`cockpit.actions.steps`: intent
+recorded, apply, outcome recorded) and, with `--wait`, the rollout followed.
 
 Without a terminal to ask on and without `--yes`, nothing is sent: a script must never hang on
 a prompt nobody sees, nor act without having said so.
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import sys
 from typing import Any
 
 import click
 
 from cockpit.actions import steps as action_steps
-from cockpit.cli.actions import EXIT_REFUSED, Invocation, error_line, stdin_is_terminal
+from cockpit.cli.exits import EXIT_FAILED, EXIT_OK, error_line
+from cockpit.cli.invocation import Invocation
 from cockpit.core.changes import diff_text
 from cockpit.core.mitigation import ActionPreview, ActionRequest, Verb
 from cockpit.core.safe_text import terminal_safe
@@ -34,7 +36,7 @@ async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> in
                 error_line("read-only mode: no dry run was sent")
             else:
                 error_line(action_steps.read_only_refusal(request))
-            return EXIT_REFUSED
+            return EXIT_FAILED
         # Production is judged by the context the requests really go to, named or current.
         context = await action_steps.target_context(actions, inv.runtime.context)
         production = inv.runtime.production_for(context)
@@ -50,18 +52,18 @@ async def run_steps(inv: Invocation, actions: Any, request: ActionRequest) -> in
         out(render_preview(preview, context, production))
         if not preview.ok:
             error_line(preview.message or "refused by the dry run")
-            return EXIT_REFUSED
+            return EXIT_FAILED
         if not preview.changes:
             # Already as asked (kubectl: "skipped rollback …"): nothing to send, not a failure.
             ref = f"{request.kind}.apps/{request.name}"
             words = preview.message or "unchanged"
             click.echo(words if words.startswith(ref) else f"{ref} {words}")
-            return 0
+            return EXIT_OK
         if inv.dry_run:
             click.echo(_dry_run_words(request))
-            return 0
+            return EXIT_OK
         if not inv.yes and not _confirmed(request, context, production):
-            return EXIT_REFUSED
+            return EXIT_FAILED
         return await _perform(inv, actions, request, preview)
     finally:
         await actions.pods.aclose()
@@ -80,11 +82,11 @@ async def _perform(
         result = performed.result
         if not result.ok:
             error_line(result.message)
-            return EXIT_REFUSED
+            return EXIT_FAILED
         click.echo(result.message)
         if inv.wait and not request.command:
             return await _wait(actions, request, recorder)
-        return 0
+        return EXIT_OK
     finally:
         if recorder is not None:
             await recorder.close()
@@ -99,11 +101,11 @@ async def _wait(actions: Any, request: ActionRequest, recorder: Recorder | None)
         last = status
     if last is None:
         error_line(f"{request.kind}/{request.name} is gone: no rollout to wait for")
-        return EXIT_REFUSED
+        return EXIT_FAILED
     if not last.done:
         limit = action_steps.ROLLOUT_LIMIT
         error_line(f"stopped waiting after {limit / 60:g} min: {last.message}")
-        return EXIT_REFUSED
+        return EXIT_FAILED
     if recorder is not None and recorder.incident is not None:
         try:
             await action_steps.record_rollout(recorder, request, last)
@@ -111,8 +113,8 @@ async def _wait(actions: Any, request: ActionRequest, recorder: Recorder | None)
             click.echo(f"warning: rollout not recorded: {error}", err=True)
     if last.failed:
         error_line(last.message)
-        return EXIT_REFUSED
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 async def _open_record(inv: Invocation) -> Recorder | None:
@@ -138,12 +140,18 @@ async def _open_record(inv: Invocation) -> Recorder | None:
     return recorder
 
 
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
+
+
 def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
     if not stdin_is_terminal():
-        click.echo(
-            "error: not confirmed: no terminal to ask on; nothing was sent "
-            "(pass --yes to apply without a prompt)",
-            err=True,
+        error_line(
+            "not confirmed: no terminal to ask on; nothing was sent "
+            "(pass --yes to apply without a prompt)"
         )
         return False
     if production:
@@ -155,14 +163,11 @@ def _confirmed(request: ActionRequest, context: str, production: bool) -> bool:
         )
         if typed.strip() == request.name:
             return True
-        click.echo(
-            f"error: not confirmed: {typed.strip()!r} is not {request.name!r}; nothing was sent",
-            err=True,
-        )
+        error_line(f"not confirmed: {typed.strip()!r} is not {request.name!r}; nothing was sent")
         return False
     if click.confirm("Apply?", default=False, err=True):
         return True
-    click.echo("error: not confirmed; nothing was sent", err=True)
+    error_line("not confirmed; nothing was sent")
     return False
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from cockpit import __version__
 from cockpit.cli.actions import register as register_action_commands
+from cockpit.cli.exits import EXIT_FAILED, EXIT_OK, config_failure
 from cockpit.cli.runbook import register as register_runbook_commands
 from cockpit.cli.serve import register as register_serve_command
 from cockpit.cli.timeline import register as register_timeline_commands
@@ -25,11 +26,6 @@ from cockpit.config.schema import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_CONFIG = 2
-
-def _fail(error: ConfigError) -> NoReturn:
-    click.echo(error.render(), err=True)
-    sys.exit(EXIT_CONFIG)
 
 
 def _refresh(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
@@ -124,7 +120,7 @@ def _runtime(opts: dict[str, Any]) -> Any:
     try:
         config = load_config(path)
     except ConfigError as error:
-        _fail(error)
+        config_failure(error)
     return Runtime.build(config, config_path=path, **flags)
 
 
@@ -195,7 +191,7 @@ def config_check(ctx: click.Context, file: str | None) -> None:
     try:
         cfg = load_config(path)
     except ConfigError as error:
-        _fail(error)
+        config_failure(error)
     from cockpit.core.safe_text import terminal_safe
 
     click.echo(f"{terminal_safe(str(path))}: OK")
@@ -273,7 +269,7 @@ def notes(
         theme=theme or group.get("theme") or "cockpit-dark",
     )
     app.run()
-    sys.exit(app.return_code or 0)
+    sys.exit(app.return_code or EXIT_OK)
 
 
 @main.command()
@@ -290,7 +286,7 @@ def doctor(ctx: click.Context, as_json: bool, **opts: Any) -> None:
     setup_logging(debug=runtime.debug)
     checks = asyncio.run(run_checks(runtime))
     click.echo(render_json(checks) if as_json else render_table(checks))
-    sys.exit(0 if all(c.ok for c in checks) else 1)
+    sys.exit(EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED)
 
 
 # Timeline commands need no config, cluster or network: only the timeline file.

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cockpit.cli.exits import EXIT_FAILED, config_failure, failure
+
 if TYPE_CHECKING:
     from cockpit.runbooks.model import Command, Runbook, Section
 
@@ -27,13 +29,13 @@ def _load(path: Path) -> Runbook:
     try:
         runbook = load_runbook(path)
     except FileNotFoundError:
-        raise click.ClickException(f"{path}: no such file") from None
+        raise failure(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise click.ClickException(f"{path}: is a directory, expected a runbook file") from None
+        raise failure(f"{path}: is a directory, expected a runbook file") from None
     except OSError as error:
         # "Permission denied" alone does not say which file; the size refusal already does.
         message = f"{path}: {error.strerror}" if error.strerror else str(error)
-        raise click.ClickException(message) from None
+        raise failure(message) from None
     for warning in runbook.warnings:
         click.echo(f"{path.name}: {warning}", err=True)
     return runbook
@@ -94,9 +96,9 @@ def import_runbook(file: Path, output: Path | None) -> None:
         with output.open("x", encoding="utf-8") as handle:
             handle.write(snippet)
     except FileExistsError:
-        raise click.ClickException(f"{output} exists; not overwritten (pick a new name)") from None
+        raise failure(f"{output} exists; not overwritten (pick a new name)") from None
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+        raise failure(f"cannot write {output}: {error.strerror}") from None
     click.echo(f"wrote {output}", err=True)
 
 
@@ -124,7 +126,7 @@ def show_runbook(
         section = runbook.section(section_ref)
         if section is None:
             known = ", ".join(s.slug for s in runbook.sections) or "none"
-            raise click.ClickException(
+            raise failure(
                 f"{runbook.name}: no section {section_ref!r}; sections: {known}"
             )
         sections = [section]
@@ -228,11 +230,10 @@ def check_links(ctx: click.Context, config_path: str | None) -> None:
     try:
         config = load_config(path)
     except ConfigError as error:
-        click.echo(error.render(), err=True)
-        sys.exit(2)
+        config_failure(error)
     dirs = runbook_dirs(config.runbooks.dirs, path)
     if not dirs:
-        raise click.ClickException(f"{path}: no [runbooks] dirs = [...]; nothing to open")
+        raise failure(f"{path}: no [runbooks] dirs = [...]; nothing to open")
     books, problems = load_runbooks(dirs)
     for problem in problems:
         click.echo(f"problem: {problem}", err=True)
@@ -249,7 +250,7 @@ def check_links(ctx: click.Context, config_path: str | None) -> None:
             shown = f"{target.match.ref} ({how})"
         click.echo(f"  {target.key:<36} → {shown}")
     if broken or problems:
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
 
 
 def register(main: click.Group) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from cockpit.cli.exits import config_failure, failure
 from cockpit.config.schema import THEME_NAMES, ConfigError, load_config, resolve_config_path
 
 # cockpit.serve.server (aiohttp, textual-serve, jinja2) is imported only when `serve` runs:
@@ -14,7 +15,6 @@ from cockpit.config.schema import THEME_NAMES, ConfigError, load_config, resolve
 # imports this module at start-up, and the dashboard's first frame must not pay for a web server.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8566
-EXIT_CONFIG = 2
 # Each session is a whole `cockpit` process (about 60 MiB resident, a share of a core while it
 # redraws): 8 covers an incident's watchers on a small VM; the ceiling catches a typo.
 DEFAULT_MAX_SESSIONS = 8
@@ -127,8 +127,7 @@ def serve_command(
         try:
             load_config(path)
         except ConfigError as error:
-            click.echo(error.render(), err=True)
-            sys.exit(EXIT_CONFIG)
+            config_failure(error)
         # An absolute path: sessions then read the file that was checked, whatever their cwd.
         resolved_config = str(path.resolve())
     argv = serving.cockpit_argv(
@@ -163,7 +162,7 @@ def serve_command(
     try:
         sock = serving.bind(host, port)
     except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        raise failure(f"cannot listen on {host}:{port}: {error.strerror}") from None
     serving.run(settings, on_ready=ready, sock=sock, debug=bool(group.get("debug")))
 
 

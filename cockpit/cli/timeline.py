@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cockpit.cli.exits import failure
 from cockpit.core.records import Incident, IncidentStatus, Severity, default_actor
 from cockpit.core.safe_text import terminal_safe
 from cockpit.incident.export import (
@@ -66,10 +67,6 @@ def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Sever
         raise click.BadParameter(str(error)) from None
 
 
-def _fail(message: str) -> click.ClickException:
-    return click.ClickException(terminal_safe(message))
-
-
 def _run(
     db_path: Path | None, work: Callable[[Timeline], Awaitable[T]], *, reading: bool = False
 ) -> T:
@@ -89,9 +86,9 @@ def _run(
     try:
         return asyncio.run(main())
     except (TimelineError, ExportFormatError, ValueError) as error:
-        raise _fail(str(error)) from None
+        raise failure(str(error)) from None
     except OSError as error:
-        raise _fail(f"{error.filename or ''}: {error.strerror or error}") from None
+        raise failure(f"{error.filename or ''}: {error.strerror or error}") from None
 
 
 async def _label(store: Timeline, incident: Incident) -> str:
@@ -291,7 +288,7 @@ def export(incident_id: str, fmt: str, output: Path | None, db_path: Path | None
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise _fail(f"cannot write {output}: {error.strerror}") from None
+        raise failure(f"cannot write {output}: {error.strerror}") from None
     click.echo(terminal_safe(f"wrote {output}"), err=True)
 
 
@@ -306,7 +303,7 @@ def import_(file: Path, db_path: Path | None) -> None:
     try:
         incident, events = parse_export(read_export_file(file))
     except ExportFormatError as error:
-        raise _fail(f"{file}: {error}") from None
+        raise failure(f"{file}: {error}") from None
 
     async def work(store: Timeline) -> tuple[int, int, str]:
         try:

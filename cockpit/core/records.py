@@ -131,9 +131,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def format_utc(value: datetime) -> str:
-    """Fixed-width `YYYY-MM-DDTHH:MM:SS.ffffffZ`: sorts as text in time order, which the store's
-    indexes rely on."""
+def format_utc(value: datetime, *, for_people: bool = False) -> str:
+    """A time as UTC text, in the shape its reader needs.
+
+    By default the record's: fixed-width `YYYY-MM-DDTHH:MM:SS.ffffffZ`, exact to the microsecond,
+    so that text order is time order (the store's indexes and every export rely on it); a naive
+    or out-of-range time is refused (`utc`). `for_people`: `YYYY-MM-DD HH:MM UTC`, for a person
+    reading a panel or a snapshot, where the minute is precise enough and seconds are noise. A
+    shown time is never stored or compared, so whatever a source reports is shown, however odd
+    (a backup file dated 1969); a naive one is taken as local time, as `astimezone` does.
+    """
+    if for_people:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     value = utc(value)
     # Not strftime's %Y: glibc writes year 1 as "1", which would break the fixed width.
     return (

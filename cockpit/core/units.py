@@ -121,10 +121,6 @@ def format_hours(seconds: float) -> str:
     return f"{hours // 24} d {hours % 24} h"
 
 
-def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def format_clock(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%H:%M:%S UTC")
 

@@ -15,7 +15,8 @@ from cockpit.core.model import (
     PanelView,
     PodList,
 )
-from cockpit.core.units import format_threshold, format_utc, format_value
+from cockpit.core.records import format_utc
+from cockpit.core.units import format_threshold, format_value
 from cockpit.runtime.scheduler import Scheduler
 from cockpit.runtime.wiring import Runtime, SourceSet, build_sources, effective_where, settle_where
 
@@ -73,7 +74,7 @@ def rows(views: list[PanelView]) -> list[SnapshotRow]:
             note = detail_summary(view.detail) or note
         elif isinstance(view.detail, BackupInfo):
             note = (
-                f"last success {format_utc(view.detail.last_success)}"
+                f"last success {format_utc(view.detail.last_success, for_people=True)}"
                 if view.detail.last_success
                 else "no backup recorded"
             )

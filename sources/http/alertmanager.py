@@ -4,8 +4,9 @@ The cockpit asks only for what needs a person: active alerts that are neither si
 inhibited, narrowed by the label matchers of the config (Alertmanager's repeated `filter`
 parameter, so the server does the matching with its own matcher syntax and semantics).
 
-Every way the request can fail is one `AlertmanagerError` worded for the panel, in the same words
-the Prometheus source uses, so both read alike at 3 a.m. The bearer token is read from its
+Every way the request can fail is one `AlertmanagerError` worded for the panel by
+`cockpit.sources.http.errors`, as the Prometheus source's are, so both read alike at 3 a.m. and
+each names its own config section. The bearer token is read from its
 environment variable at request time and never stored, logged, put in a message or a repr.
 
 `alert_changes` compares two readings' alerts by fingerprint; the app turns what it returns into
@@ -15,7 +16,7 @@ timeline entries ("alert firing", "alert resolved").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,8 +25,8 @@ import httpx
 
 from cockpit.core.model import FiringAlert, Measure, Reading, Status, alert_changes
 from cockpit.sources.base import Clock, utc_now
-from cockpit.sources.http.client import HttpAuth, split_base_url
-from cockpit.sources.http.prometheus import _connect_reason, _first_line, _transport_reason
+from cockpit.sources.http.client import ApiClient
+from cockpit.sources.http.errors import HttpSourceError, excerpt, not_an_answer, not_found
 
 ALERTS_PATH = "api/v2/alerts"
 DEFAULT_CRITICAL = ("critical", "page")
@@ -52,12 +53,8 @@ _UNKNOWN_RANK = 3
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
-class AlertmanagerError(Exception):
+class AlertmanagerError(HttpSourceError):
     """A failed request, worded for the panel. The message never carries credentials."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def severity_rank(severity: str, critical: Iterable[str] = DEFAULT_CRITICAL) -> int:
@@ -81,49 +78,11 @@ def sort_alerts(
     )
 
 
-class AlertmanagerClient:
+class AlertmanagerClient(ApiClient):
     """`url` is Alertmanager's external URL, with its path prefix if any (`http://host/am`)."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float,
-        bearer_token_env: str = "",
-        headers: Mapping[str, str] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        bearer_token_file: str = "",
-        basic_auth: tuple[str, str] | None = None,
-        ca_file: str = "",
-        insecure_skip_verify: bool = False,
-    ) -> None:
-        split = split_base_url(url)
-        base = split.url
-        self.url = base
-        self.timeout = timeout
-        self.auth = HttpAuth(
-            bearer_token_env, bearer_token_file, basic_auth, ca_file, insecure_skip_verify
-        )
-        verify, self._setup_error = self.auth.verify()
-        self._header_names = tuple(sorted(headers or {}))
-        self.where = split.where
-        self._http = httpx.AsyncClient(
-            base_url=base + "/",
-            timeout=httpx.Timeout(timeout),
-            headers=dict(headers or {}),
-            auth=self.auth.basic(split.auth),
-            transport=transport,
-            follow_redirects=False,
-            verify=verify,
-        )
-
-    def __repr__(self) -> str:
-        # Header values and secrets are deliberately absent: HttpAuth names only where they live.
-        headers = f", headers={list(self._header_names)!r}" if self._header_names else ""
-        return f"AlertmanagerClient({self.url!r}, timeout={self.timeout:g}, {self.auth!r}{headers})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    error = AlertmanagerError
+    table = "alertmanager"
 
     async def firing(self, filters: Sequence[str] = ()) -> tuple[FiringAlert, ...]:
         """Active, unsilenced, uninhibited alerts matching every matcher in `filters`."""
@@ -145,70 +104,31 @@ class AlertmanagerClient:
         return tuple(a for a, state in alerts if state != "suppressed")
 
     async def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
-        if self._setup_error:
-            raise AlertmanagerError(self._setup_error)
-        try:
-            headers = {"Accept": "application/json", **(await self.auth.headers())}
-        except ValueError as exc:
-            raise AlertmanagerError(str(exc)) from None
-        try:
-            response = await self._http.get(path, params=params, headers=headers)
-        except httpx.TimeoutException:
-            raise AlertmanagerError(
-                f"no answer within {self.timeout:g}s from {self.where}"
-            ) from None
-        except httpx.ConnectError as exc:
-            raise AlertmanagerError(f"cannot reach {self.where}: {_connect_reason(exc)}") from None
-        except httpx.TransportError as exc:
-            # Resets, protocol errors: name the class only; str(exc) may quote request bits.
-            raise AlertmanagerError(
-                f"connection to {self.where} failed: {_transport_reason(exc)}"
-            ) from None
+        response = await self._send(path, params, {"Accept": "application/json"})
         return self._decode(response, path)
 
     def _decode(self, response: httpx.Response, path: str) -> Any:
         code = response.status_code
-        if code in (401, 403):
-            word = "unauthorized" if code == 401 else "forbidden"
-            hint = self.auth.refused_hint("alertmanager")
-            raise AlertmanagerError(
-                f"authentication refused by {self.where} ({code} {word}); {hint}"
-            )
-        if response.is_redirect:
-            # Usually an SSO proxy sending us to its login page. Only host and path are shown:
-            # a redirect's query string may carry a session or state token.
-            target = httpx.URL(response.headers.get("location", ""))
-            raise AlertmanagerError(
-                f"redirected by {self.where} (HTTP {code}) to {target.host}{target.path}; "
-                "a login proxy? set bearer_token_env or headers in [alertmanager]"
-            )
         try:
             body = response.json()
         except ValueError:
             if code == 404:
-                raise AlertmanagerError(
-                    f"HTTP 404 for /{path} at {self.url}: is the URL (and its path prefix) right?"
-                ) from None
+                raise AlertmanagerError(not_found(path, self.url, self.origin)) from None
             raise AlertmanagerError(
-                f"not an Alertmanager answer from {self.where}: HTTP {code}: "
-                f"{_first_line(response.text)}"
+                not_an_answer("an Alertmanager", self.origin, response)
             ) from None
         if code == 200:
             return body
         # Alertmanager's documented errors (400, 500) carry a JSON string with its own words.
-        text = _clip(body) if isinstance(body, str) else f"unexpected JSON (HTTP {code})"
+        if isinstance(body, str):
+            text = excerpt(body, MESSAGE_LIMIT)
+        else:
+            text = f"unexpected JSON (HTTP {code})"
         if code == 400:
             raise AlertmanagerError(f"Alertmanager rejected the request: {text}")
         if code == 404:
-            raise AlertmanagerError(
-                f"HTTP 404 for /{path} at {self.url}: is the URL (and its path prefix) right?"
-            )
+            raise AlertmanagerError(not_found(path, self.url, self.origin))
         raise AlertmanagerError(f"Alertmanager error from {self.where} (HTTP {code}): {text}")
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
 def _string_map(raw: object, what: str, index: int, where: str) -> dict[str, str]:

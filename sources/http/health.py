@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import socket
 import ssl
 import time
 from collections.abc import Sequence
@@ -28,8 +26,10 @@ from datetime import datetime
 import httpx
 
 from cockpit.core.model import HealthResult, Measure, Reading, Status
+from cockpit.core.safe_text import quoted
 from cockpit.sources.base import Clock, utc_now
-from cockpit.sources.http.prometheus import _connect_reason, _transport_reason
+from cockpit.sources.http.client import CaFileError, ca_context
+from cockpit.sources.http.errors import Origin, connect_reason, socket_failure, transport_reason
 
 DEFAULT_TIMEOUT = 2.0
 # How many failing checks the one-line note names.
@@ -103,8 +103,12 @@ class HealthChecks:
         *,
         clock: Clock = utc_now,
         transport: httpx.AsyncBaseTransport | None = None,
+        table: str = "",
     ) -> None:
         self.panel = panel
+        # Where the checks are configured, for the fix a message suggests: the panel's table
+        # (`[panels.health]`) unless the caller knows better.
+        self.table = table or f"panels.{panel}"
         self.measures = measures
         self.checks = tuple(checks)
         self.clock = clock
@@ -197,9 +201,9 @@ class HealthChecks:
         except httpx.TimeoutException:
             raise TimeoutError from None
         except httpx.ConnectError as exc:
-            raise _Failed(_tls_reason(exc) or _connect_reason(exc)) from None
+            raise _Failed(connect_reason(exc, self._origin(check))) from None
         except httpx.TransportError as exc:
-            raise _Failed(_transport_reason(exc)) from None
+            raise _Failed(transport_reason(exc)) from None
         if code == check.expect_status:
             return latency, f"HTTP {code}"
         message = f"HTTP {code}"
@@ -211,6 +215,9 @@ class HealthChecks:
             message += f" (expected {check.expect_status})"
         raise _Failed(message, latency)
 
+    def _origin(self, check: HttpCheck) -> Origin:
+        return Origin(http_target(check.url), self.table, f"check {quoted(check.name)}")
+
     def _client(self, check: HttpCheck) -> httpx.AsyncClient:
         key = (check.verify, check.ca_file, check.follow_redirects)
         client = self._clients.get(key)
@@ -218,11 +225,9 @@ class HealthChecks:
             verify: ssl.SSLContext | bool = check.verify
             if check.verify and check.ca_file:
                 try:
-                    verify = ssl.create_default_context(cafile=check.ca_file)
-                except ssl.SSLError:
-                    raise _Failed(f"ca_file {check.ca_file}: not a PEM certificate") from None
-                except OSError as exc:
-                    raise _Failed(f"ca_file {check.ca_file}: {_os_reason(exc)}") from None
+                    verify = ca_context(check.ca_file)
+                except CaFileError as exc:
+                    raise _Failed(exc.message) from None
             client = httpx.AsyncClient(
                 verify=verify,
                 follow_redirects=check.follow_redirects,
@@ -237,42 +242,14 @@ async def _tcp(check: TcpCheck) -> tuple[float, str]:
     started = time.perf_counter()
     try:
         _, writer = await asyncio.open_connection(check.host, check.port)
-    except socket.gaierror:
-        raise _Failed("host name not found (DNS)") from None
     except OSError as exc:
-        raise _Failed(_os_reason(exc)) from None
+        raise _Failed(socket_failure(exc)) from None
     latency = time.perf_counter() - started
     writer.close()
     # The connect is the check; a reset while hanging up says nothing more.
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return latency, "connected"
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
-        return "connection refused"
-    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-        return "network unreachable"
-    if exc.errno is None and f"[Errno {errno.ECONNREFUSED}]" in str(exc):
-        # A name with several addresses (localhost: ::1 and 127.0.0.1) fails with one OSError
-        # that lists each attempt and carries no errno of its own.
-        return "connection refused"
-    return (exc.strerror or "connection failed").lower()
-
-
-def _tls_reason(exc: BaseException) -> str:
-    """The certificate problem in the OpenSSL words a person searches for ("certificate has
-    expired", "self-signed certificate"); empty when the failure was not about a certificate."""
-    cause: BaseException | None = exc
-    for _ in range(10):
-        if cause is None:
-            break
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            detail = cause.verify_message or "verification failed"
-            return f"TLS certificate not trusted: {detail}"
-        cause = cause.__cause__ or cause.__context__
-    return ""
 
 
 __all__ = [

@@ -12,13 +12,7 @@ token is picked up without a restart) and never stored, logged, put in a message
 from __future__ import annotations
 
 import asyncio
-import errno
-import html
 import math
-import os
-import re
-import socket
-import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,24 +23,20 @@ import httpx
 from cockpit.config import promql
 from cockpit.core.model import BackupInfo, Measure, Reading, Status, evaluate
 from cockpit.sources.base import Clock, utc_now
-from cockpit.sources.http.client import HttpAuth, split_base_url
+from cockpit.sources.http.client import ApiClient
+from cockpit.sources.http.errors import HttpSourceError, not_an_answer, not_found
 
 BACKFILL_WINDOW = timedelta(minutes=30)
 MIN_STEP = 15.0
 MAX_POINTS = 250
 # How many series the note names: enough to see the culprit, short enough for one line.
 NOTE_SERIES = 3
-BODY_EXCERPT = 120
 
 ResultType = Literal["vector", "scalar", "matrix", "string"]
 
 
-class PrometheusError(Exception):
+class PrometheusError(HttpSourceError):
     """A failed query, worded for the panel. The message never carries credentials."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,56 +69,15 @@ class RangeResult:
     infos: tuple[str, ...] = ()
 
 
-class PrometheusClient:
+class PrometheusClient(ApiClient):
     """One `httpx.AsyncClient` shared by every Prometheus panel (one connection pool).
 
     `url` may carry a path prefix (`http://host/prometheus`); API paths are appended to it.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float,
-        bearer_token_env: str = "",
-        headers: Mapping[str, str] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        bearer_token_file: str = "",
-        basic_auth: tuple[str, str] | None = None,
-        ca_file: str = "",
-        insecure_skip_verify: bool = False,
-    ) -> None:
-        split = split_base_url(url)
-        base = split.url
-        self.url = base
-        self.timeout = timeout
-        self.auth = HttpAuth(
-            bearer_token_env, bearer_token_file, basic_auth, ca_file, insecure_skip_verify
-        )
-        verify, self._setup_error = self.auth.verify()
-        if verify is True and _plain_http_direct(base) and transport is None:
-            # Nothing here ever speaks TLS (redirects are refused, not followed, and no proxy
-            # is set), so the CA bundle need not be loaded: a tenth of a second on the event
-            # loop right after the first frame. A context that trusts nothing fails closed.
-            verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        auth = self.auth.basic(split.auth)
-        self._header_names = tuple(sorted(headers or {}))
-        self.where = split.where
-        self._http = httpx.AsyncClient(
-            base_url=base + "/",
-            timeout=httpx.Timeout(timeout),
-            headers=dict(headers or {}),
-            auth=auth,
-            transport=transport,
-            follow_redirects=False,
-            verify=verify,
-        )
-        self._users = 0
-
-    def __repr__(self) -> str:
-        # Header values and secrets are deliberately absent: HttpAuth names only where they live.
-        headers = f", headers={list(self._header_names)!r}" if self._header_names else ""
-        return f"PrometheusClient({self.url!r}, timeout={self.timeout:g}, {self.auth!r}{headers})"
+    error = PrometheusError
+    table = "prometheus"
+    _users = 0  # panels attached; counted per instance from the first `attach`
 
     # ---- sharing -----------------------------------------------------------------------------
 
@@ -140,9 +89,6 @@ class PrometheusClient:
         self._users -= 1
         if self._users <= 0:
             await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # ---- queries -----------------------------------------------------------------------------
 
@@ -176,55 +122,22 @@ class PrometheusClient:
         # The server gives up slightly before we do, so a slow query reads "timed out on the
         # server" (503) with Prometheus' own words rather than our bare client timeout.
         params = {**params, "timeout": f"{max(int(self.timeout * 900), 100)}ms"}
-        if self._setup_error:
-            raise PrometheusError(self._setup_error)
-        try:
-            headers = await self.auth.headers()
-        except ValueError as exc:
-            raise PrometheusError(str(exc)) from None
-        try:
-            response = await self._http.get(path, params=params, headers=headers)
-        except httpx.TimeoutException:
-            raise PrometheusError(f"no answer within {self.timeout:g}s from {self.where}") from None
-        except httpx.ConnectError as exc:
-            raise PrometheusError(f"cannot reach {self.where}: {_connect_reason(exc)}") from None
-        except httpx.TransportError as exc:
-            # Resets, protocol errors: name the class only; str(exc) may quote request bits.
-            raise PrometheusError(
-                f"connection to {self.where} failed: {_transport_reason(exc)}"
-            ) from None
+        response = await self._send(path, params)
         return self._envelope(response, path)
 
     def _envelope(
         self, response: httpx.Response, path: str
     ) -> tuple[Mapping[str, Any], tuple[str, ...], tuple[str, ...]]:
         code = response.status_code
-        if code in (401, 403):
-            word = "unauthorized" if code == 401 else "forbidden"
-            hint = self.auth.refused_hint("prometheus")
-            raise PrometheusError(f"authentication refused by {self.where} ({code} {word}); {hint}")
-        if response.is_redirect:
-            # Usually an SSO proxy sending us to its login page. Only host and path are shown:
-            # a redirect's query string may carry a session or state token.
-            target = httpx.URL(response.headers.get("location", ""))
-            raise PrometheusError(
-                f"redirected by {self.where} (HTTP {code}) to {target.host}{target.path}; "
-                "a login proxy? set bearer_token_env or headers in [prometheus]"
-            )
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, dict) or "status" not in body:
             if code == 404:
-                raise PrometheusError(
-                    f"HTTP 404 for /{path} at {self.url}: is the URL (and its path prefix) right?"
-                )
+                raise PrometheusError(not_found(path, self.url, self.origin))
             if body is None:
-                raise PrometheusError(
-                    f"not a Prometheus answer from {self.where}: HTTP {code}: "
-                    f"{_first_line(response.text)}"
-                )
+                raise PrometheusError(not_an_answer("a Prometheus", self.origin, response))
             raise PrometheusError(
                 f"unexpected JSON from {self.where} (HTTP {code}): no status field"
             )
@@ -240,16 +153,6 @@ class PrometheusClient:
         return data, warnings, infos
 
 
-_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
-
-
-def _plain_http_direct(url: str) -> bool:
-    """A plain-HTTP URL reached without a proxy from the environment (which httpx honours and
-    which may itself be HTTPS)."""
-    proxied = any(os.environ.get(v) or os.environ.get(v.upper()) for v in _PROXY_VARIABLES)
-    return url.lower().startswith("http://") and not proxied
-
-
 def _error_message(code: int, error_type: str, error: str, where: str) -> str:
     if code == 400 or error_type == "bad_data":
         return f"bad query: {error}"
@@ -262,61 +165,6 @@ def _error_message(code: int, error_type: str, error: str, where: str) -> str:
     if error_type == "canceled":
         return f"query canceled by the server: {error}"
     return f"Prometheus error from {where} (HTTP {code}, {error_type or 'unknown'}): {error}"
-
-
-def _connect_reason(exc: httpx.ConnectError) -> str:
-    # httpx wraps the OS error (anyio adds "All connection attempts failed" on top), so walk
-    # the chain for the real cause rather than trusting the outermost text.
-    chain: list[BaseException] = []
-    cause: BaseException | None = exc
-    while cause is not None and len(chain) < 10:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    for err in chain:
-        if isinstance(err, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(err, socket.gaierror):
-            return "host name not found (DNS)"
-        if isinstance(err, ssl.SSLCertVerificationError):
-            # The usual cause behind a private CA: say what to configure.
-            detail = err.verify_message or "not trusted"
-            return f"TLS certificate not trusted ({detail}); set ca_file in [prometheus]"
-        if isinstance(err, ssl.SSLError):
-            return "TLS handshake failed"
-        if isinstance(err, OSError) and err.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return "network unreachable"
-    text = " ".join(str(err).lower() for err in chain)
-    if "refused" in text:
-        return "connection refused"
-    if any(
-        words in text
-        for words in ("name or service not known", "nodename nor servname", "name resolution")
-    ):
-        return "host name not found (DNS)"
-    if "certificate" in text or "ssl" in text:
-        return "TLS handshake failed"
-    return "connection failed"
-
-
-def _transport_reason(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "server closed the connection or broke the protocol"
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return "connection reset"
-    return type(exc).__name__
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _first_line(text: str) -> str:
-    # Proxies answer with HTML; the first line of visible text ("502 Bad Gateway") says most.
-    visible = html.unescape(_TAG.sub("\n", text))
-    for line in visible.splitlines():
-        line = " ".join(line.split())
-        if line:
-            return line if len(line) <= BODY_EXCERPT else line[: BODY_EXCERPT - 1] + "…"
-    return "(empty body)"
 
 
 def _strings(value: object) -> tuple[str, ...]:

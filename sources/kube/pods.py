@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core import names
+from cockpit.core.causes import causes
 from cockpit.core.mitigation import rollout_status
 from cockpit.core.model import Measure, PodList, PodRow, Reading, WorkloadRow, evaluate
 from cockpit.core.pod_detail import LOG_LINES, PodDetail
@@ -770,7 +771,7 @@ _CLOSED_SILENTLY = "the server closed the connection without answering"
 
 
 def _protocol_reason(exc: BaseException) -> str:
-    for cause in _causes(exc):
+    for cause in causes(exc):
         if type(cause).__name__ == "RemoteDisconnected":
             return _CLOSED_SILENTLY
     text = str(exc)
@@ -793,15 +794,6 @@ def _tls_reason(text: str) -> str:
     return _clip(text.replace("SSLError\n", "", 1)) or "handshake failed"
 
 
-def _causes(exc: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 _ERRNO_WORDS = {
     errno.ECONNREFUSED: "connection refused (is the API server up, is the port right?)",
     errno.EHOSTUNREACH: "host unreachable",
@@ -813,7 +805,7 @@ _ERRNO_WORDS = {
 
 def _os_reason(exc: BaseException) -> str:
     """Why a connection failed, in words, from the OSError somewhere under a client error."""
-    for cause in _causes(exc):
+    for cause in causes(exc):
         if isinstance(cause, socket.gaierror):
             return "host name not found (DNS)"
         if isinstance(cause, OSError) and cause.errno in _ERRNO_WORDS:

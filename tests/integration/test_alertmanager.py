@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -32,7 +33,8 @@ from cockpit.sources.http.alertmanager import (
     alert_changes,
     sort_alerts,
 )
-from tests.conftest import T0, FakeClock
+from tests.conftest import T0, FakeClock, require_tool
+from tests.support.http_servers import https_server, only_proxy, refusing_proxy
 
 TOKEN_ENV = "COCKPIT_TEST_AM_TOKEN"
 TOKEN = "am-t0ken-5e8d1c7f"  # distinctive, so a leak anywhere is found by substring
@@ -360,6 +362,77 @@ async def test_connection_reset_is_reported(server: FakeAlertmanager) -> None:
     reading = await _read(f"{server.url}/reset")
     assert reading.error is not None
     assert reading.error.startswith("connection to 127.0.0.1:"), reading.error
+
+
+# ---- the fix a message suggests names [alertmanager], never another section --------------------
+
+
+async def test_an_untrusted_certificate_names_the_alertmanager_section(tmp_path: Path) -> None:
+    """The message says which setting, in which section; done as it says (`ca_file` in
+    `[alertmanager]` of a config), the same server is read."""
+    require_tool("openssl")
+    with https_server({"/api/v2/alerts": json.dumps(FIRING).encode()}) as tls:
+        port = tls.url.rsplit(":", 1)[1]
+        reading = await _read(tls.url)
+        assert reading.status is Status.ERROR
+        error = reading.error or ""
+        assert error.startswith(f"cannot reach 127.0.0.1:{port}: TLS certificate not trusted: ")
+        assert error.endswith("; set ca_file in [alertmanager]"), error
+        assert "prometheus" not in error
+        config = parse_config(
+            {
+                "alertmanager": {"url": tls.url, "ca_file": str(tls.ca_file)},
+                "panels": {"alerts": {}},
+            }
+        )
+        sources = build_sources(Runtime.build(config, clock=FakeClock()))
+        try:
+            ((source, _),) = sources.sources
+            fixed = await source.read()
+        finally:
+            await sources.aclose()
+    assert fixed.error is None and dict(fixed.values) == {"firing": 5, "critical": 1}
+
+
+async def test_an_https_url_on_a_plain_http_port_names_the_setting(
+    server: FakeAlertmanager,
+) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    reading = await _read(f"https://127.0.0.1:{port}/firing")
+    assert reading.error == (
+        f"cannot reach 127.0.0.1:{port}: TLS handshake failed: the server does not speak TLS "
+        "(should the url in [alertmanager] start with http://?)"
+    )
+
+
+async def test_a_wrong_path_names_the_url_setting(server: FakeAlertmanager) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    reading = await _read(f"{server.url}/notfound")
+    assert reading.error == (
+        f"HTTP 404 for /api/v2/alerts at http://127.0.0.1:{port}/notfound: "
+        "is the url in [alertmanager] right (path prefix included)?"
+    )
+
+
+async def test_a_login_redirect_names_the_alertmanager_section(server: FakeAlertmanager) -> None:
+    reading = await _read(f"{server.url}/login")
+    assert (reading.error or "").endswith(
+        "a login proxy? set bearer_token_env or headers in [alertmanager]"
+    ), reading.error
+
+
+async def test_a_refusing_proxy_is_named_not_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS through the proxy of the environment: the tunnel is refused, and the message says
+    it was the proxy, and which variables send requests there."""
+    port = _closed_port()
+    with refusing_proxy() as proxy:
+        only_proxy(monkeypatch, "HTTPS_PROXY", proxy.url)
+        reading = await _read(f"https://127.0.0.1:{port}")
+    assert reading.error == (
+        f"the proxy refused the connection to 127.0.0.1:{port} "
+        "(407 Proxy Authentication Required); check HTTPS_PROXY and NO_PROXY in the environment"
+    )
+    assert proxy.seen == [f"CONNECT 127.0.0.1:{port} HTTP/1.1"]
 
 
 # ---- credentials -------------------------------------------------------------------------------

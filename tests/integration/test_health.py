@@ -307,6 +307,42 @@ async def test_tls_trust_options(tls_web: tuple[Endpoints, bytes], tmp_path: Pat
     )
 
 
+async def test_an_untrusted_certificate_names_the_check_and_its_section(
+    tls_web: tuple[Endpoints, bytes], web: Endpoints, tmp_path: Path
+) -> None:
+    """Built from a config as the dashboard builds it: the fix names the check's entry and the
+    table it is in, and done as it says (`ca_file` on that check) the check passes."""
+    tls, ca_pem = tls_web
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(ca_pem)
+    plain_port = web.url.rsplit(":", 1)[1]
+
+    async def read(checks: list[dict[str, Any]]) -> dict[str, HealthResult]:
+        config = parse_config({"panels": {"health": {"checks": checks}}})
+        sources = build_sources(Runtime.build(config, clock=FakeClock()))
+        try:
+            ((source, _),) = sources.sources
+            return _by_name(await source.read())
+        finally:
+            await sources.aclose()
+
+    results = await read(
+        [
+            {"name": "api", "url": f"{tls.url}/ok"},
+            {"name": "admin", "url": f"https://127.0.0.1:{plain_port}/ok"},
+        ]
+    )
+    assert results["api"].ok is False
+    assert results["api"].message.startswith("TLS certificate not trusted: ")
+    assert results["api"].message.endswith('; set ca_file for check "api" in [panels.health]')
+    assert results["admin"].message == (
+        "TLS handshake failed: the server does not speak TLS "
+        '(should the url for check "admin" in [panels.health] start with http://?)'
+    )
+    fixed = await read([{"name": "api", "url": f"{tls.url}/ok", "ca_file": str(ca_file)}])
+    assert (fixed["api"].ok, fixed["api"].message) == (True, "HTTP 200")
+
+
 # ---- from the config ---------------------------------------------------------------------------
 
 

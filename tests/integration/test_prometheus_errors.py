@@ -27,7 +27,8 @@ from cockpit.sources.http.prometheus import (
     PrometheusLatency,
     PrometheusValue,
 )
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, require_tool
+from tests.support.http_servers import https_server, only_proxy, refusing_proxy
 
 TOKEN_ENV = "COCKPIT_TEST_PROM_TOKEN"
 TOKEN = "s3cr3t-t0ken-6b1f0e2a9c"  # distinctive, so a leak anywhere is found by substring
@@ -267,6 +268,51 @@ async def test_dns_failure_names_host_and_port() -> None:
     assert info.value.message == (
         "cannot reach prometheus.monitoring.invalid:9090: host name not found (DNS)"
     )
+
+
+# ---- the fix a message suggests names [prometheus] ---------------------------------------------
+
+
+async def test_an_untrusted_certificate_names_the_prometheus_section() -> None:
+    require_tool("openssl")
+    with https_server({"/api/v1/query": _vector(({}, "42"))}) as tls:
+        port = tls.url.rsplit(":", 1)[1]
+        reading = await _read_value(tls.url)
+        # Done as the message says: the same server, with its CA as ca_file.
+        client = PrometheusClient(tls.url, timeout=5, ca_file=str(tls.ca_file))
+        try:
+            fixed = await client.instant("up")
+        finally:
+            await client.aclose()
+    error = reading.error or ""
+    assert error.startswith(f"cannot reach 127.0.0.1:{port}: TLS certificate not trusted: ")
+    assert error.endswith("; set ca_file in [prometheus]"), error
+    assert [s.value for s in fixed.samples] == [42.0]
+
+
+async def test_a_wrong_path_names_the_url_setting(server: FakeServer) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    reading = await _read_value(f"{server.url}/notfound")
+    assert reading.error == (
+        f"HTTP 404 for /api/v1/query at http://127.0.0.1:{port}/notfound: "
+        "is the url in [prometheus] right (path prefix included)?"
+    )
+
+
+async def test_a_proxy_asking_for_credentials_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Plain HTTP through the proxy of the environment: the proxy's 407 is its own refusal,
+    not Prometheus' (which would read "authentication refused by …")."""
+    port = _closed_port()
+    with refusing_proxy() as proxy:
+        only_proxy(monkeypatch, "HTTP_PROXY", proxy.url)
+        reading = await _read_value(f"http://127.0.0.1:{port}")
+    assert reading.error == (
+        f"a proxy between here and 127.0.0.1:{port} asks for credentials (407); "
+        "check HTTP_PROXY, HTTPS_PROXY and NO_PROXY in the environment"
+    )
+    assert len(proxy.seen) == 1 and proxy.seen[0].startswith(f"GET http://127.0.0.1:{port}/")
 
 
 async def test_empty_result_is_unknown_with_note(server: FakeServer) -> None:
