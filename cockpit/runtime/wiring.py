@@ -186,7 +186,7 @@ def build_cluster_actions(runtime: Runtime, namespace: str = "") -> KubeActions:
     from cockpit.sources.kube.actions import KubeActions
     from cockpit.sources.kube.pods import KubernetesPods
 
-    spec = next((s for s in runtime.specs if s.panel == "pods"), None)
+    spec = next((s for s in runtime.specs if s.kind == "pods"), None)
     chosen = chosen_namespace(runtime, namespace)
     source = KubernetesPods(
         "pods",

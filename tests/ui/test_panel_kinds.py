@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import Field
 from textual.app import ComposeResult
 from textual.widget import Widget
@@ -19,14 +21,25 @@ from textual.widgets import Static
 from cockpit.app.cockpit_app import CockpitApp
 from cockpit.app.panel_kinds import PanelKindParts, disagreements, register, unregister
 from cockpit.config.panel_kinds import KINDS, PanelKind
-from cockpit.config.schema import ConfigError, Line, PanelSettings, PanelSpec, load_config
+from cockpit.config.schema import (
+    ConfigError,
+    Line,
+    PanelSettings,
+    PanelSpec,
+    load_config,
+    panel_specs,
+    parse_config,
+)
 from cockpit.core.model import Measure, PanelView, Reading, Threshold, evaluate
 from cockpit.runtime.panel_sources import SOURCES, SourceBuild, settings_of
 from cockpit.runtime.wiring import Runtime
+from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.panel_widgets import WIDGETS, one_each
 from cockpit.sources.base import Clock, Source
+from cockpit.widgets.metrics_table import MetricsTable
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import measure_line
+from cockpit.widgets.pods_panel import PodsPanel
 from tests.support.screen_text import screen_text, wait_for
 
 # ---- a toy kind, whole: "the number in a file" -------------------------------------------------
@@ -179,3 +192,35 @@ async def test_a_registered_kind_is_shown_on_the_dashboard(
         # In the grid after the built-in kinds: the registry's order is the display order.
         assert list(app.dashboard.panels) == ["queue", "gauge"]
         assert panel.parent is not None and panel.parent.id == "metrics"
+
+
+# Every built-in kind that the demo can feed, and custom metrics (Prometheus only).
+DEMO_KINDS = ("pods", "latency", "error_rate", "queue", "backup", "alerts", "health")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(DEMO_KINDS), unique=True),
+    custom=st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), unique=True, max_size=3),
+)
+def test_the_dashboard_has_one_panel_per_configured_panel_in_display_order(
+    kinds: list[str], custom: list[str]
+) -> None:
+    tables: dict[str, object] = {kind: {"source": "demo"} for kind in kinds}
+    tables["custom"] = [{"name": name, "query": "up"} for name in custom]
+    config = parse_config({"prometheus": {}, "panels": tables})
+    specs = panel_specs(config)
+    dashboard = DashboardScreen(specs)
+    # The registry's order, whatever the order of the tables in the file.
+    assert list(dashboard.panels) == [k for k in DEMO_KINDS if k in kinds] + [
+        f"custom_{name}" for name in custom
+    ]
+    for spec in specs:
+        assert dashboard.panels[spec.panel] is not None
+    # The pods table fills what is left under the grid; the custom metrics share one table.
+    grid = dashboard._in("grid")
+    assert [w for w in grid if isinstance(w, PodsPanel | MetricsTable)] == []
+    assert len(grid) == len([k for k in kinds if k != "pods"])
+    tables_shown = {id(dashboard.panels[f"custom_{name}"]) for name in custom}
+    assert len(tables_shown) == (1 if custom else 0)
+    assert [type(w) for w in dashboard._in("fill")] == ([PodsPanel] if "pods" in kinds else [])
