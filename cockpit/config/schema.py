@@ -636,6 +636,11 @@ class HealthCheck(_Strict):
         return self
 
 
+# A health read waits for its slowest check; this much more lets that check's own timeout,
+# not the panel's, be what a hanging endpoint reports.
+HEALTH_TIMEOUT_MARGIN = 1.0
+
+
 class HealthPanel(PanelSettings):
     source: Literal["health", "demo"] = "health"
     checks: list[HealthCheck] = Field(default_factory=list)
@@ -648,8 +653,6 @@ class HealthPanel(PanelSettings):
         return (Measure("failing", "failing", "count", Threshold(crit=1)),)
 
     def read_timeout(self, interval: float) -> float:
-        # A read waits for its slowest check; a little more lets that check's own timeout,
-        # not the panel's, be what a hanging endpoint reports.
         if self.timeout is None:
             return max(min(interval, 10.0), self.longest_timeout + HEALTH_TIMEOUT_MARGIN)
         return self.timeout
@@ -731,8 +734,9 @@ class CustomMetric(PanelSettings):
 for _kind in (
     PanelKind("pods", PodsPanel, "Pods", headline="not_ready", trend="not_ready"),
     PanelKind("latency", LatencyPanel, "Latency", headline="p95", trend="p95"),
-    PanelKind("error_rate", ErrorRatePanel, "Error rate", headline="error_ratio",
-              trend="error_ratio"),
+    PanelKind(
+        "error_rate", ErrorRatePanel, "Error rate", headline="error_ratio", trend="error_ratio"
+    ),
     PanelKind("queue", QueuePanel, "Queue depth", headline="depth", trend="depth"),
     # The age climbs in a straight line until the next backup: the presenter shows it, a
     # trend line would say nothing more.
@@ -958,11 +962,6 @@ class PanelSpec:
     breaches: bool = True
     # The panel's config table, for the source factory that builds its source.
     settings: PanelSettings | None = dataclasses.field(default=None, compare=False, repr=False)
-
-
-# A health read waits for its slowest check; this much more lets that check's own timeout,
-# not the panel's, be what a hanging endpoint reports.
-HEALTH_TIMEOUT_MARGIN = 1.0
 
 
 def panel_measures(name: str, panel: PanelSettings) -> tuple[Measure, ...]:
