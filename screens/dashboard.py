@@ -14,13 +14,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from cockpit.config.schema import PanelSpec
 from cockpit.core.model import HeaderInfo, PanelView
-from cockpit.widgets.alerts_panel import AlertsPanel
-from cockpit.widgets.backup_panel import BackupPanel
+from cockpit.screens.panel_widgets import AREAS, WIDGETS, Area, Painter
 from cockpit.widgets.header import HeaderBar
-from cockpit.widgets.health_panel import HealthPanel
-from cockpit.widgets.metric_panel import MetricPanel
-from cockpit.widgets.metrics_table import MetricsTable
 from cockpit.widgets.outside import safe_line
 from cockpit.widgets.pods_panel import PodsPanel
 
@@ -36,41 +33,39 @@ class DashboardScreen(Screen[None]):
         Binding("S", "sort_pods", "Sort pods", show=False, id="pods.sort"),
     ]
 
-    def __init__(self, panels: Sequence[tuple[str, str]]) -> None:
-        """`panels`: (panel id, title) in display order."""
+    def __init__(self, specs: Sequence[PanelSpec]) -> None:
+        """`specs`: the panels in display order; each kind's widget comes from its registration
+        in cockpit.screens.panel_widgets."""
         super().__init__(id="dashboard")
         self.header = HeaderBar()
         self.rollout = Static("", id="rollout")
+        # Panel id → the widget showing it (panels of one kind may share it, as the custom
+        # metrics share their table, each with its own source and row).
         self.panels: dict[str, Widget] = {}
-        custom = [(panel, title) for panel, title in panels if panel.startswith("custom_")]
-        # Extra metrics share one table; each keeps its own source and row.
-        self.metrics = MetricsTable(custom) if custom else None
-        for panel, title in panels:
-            if panel.startswith("custom_"):
-                continue
-            if panel == "pods":
-                self.panels[panel] = PodsPanel(panel, title)
-            elif panel == "backup":
-                self.panels[panel] = BackupPanel(panel, title)
-            elif panel == "alerts":
-                self.panels[panel] = AlertsPanel(panel, title)
-            elif panel == "health":
-                self.panels[panel] = HealthPanel(panel, title)
-            else:
-                self.panels[panel] = MetricPanel(panel, title)
+        self._painters: dict[str, Painter] = {}
+        self._placed: list[tuple[Area, Widget]] = []
+        by_kind: dict[str, list[PanelSpec]] = {}
+        for spec in specs:
+            by_kind.setdefault(spec.kind, []).append(spec)
+        for kind, members in by_kind.items():
+            part = WIDGETS.get(kind)
+            widget = part.make([(spec.panel, spec.title) for spec in members])
+            self._placed.append((part.area, widget))
+            for spec in members:
+                self.panels[spec.panel] = widget
+                self._painters[spec.panel] = part.show
 
     def compose(self) -> ComposeResult:
         yield self.header
         with Container(id="metrics"):
-            for name, widget in self.panels.items():
-                if name != "pods":
-                    yield widget
-        if self.metrics is not None:
-            yield self.metrics
-        if "pods" in self.panels:
-            yield self.panels["pods"]
+            yield from self._in("grid")
+        for area in AREAS[1:]:
+            yield from self._in(area)
         yield self.rollout
         yield Footer()
+
+    def _in(self, area: Area) -> list[Widget]:
+        return [widget for placed, widget in self._placed if placed == area]
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS and event.size.height >= WIDE_ROWS, "-wide")
@@ -100,11 +95,6 @@ class DashboardScreen(Screen[None]):
         self.header.show(info)
 
     def show_panel(self, view: PanelView, trend: list[float], now: datetime) -> None:
-        if self.metrics is not None and view.panel.startswith("custom_"):
-            self.metrics.show(view, trend)
-            return
-        widget = self.panels.get(view.panel)
-        if isinstance(widget, PodsPanel | AlertsPanel | HealthPanel):
-            widget.show(view, now)
-        elif isinstance(widget, MetricPanel | BackupPanel):
-            widget.show(view, trend)
+        paint = self._painters.get(view.panel)
+        if paint is not None:
+            paint(self.panels[view.panel], view, trend, now)

@@ -136,15 +136,6 @@ def footer_order(bindings: list[BindingType]) -> list[BindingType]:
 
     return sorted(bindings, key=rank)
 
-# The measure people watch per panel: the trend line and the presenter's big number show it.
-HEADLINE_KEY = {
-    "latency": "p95",
-    "error_rate": "error_ratio",
-    "queue": "depth",
-    "pods": "not_ready",
-    "backup": "age",
-}
-
 
 class ReadingArrived(Message):
     """A source delivered a reading (good or failed)."""
@@ -228,14 +219,13 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             spec.panel: PanelState(spec.panel, spec.title, spec.measures, spec.interval)
             for spec in runtime.specs
         }
-        self.dashboard = DashboardScreen([(s.panel, s.title) for s in runtime.specs])
+        self.dashboard = DashboardScreen(runtime.specs)
+        # The measure people watch per panel (its kind says): the presenter's big number, and
+        # the trend line of the kinds that draw one.
         self.presenter = PresenterScreen(
-            [
-                (s.panel, s.title, HEADLINE_KEY[s.panel])
-                for s in runtime.specs
-                if s.panel in HEADLINE_KEY
-            ]
+            [(s.panel, s.title, s.headline) for s in runtime.specs if s.headline]
         )
+        self._trend_of = {s.panel: s.trend for s in runtime.specs if s.trend}
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
         # Until the kubeconfig has been read the header shows what was configured, or "…".
@@ -244,7 +234,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self._init_incident_controls()
         # Alerts are recorded one by one (firing / resolved), not as an SLO of their own.
         self.breaches = BreachTracker(
-            [(s.panel, s.title, s.measures) for s in runtime.specs if s.panel != "alerts"]
+            [(s.panel, s.title, s.measures) for s in runtime.specs if s.breaches]
         )
         self._alerts_seen: tuple[FiringAlert, ...] | None = None
         # The incident whose record the alerts were last reconciled with (see below).
@@ -534,7 +524,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         return self.scheduler is not None and self.scheduler.paused
 
     def _render_panel(self, state: PanelState) -> None:
-        key = HEADLINE_KEY.get(state.panel) if state.panel != "backup" else None
+        key = self._trend_of.get(state.panel)
         trend = state.history.values(key) if key else []
         view = state.view(self.now(), self.paused)
         self.dashboard.show_panel(view, trend, self.now())

@@ -9,14 +9,16 @@ and every duration that is a timeout, an interval or an age has a floor and a st
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -25,6 +27,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -32,6 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from cockpit.config import promql, values
 from cockpit.config.keymap import keymap_problems
+from cockpit.config.panel_kinds import PanelKind, panel_kinds, register_panel_kind
 from cockpit.config.values import DAY, HOUR, MINUTE, shown
 from cockpit.core import names
 from cockpit.core.model import Measure, Threshold
@@ -263,7 +267,13 @@ def _runbook_ref(value: str) -> str:
 RunbookRef = Annotated[str, _raw(values.text_line), AfterValidator(_runbook_ref)]
 
 
-class _Panel(_Strict):
+class PanelSettings(_Strict):
+    """What every `[panels.*]` table has. A kind's table adds its own keys, a `source` field
+    (a Literal of the sources that can feed it) and the measures its panel shows."""
+
+    if TYPE_CHECKING:  # declared by each kind, as the Literal of its sources
+        source: str
+
     enabled: bool = True
     interval: Interval | None = Field(None, description="defaults to [cockpit].refresh")
     timeout: Timeout | None = Field(None, description="defaults to the interval, at most 10s")
@@ -271,8 +281,23 @@ class _Panel(_Strict):
         "", description='runbook section the runbook key opens, "FILE.md#section"; default: matched'
     )
 
+    def measures(self) -> tuple[Measure, ...]:
+        """The numbers the panel shows and their thresholds, in base units (s, ratio, count)."""
+        raise NotImplementedError(f"{type(self).__name__} declares no measures")
 
-class PodsPanel(_Panel):
+    def read_timeout(self, interval: float) -> float:
+        """How long one read may take: as configured, else the interval, at most 10 s."""
+        return self.timeout or min(interval, 10.0)
+
+    def instance_id(self, kind: str) -> str:
+        """The panel id of this table: the kind's name (a `many` kind's tables differ)."""
+        return kind
+
+    def title_or(self, kind_title: str) -> str:
+        return kind_title
+
+
+class PodsPanel(PanelSettings):
     source: Literal["demo", "kubernetes"] = "kubernetes"
     namespace: Namespace = Field("", description="defaults to [cockpit].namespace")
     selector: Line = Field("", description="label selector, as kubectl -l")
@@ -284,6 +309,9 @@ class PodsPanel(_Panel):
     @classmethod
     def _selector(cls, v: str) -> str:
         return names.check_label_selector(v)
+
+    def measures(self) -> tuple[Measure, ...]:
+        return (Measure("not_ready", "not ready", "count", Threshold(crit=self.max_not_ready + 1)),)
 
 
 # One PromQL label matcher, as a preset's `selector` adds them: a label name, an operator and a
@@ -322,7 +350,7 @@ _PRESET_INPUTS: tuple[tuple[str, Callable[[str], object]], ...] = (
 )
 
 
-class _Preset(_Panel):
+class _Preset(PanelSettings):
     """A preset writes the PromQL from a metric name (cockpit.config.promql); `query` and
     friends may
     then not be given too: two sources of truth for one number is a typo waiting to happen."""
@@ -399,6 +427,12 @@ class LatencyPanel(_Preset):
             )
         return self
 
+    def measures(self) -> tuple[Measure, ...]:
+        return (
+            Measure("p50", "p50", "seconds", Threshold(self.p50_slo, self.p50_slo * self.warn_at)),
+            Measure("p95", "p95", "seconds", Threshold(self.p95_slo, self.p95_slo * self.warn_at)),
+        )
+
 
 class ErrorRatePanel(_Preset):
     source: Literal["demo", "prometheus"] = "prometheus"
@@ -439,6 +473,10 @@ class ErrorRatePanel(_Preset):
             raise ValueError('source = "prometheus" needs query (PromQL returning a ratio 0..1)')
         return self
 
+    def measures(self) -> tuple[Measure, ...]:
+        slo = self.slo_percent / 100
+        return (Measure("error_ratio", "5xx", "ratio", Threshold(slo, slo * self.warn_at)),)
+
 
 class QueuePanel(_Preset):
     source: Literal["demo", "prometheus"] = "prometheus"
@@ -457,6 +495,9 @@ class QueuePanel(_Preset):
         if self.enabled and self.source == "prometheus" and not self.query:
             raise ValueError('source = "prometheus" needs query (PromQL returning a depth)')
         return self
+
+    def measures(self) -> tuple[Measure, ...]:
+        return (Measure("depth", "depth", "count", Threshold(self.slo, self.slo * self.warn_at)),)
 
 
 class BackupPanel(_Preset):
@@ -491,6 +532,9 @@ class BackupPanel(_Preset):
             raise ValueError('source = "file" needs path (a glob such as "/backups/*.dump")')
         return self
 
+    def measures(self) -> tuple[Measure, ...]:
+        return (Measure("age", "age", "age", Threshold(self.crit_after, self.warn_after)),)
+
 
 # One Alertmanager matcher: a label name (bare or quoted), an operator, a value (bare or quoted).
 # Alertmanager itself is the final judge; this catches the usual slips (braces, several matchers
@@ -515,7 +559,7 @@ def _check_matchers(matchers: list[str]) -> list[str]:
 Matchers = Annotated[list[Line], AfterValidator(_check_matchers)]
 
 
-class AlertsPanel(_Panel):
+class AlertsPanel(PanelSettings):
     source: Literal["alertmanager", "demo"] = "alertmanager"
     filter: Matchers = Field(
         default_factory=list, description="Alertmanager label matchers; an alert must match all"
@@ -524,6 +568,13 @@ class AlertsPanel(_Panel):
         default_factory=lambda: ["critical", "page"],
         description="values of the severity label that make the panel CRIT (others WARN)",
     )
+
+    def measures(self) -> tuple[Measure, ...]:
+        # Mirrors the source's rule: any alert firing warns, a critical one is CRIT.
+        return (
+            Measure("firing", "firing", "count", Threshold(crit=None, warn=1)),
+            Measure("critical", "critical", "count", Threshold(crit=1)),
+        )
 
 
 def split_host_port(value: str) -> tuple[str, int]:
@@ -585,13 +636,26 @@ class HealthCheck(_Strict):
         return self
 
 
-class HealthPanel(_Panel):
+# A health read waits for its slowest check; this much more lets that check's own timeout,
+# not the panel's, be what a hanging endpoint reports.
+HEALTH_TIMEOUT_MARGIN = 1.0
+
+
+class HealthPanel(PanelSettings):
     source: Literal["health", "demo"] = "health"
     checks: list[HealthCheck] = Field(default_factory=list)
 
     @property
     def longest_timeout(self) -> float:
         return max((c.timeout for c in self.checks), default=0.0)
+
+    def measures(self) -> tuple[Measure, ...]:
+        return (Measure("failing", "failing", "count", Threshold(crit=1)),)
+
+    def read_timeout(self, interval: float) -> float:
+        if self.timeout is None:
+            return max(min(interval, 10.0), self.longest_timeout + HEALTH_TIMEOUT_MARGIN)
+        return self.timeout
 
     @model_validator(mode="after")
     def _checks(self) -> HealthPanel:
@@ -625,7 +689,7 @@ def _metric_id(value: str) -> str:
     return value
 
 
-class CustomMetric(_Panel):
+class CustomMetric(PanelSettings):
     """One more PromQL number (CPU throttling, DB connections, cache misses…), listed with
     the others in the dashboard's metrics table. Higher is worse, as for every panel."""
 
@@ -652,38 +716,105 @@ class CustomMetric(_Panel):
 
     @property
     def panel_id(self) -> str:
-        return f"custom_{self.name}"
+        return self.instance_id("custom")
+
+    def instance_id(self, kind: str) -> str:
+        return f"{kind}_{self.name}"
+
+    def title_or(self, kind_title: str) -> str:
+        return self.title or self.name
+
+    def measures(self) -> tuple[Measure, ...]:
+        label = self.title or self.name
+        return (Measure("value", label, self.unit, Threshold(self.crit, self.warn)),)
 
 
-class Panels(_Strict):
-    """A panel that is not configured is not shown."""
+# The built-in panel kinds, in display order. Their sources are registered in
+# cockpit.runtime.panel_sources and their widgets in cockpit.screens.panel_widgets.
+for _kind in (
+    PanelKind("pods", PodsPanel, "Pods", headline="not_ready", trend="not_ready"),
+    PanelKind("latency", LatencyPanel, "Latency", headline="p95", trend="p95"),
+    PanelKind(
+        "error_rate", ErrorRatePanel, "Error rate", headline="error_ratio", trend="error_ratio"
+    ),
+    PanelKind("queue", QueuePanel, "Queue depth", headline="depth", trend="depth"),
+    # The age climbs in a straight line until the next backup: the presenter shows it, a
+    # trend line would say nothing more.
+    PanelKind("backup", BackupPanel, "Backup freshness", headline="age"),
+    PanelKind("alerts", AlertsPanel, "Alerts", breaches=False),
+    PanelKind("health", HealthPanel, "Health checks"),
+    PanelKind(
+        "custom",
+        CustomMetric,
+        "Custom metrics",
+        description="more PromQL numbers, one table row each",
+        many=True,
+    ),
+):
+    register_panel_kind(_kind)
 
-    pods: PodsPanel | None = None
-    latency: LatencyPanel | None = None
-    error_rate: ErrorRatePanel | None = None
-    queue: QueuePanel | None = None
-    backup: BackupPanel | None = None
-    alerts: AlertsPanel | None = None
-    health: HealthPanel | None = None
-    custom: list[CustomMetric] = Field(
-        default_factory=list, description="more PromQL numbers, one table row each"
-    )
+
+class PanelTables(_Strict):
+    """The `[panels]` table: one optional table per kind (a list for `many` kinds). A panel
+    that is not configured is not shown. `panels_model` adds the kinds' fields."""
 
     @model_validator(mode="after")
-    def _unique_custom_names(self) -> Panels:
-        seen: set[str] = set()
-        for metric in self.custom:
-            if metric.name in seen:
-                raise ValueError(f'two custom metrics are named "{metric.name}"; names must differ')
-            seen.add(metric.name)
+    def _unique_ids(self) -> PanelTables:
+        for kind in _kinds_of(type(self)):
+            if not kind.many:
+                continue
+            seen: set[str] = set()
+            for table in getattr(self, kind.name):
+                panel = table.instance_id(kind.name)
+                if panel in seen:
+                    name = panel.removeprefix(f"{kind.name}_")
+                    raise ValueError(
+                        f'two {kind.title.lower()} are named "{name}"; names must differ'
+                    )
+                seen.add(panel)
         return self
 
-    def configured(self) -> list[tuple[str, _Panel]]:
+    def configured(self) -> list[tuple[str, PanelSettings]]:
         """(panel id, settings) of every configured panel, in display order."""
-        named: list[tuple[str, _Panel]] = [
-            (name, panel) for name, panel in self if isinstance(panel, _Panel)
-        ]
-        return named + [(metric.panel_id, metric) for metric in self.custom]
+        return [(panel, settings) for panel, _, settings in self.by_kind()]
+
+    def by_kind(self) -> list[tuple[str, PanelKind, PanelSettings]]:
+        """(panel id, kind, settings) of every configured panel, in display order: the
+        single tables first, then the panels of every `many` kind."""
+        single: list[tuple[str, PanelKind, PanelSettings]] = []
+        many: list[tuple[str, PanelKind, PanelSettings]] = []
+        for kind in _kinds_of(type(self)):
+            value = getattr(self, kind.name)
+            if kind.many:
+                many.extend((table.instance_id(kind.name), kind, table) for table in value)
+            elif value is not None:
+                single.append((kind.name, kind, value))
+        return single + many
+
+
+def _kinds_of(model: type[PanelTables]) -> list[PanelKind]:
+    """The registered kinds that `model` has a field for, in registration order."""
+    return [kind for kind in panel_kinds() if kind.name in model.model_fields]
+
+
+def panels_model(kinds: Sequence[PanelKind], base: type[PanelTables] = PanelTables) -> type[Any]:
+    """A `[panels]` model with a field for each of `kinds`, on top of `base`'s."""
+    fields: dict[str, Any] = {}
+    for kind in kinds:
+        if kind.many:
+            fields[kind.name] = (
+                list[kind.settings],  # type: ignore[name-defined]
+                Field(default_factory=list, description=kind.description or None),
+            )
+        else:
+            fields[kind.name] = (
+                kind.settings | None,
+                Field(None, description=kind.description or None),
+            )
+    return create_model("Panels", __base__=base, __module__=__name__, **fields)
+
+
+Panels = panels_model(panel_kinds())
 
 
 class RollbackCommand(_Strict):
@@ -769,7 +900,7 @@ class Config(_Strict):
         users = [
             name
             for name, panel in self.panels.configured()
-            if panel.enabled and getattr(panel, "source", "") == "prometheus"
+            if panel.enabled and panel.source == "prometheus"
         ]
         if users and self.prometheus is None:
             raise ValueError(
@@ -794,6 +925,26 @@ class Config(_Strict):
         return self
 
 
+def config_model() -> type[Config]:
+    """The config model for the kinds registered now: `Config` itself, or, once a kind has
+    been registered after this module was imported (a plugin's, a test's), a subclass whose
+    `[panels]` table knows it too."""
+    later = tuple(kind for kind in panel_kinds() if kind.name not in Panels.model_fields)
+    return _config_with(later) if later else Config
+
+
+@functools.cache
+def _config_with(kinds: tuple[PanelKind, ...]) -> type[Config]:
+    panels = panels_model(kinds, base=Panels)
+    model: type[Config] = create_model(
+        "Config",
+        __base__=Config,
+        __module__=__name__,
+        panels=(panels, Field(default_factory=panels)),
+    )
+    return model
+
+
 # ---- panel specs: what the scheduler and the UI need from the config ---------------------
 
 
@@ -805,93 +956,39 @@ class PanelSpec:
     interval: float
     timeout: float
     measures: tuple[Measure, ...]
+    kind: str = ""  # the registered panel kind; "" for a spec built by hand
+    headline: str = ""  # see PanelKind: the presenter's number, the trend line's measure
+    trend: str = ""
+    breaches: bool = True
+    # The panel's config table, for the source factory that builds its source.
+    settings: PanelSettings | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
-PANEL_TITLES = {
-    "pods": "Pods",
-    "latency": "Latency",
-    "error_rate": "Error rate",
-    "queue": "Queue depth",
-    "backup": "Backup freshness",
-    "alerts": "Alerts",
-    "health": "Health checks",
-}
-# A health read waits for its slowest check; this much more lets that check's own timeout,
-# not the panel's, be what a hanging endpoint reports.
-HEALTH_TIMEOUT_MARGIN = 1.0
-
-
-def panel_measures(name: str, panel: _Panel) -> tuple[Measure, ...]:
+def panel_measures(name: str, panel: PanelSettings) -> tuple[Measure, ...]:
     """The numbers a panel shows and their thresholds, in base units (s, ratio, count)."""
-    if isinstance(panel, PodsPanel):
-        return (
-            Measure("not_ready", "not ready", "count", Threshold(crit=panel.max_not_ready + 1)),
-        )
-    if isinstance(panel, LatencyPanel):
-        return (
-            Measure(
-                "p50",
-                "p50",
-                "seconds",
-                Threshold(crit=panel.p50_slo, warn=panel.p50_slo * panel.warn_at),
-            ),
-            Measure(
-                "p95",
-                "p95",
-                "seconds",
-                Threshold(crit=panel.p95_slo, warn=panel.p95_slo * panel.warn_at),
-            ),
-        )
-    if isinstance(panel, ErrorRatePanel):
-        slo = panel.slo_percent / 100
-        return (
-            Measure("error_ratio", "5xx", "ratio", Threshold(crit=slo, warn=slo * panel.warn_at)),
-        )
-    if isinstance(panel, QueuePanel):
-        return (
-            Measure(
-                "depth", "depth", "count", Threshold(crit=panel.slo, warn=panel.slo * panel.warn_at)
-            ),
-        )
-    if isinstance(panel, BackupPanel):
-        return (
-            Measure("age", "age", "age", Threshold(crit=panel.crit_after, warn=panel.warn_after)),
-        )
-    if isinstance(panel, AlertsPanel):
-        # Mirrors the source's rule: any alert firing warns, a critical one is CRIT.
-        return (
-            Measure("firing", "firing", "count", Threshold(crit=None, warn=1)),
-            Measure("critical", "critical", "count", Threshold(crit=1)),
-        )
-    if isinstance(panel, HealthPanel):
-        return (Measure("failing", "failing", "count", Threshold(crit=1)),)
-    if isinstance(panel, CustomMetric):
-        label = panel.title or panel.name
-        return (Measure("value", label, panel.unit, Threshold(panel.crit, panel.warn)),)
-    raise TypeError(f"no measures for panel {name}")
+    return panel.measures()
 
 
 def panel_specs(config: Config, refresh_override: float | None = None) -> list[PanelSpec]:
     """Enabled panels in display order. `--refresh` overrides every panel's interval."""
     specs = []
-    for name, panel in config.panels.configured():
+    for panel_id, kind, panel in config.panels.by_kind():
         if not panel.enabled:
             continue
         interval = refresh_override or panel.interval or config.cockpit.refresh
-        timeout = panel.timeout or min(interval, 10.0)
-        if isinstance(panel, HealthPanel) and panel.timeout is None:
-            timeout = max(timeout, panel.longest_timeout + HEALTH_TIMEOUT_MARGIN)
-        title = PANEL_TITLES.get(name, "")
-        if isinstance(panel, CustomMetric):
-            title = panel.title or panel.name
         specs.append(
             PanelSpec(
-                name,
-                title,
+                panel_id,
+                panel.title_or(kind.title),
                 panel.source,
                 interval,
-                timeout,
-                panel_measures(name, panel),
+                panel.read_timeout(interval),
+                panel.measures(),
+                kind=kind.name,
+                headline=kind.headline,
+                trend=kind.trend,
+                breaches=kind.breaches,
+                settings=panel,
             )
         )
     return specs
@@ -984,7 +1081,7 @@ def load_config(path: Path) -> Config:
 
 def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     try:
-        return Config.model_validate(data)
+        return config_model().model_validate(data)
     except ValidationError as exc:
         # A file of nonsense can hold hundreds of thousands of errors: word only those shown.
         problems: list[str] = []
@@ -1082,7 +1179,7 @@ def _unquote_hint(kind: str, found: Any) -> str:
 
 
 def _known_keys(loc: list[str]) -> list[str]:
-    model: type[BaseModel] = Config
+    model: type[BaseModel] = config_model()
     for part in loc:
         field = model.model_fields.get(part)
         if field is None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cockpit.core.model import Reading
-from cockpit.sources.base import Clock, Source, utc_now
+from cockpit.sources.base import Clock, Source, Watching, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,8 @@ class SourceRunner:
 
     def wake(self) -> None:
         # A watched source waiting out its own reconnect backoff is asked to retry too.
-        retry = getattr(self.source, "retry_now", None)
-        if callable(retry):
-            retry()
+        if isinstance(self.source, Watching):
+            self.source.retry_now()
         self._wake.set()
 
     async def stop(self) -> None:
@@ -152,7 +151,7 @@ class SourceRunner:
             except Exception:
                 log.exception("delivering a reading of %s failed", self.panel)
             self.first_delivered.set()
-            if getattr(self.source, "watched", False):
+            if isinstance(self.source, Watching):
                 delay = watched_delay(self.interval, reading.ok, self.rng)
             else:
                 delay = retry_delay(self.interval, self.stats.consecutive_failures, self.rng)
@@ -222,7 +221,6 @@ class Scheduler:
     async def stop(self) -> None:
         await asyncio.gather(*(r.stop() for r in self.runners.values()), return_exceptions=True)
         for runner in self.runners.values():
-            close = getattr(runner.source, "aclose", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(close(), timeout=2)
+            # A source's own trouble closing (a dead connection) must not keep the app open.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runner.source.aclose(), timeout=2)

@@ -1,31 +1,24 @@
-"""Turns a validated config into live sources. The only module that knows every source kind.
-
-Source modules are imported here on demand, so a config without Kubernetes never pays for the
-`kubernetes` import, and one with it pays only when the sources start (after the first frame).
-"""
+"""Turns a validated config into live sources: the runtime settled from config and flags,
+where requests go, and the set of sources (each built by its panel kind's factory, see
+cockpit.runtime.panel_sources)."""
 
 from __future__ import annotations
 
 import fnmatch
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cockpit.config.schema import (
-    AlertmanagerSettings,
-    Config,
-    PanelSpec,
-    PrometheusSettings,
-    demo_config,
-    panel_specs,
-)
+from cockpit.config.schema import Config, PanelSpec, demo_config, panel_specs
 from cockpit.core import names
+from cockpit.core.mitigation import ClusterActions
 from cockpit.core.model import Reading
+from cockpit.runtime.panel_sources import SourceBuild, http_options, source_for
 from cockpit.sources.base import Clock, Source, utc_now
 
 if TYPE_CHECKING:
+    from cockpit.sources.demo.simulation import DemoClock, DemoWorld
     from cockpit.sources.kube.actions import KubeActions
 
 
@@ -149,18 +142,20 @@ def settle_where(runtime: Runtime, where: Where) -> None:
 
 @dataclass
 class SourceSet:
+    """The live sources of one run, each with its panel's spec, and what the app acts through."""
+
     sources: list[tuple[Source, PanelSpec]] = field(default_factory=list)
-    world: object | None = None
-    demo_clock: object | None = None
-    # Scale / restart / rollback for the workloads on screen (ClusterActions), if any.
-    actions: Any = None
+    # The simulated world and its clock, when any panel is a demo one.
+    world: DemoWorld | None = None
+    demo_clock: DemoClock | None = None
+    # Scale / restart / rollback for the workloads on screen, if any panel shows them.
+    actions: ClusterActions | None = None
 
     def incident_started(self) -> datetime | None:
         if self.world is None or self.demo_clock is None:
             return None
-        from cockpit.sources.demo.simulation import DemoClock, DemoWorld, demo_incident_start
+        from cockpit.sources.demo.simulation import demo_incident_start
 
-        assert isinstance(self.world, DemoWorld) and isinstance(self.demo_clock, DemoClock)
         return demo_incident_start(self.world, self.demo_clock)
 
     async def aclose(self) -> None:
@@ -169,56 +164,18 @@ class SourceSet:
 
 
 def build_sources(runtime: Runtime) -> SourceSet:
+    """A source for every panel, each from its kind's factory (cockpit.runtime.panel_sources)."""
     result = SourceSet()
-    prometheus_client = None
+    build = SourceBuild(runtime, result)
     for spec in runtime.specs:
-        kind = spec.source
-        if kind == "demo":
-            source = _demo_source(spec, runtime, result)
-        elif kind == "kubernetes":
-            from cockpit.sources.kube.pods import KubernetesPods
-
-            pods = runtime.config.panels.pods
-            assert pods is not None
-            source = KubernetesPods(
-                spec.panel,
-                spec.measures,
-                namespace=pods.namespace or runtime.namespace,
-                selector=pods.selector,
-                context=runtime.context,
-                clock=runtime.clock,
-                timeout=spec.timeout,
-            )
-        elif kind == "prometheus":
-            if prometheus_client is None:
-                prometheus_client = _prometheus_client(runtime)
-            source = _prometheus_source(spec, runtime, prometheus_client)
-        elif kind == "file":
-            from cockpit.sources.file_backup import FileBackup
-
-            backup = runtime.config.panels.backup
-            assert backup is not None
-            source = FileBackup(spec.panel, spec.measures, backup.path, clock=runtime.clock)
-        elif kind == "alertmanager":
-            source = _alertmanager_source(spec, runtime)
-        elif kind == "health":
-            source = _health_source(spec, runtime)
-        else:  # config validation makes this unreachable; say so loudly if it is not
-            raise ValueError(f"unknown source kind {kind!r} for panel {spec.panel}")
-        result.sources.append((source, spec))
-    pods = next((src for src, spec in result.sources if spec.source == "kubernetes"), None)
-    if pods is not None:
-        from cockpit.sources.kube.actions import KubeActions
-        from cockpit.sources.kube.pods import KubernetesPods
-
-        assert isinstance(pods, KubernetesPods)
-        result.actions = KubeActions(pods, read_only=runtime.read_only)
+        result.sources.append((source_for(spec, build), spec))
     if result.world is not None:
-        from cockpit.sources.demo.simulation import DemoActions, DemoClock, DemoWorld
+        from cockpit.sources.demo.simulation import DemoActions
 
-        assert isinstance(result.world, DemoWorld)
-        clock = result.demo_clock if isinstance(result.demo_clock, DemoClock) else None
-        result.actions = DemoActions(result.world, read_only=runtime.read_only, clock=clock)
+        # The demo's workloads are the simulated ones, whatever else is configured.
+        result.actions = DemoActions(
+            result.world, read_only=runtime.read_only, clock=result.demo_clock
+        )
     return result
 
 
@@ -229,7 +186,7 @@ def build_cluster_actions(runtime: Runtime, namespace: str = "") -> KubeActions:
     from cockpit.sources.kube.actions import KubeActions
     from cockpit.sources.kube.pods import KubernetesPods
 
-    spec = next((s for s in runtime.specs if s.panel == "pods"), None)
+    spec = next((s for s in runtime.specs if s.kind == "pods"), None)
     chosen = chosen_namespace(runtime, namespace)
     source = KubernetesPods(
         "pods",
@@ -245,174 +202,6 @@ def build_cluster_actions(runtime: Runtime, namespace: str = "") -> KubeActions:
     return KubeActions(source, read_only=runtime.read_only)
 
 
-def _demo_source(spec: PanelSpec, runtime: Runtime, result: SourceSet) -> Source:
-    from cockpit.sources.demo import simulation as demo
-    if result.world is None:
-        result.world = demo.DemoWorld(namespace=runtime.namespace)
-        result.demo_clock = demo.DemoClock(runtime.clock)
-    assert isinstance(result.world, demo.DemoWorld)
-    assert isinstance(result.demo_clock, demo.DemoClock)
-    kinds: dict[str, type[demo.DemoSource]] = {
-        "pods": demo.DemoPods,
-        "latency": demo.DemoLatency,
-        "error_rate": demo.DemoErrorRate,
-        "queue": demo.DemoQueue,
-        "backup": demo.DemoBackup,
-        "alerts": demo.DemoAlerts,
-        "health": demo.DemoHealth,
-    }
-    return kinds[spec.panel](spec.panel, result.world, result.demo_clock, spec.measures)
-
-
-def _prometheus_client(runtime: Runtime) -> object:
-    from cockpit.sources.http.prometheus import PrometheusClient
-
-    settings = runtime.config.prometheus
-    assert settings is not None
-    return PrometheusClient(settings.url, **http_options(settings))
-
-
-def http_options(settings: PrometheusSettings | AlertmanagerSettings) -> dict[str, Any]:
-    """The client keywords of an HTTP server's settings, for Prometheus and Alertmanager."""
-    basic_auth = None
-    if settings.basic_auth_user:
-        # Read once here: the password never sits in the config file, only in the environment.
-        password = os.environ.get(settings.basic_auth_password_env, "")
-        basic_auth = (settings.basic_auth_user, password)
-    return {
-        "timeout": settings.timeout,
-        "bearer_token_env": settings.bearer_token_env,
-        "headers": dict(settings.headers),
-        "bearer_token_file": settings.bearer_token_file,
-        "basic_auth": basic_auth,
-        "ca_file": settings.ca_file,
-        "insecure_skip_verify": settings.insecure_skip_verify,
-    }
-
-
-def _prometheus_source(spec: PanelSpec, runtime: Runtime, client: object) -> Source:
-    from cockpit.sources.http import prometheus as prom
-    assert isinstance(client, prom.PrometheusClient)
-    panels = runtime.config.panels
-    if spec.panel == "latency" and panels.latency is not None:
-        return prom.PrometheusLatency(
-            spec.panel,
-            spec.measures,
-            client,
-            panels.latency.p50_query,
-            panels.latency.p95_query,
-            clock=runtime.clock,
-            interval=spec.interval,
-        )
-    if spec.panel == "error_rate" and panels.error_rate and panels.error_rate.burn_queries:
-        return prom.PrometheusBurnRate(
-            spec.panel,
-            spec.measures,
-            client,
-            panels.error_rate.query,
-            "error_ratio",
-            clock=runtime.clock,
-            interval=spec.interval,
-            burn_queries=dict(panels.error_rate.burn_queries),
-            budget=panels.error_rate.slo_percent / 100,
-        )
-    if spec.panel == "error_rate" and panels.error_rate is not None:
-        return prom.PrometheusValue(
-            spec.panel,
-            spec.measures,
-            client,
-            panels.error_rate.query,
-            "error_ratio",
-            clock=runtime.clock,
-            interval=spec.interval,
-        )
-    if spec.panel == "queue" and panels.queue is not None:
-        return prom.PrometheusValue(
-            spec.panel,
-            spec.measures,
-            client,
-            panels.queue.query,
-            "depth",
-            clock=runtime.clock,
-            interval=spec.interval,
-        )
-    custom = next((m for m in panels.custom if m.panel_id == spec.panel), None)
-    if custom is not None:
-        return prom.PrometheusValue(
-            spec.panel,
-            spec.measures,
-            client,
-            custom.query,
-            "value",
-            clock=runtime.clock,
-            interval=spec.interval,
-        )
-    if spec.panel == "backup" and panels.backup is not None:
-        return prom.PrometheusBackup(
-            spec.panel,
-            spec.measures,
-            client,
-            panels.backup.query,
-            clock=runtime.clock,
-            interval=spec.interval,
-        )
-    raise ValueError(f'panel {spec.panel} cannot use source = "prometheus"')
-
-
-def _alertmanager_source(spec: PanelSpec, runtime: Runtime) -> Source:
-    from cockpit.sources.http.alertmanager import AlertmanagerAlerts, AlertmanagerClient
-
-    settings = runtime.config.alertmanager
-    alerts = runtime.config.panels.alerts
-    assert settings is not None and alerts is not None
-    client = AlertmanagerClient(settings.url, **http_options(settings))
-    return AlertmanagerAlerts(
-        spec.panel,
-        spec.measures,
-        client,
-        tuple(alerts.filter),
-        tuple(alerts.critical_severities),
-        clock=runtime.clock,
-    )
-
-
-def _health_source(spec: PanelSpec, runtime: Runtime) -> Source:
-    from cockpit.config.schema import split_host_port
-    from cockpit.sources.http.health import Check, HealthChecks, HttpCheck, TcpCheck
-
-    health = runtime.config.panels.health
-    assert health is not None
-    checks: list[Check] = []
-    for c in health.checks:
-        if c.url:
-            checks.append(
-                HttpCheck(
-                    c.name,
-                    c.url,
-                    expect_status=c.expect_status,
-                    timeout=c.timeout,
-                    follow_redirects=c.follow_redirects,
-                    verify=c.verify,
-                    ca_file=_beside_config(runtime, c.ca_file),
-                )
-            )
-        else:
-            host, port = split_host_port(c.tcp)
-            checks.append(TcpCheck(c.name, host, port, timeout=c.timeout))
-    return HealthChecks(spec.panel, spec.measures, checks, clock=runtime.clock)
-
-
-def _beside_config(runtime: Runtime, path: str) -> str:
-    """A relative path in the config means next to the config file, not wherever the cockpit
-    happens to be started from."""
-    if not path:
-        return ""
-    resolved = Path(path).expanduser()
-    if not resolved.is_absolute() and runtime.config_path is not None:
-        resolved = runtime.config_path.parent / resolved
-    return str(resolved)
-
-
 __all__ = [
     "Reading",
     "Runtime",
@@ -420,5 +209,6 @@ __all__ = [
     "Where",
     "build_sources",
     "effective_where",
+    "http_options",
     "settle_where",
 ]

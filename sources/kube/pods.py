@@ -130,10 +130,9 @@ def deployment_row(deployment: Mapping[str, Any]) -> WorkloadRow:
 class KubernetesPods:
     """Source of the pods panel: `pods`, `not_ready` and `restarts`, with the rows as detail."""
 
+    # A `Watching` source (it has `retry_now`): kept current by watches that reconnect with their
+    # own backoff, cut short by every read while they fail; see cockpit.runtime.scheduler.
     kind = "kubernetes"
-    # Kept current by watches that reconnect with their own backoff (cut short by every read
-    # while they fail); see cockpit.runtime.scheduler.
-    watched = True
 
     def __init__(
         self,

@@ -60,6 +60,13 @@ class Failing(Counting):
         raise RuntimeError("connection refused (127.0.0.1:9)")
 
 
+class FailingWatch(Failing):
+    """A failing source kept current by a watch stream (it can be asked to reconnect now)."""
+
+    def retry_now(self) -> None:
+        return None
+
+
 class Recorder:
     def __init__(self) -> None:
         self.readings: list[Reading] = []
@@ -135,8 +142,7 @@ async def test_a_watched_source_is_polled_every_half_interval_while_it_fails() -
     # whether that worked, so a recovery is on screen within one interval.
     record = Recorder()
     scheduler = Scheduler(record, seed=3)
-    source = Failing("pods")
-    source.watched = True  # type: ignore[attr-defined]
+    source = FailingWatch("pods")
     runner = scheduler.add(source, interval=0.01, timeout=1.0)
     scheduler.start()
     try:
@@ -233,3 +239,27 @@ async def test_a_source_returning_garbage_is_an_error_not_a_crash(bad: object) -
     runner = scheduler.add(Garbage("queue"), interval=1, timeout=1)
     reading = await runner.read_once()
     assert reading.status is Status.ERROR and "not a Reading" in (reading.error or "")
+
+
+class Closing(Counting):
+    """Records its close; `broken` closes with an error, as a dead connection may."""
+
+    def __init__(self, panel: str, closed: list[str], *, broken: bool = False) -> None:
+        super().__init__(panel)
+        self.closed = closed
+        self.broken = broken
+
+    async def aclose(self) -> None:
+        self.closed.append(self.panel)
+        if self.broken:
+            raise OSError("connection reset")
+
+
+async def test_stop_closes_every_source_even_after_one_fails_to_close() -> None:
+    closed: list[str] = []
+    scheduler = Scheduler(Recorder(), seed=3)
+    scheduler.add(Closing("queue", closed, broken=True), interval=60, timeout=1.0)
+    scheduler.add(Closing("latency", closed), interval=60, timeout=1.0)
+    scheduler.start()
+    await scheduler.stop()
+    assert closed == ["queue", "latency"]
