@@ -155,7 +155,13 @@ def test_scale_in_the_demo_from_the_keyboard(tmux: Tmux, tmp_path: Path) -> None
     tmux("send-keys", "-t", tmux.session, "6")
     tmux.wait_for(lambda s: "▊6" in s.replace(" ", ""))
     tmux("send-keys", "-t", tmux.session, "Enter")
-    screen = tmux.wait_for(lambda s: "dry run passed" in s)
+    # The verdict and the change rows may reach the terminal in different frames: wait for
+    # the preview as a whole (a preview that never shows them fails here, with the screen).
+    screen = tmux.wait_for(
+        lambda s: "dry run passed" in s
+        and "spec.replicas  4        6" in s
+        and "--current-replicas=4" in s
+    )
     assert "spec.replicas  4        6" in screen and "--current-replicas=4" in screen
     tmux("send-keys", "-t", tmux.session, "y")
     tmux.wait_for(lambda s: "deployment.apps/checkout scaled" in s)
