@@ -35,7 +35,7 @@ async def start_once(clock: FakeClock, db: Path, read_only: bool) -> None:
         # Every tracked panel of the demo breaches: wait until this start has seen them all
         # confirmed and its writes are done.
         await wait_for(pilot, lambda: len(app.breaches.breached()) >= 5)
-        await wait_for(pilot, lambda: not app._writes)
+        await app.settle()
 
 
 async def test_five_starts_and_a_read_only_one_record_each_breach_once(tmp_path: Path) -> None:

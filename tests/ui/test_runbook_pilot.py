@@ -157,8 +157,9 @@ async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to
 ) -> None:
     async with demo_cockpit(clock, tmp_path / "t.db", size=(120, 40)) as (app, pilot):
         await breaching(pilot, app, "alerts")
-        await wait_for(pilot, lambda: app._firing_alerts())
-        assert app._firing_alerts()[0].name == "CheckoutHighErrorRate"  # the critical one
+        await wait_for(pilot, lambda: app.runbook_controls.firing_alerts())
+        # The critical one first.
+        assert app.runbook_controls.firing_alerts()[0].name == "CheckoutHighErrorRate"
         await open_runbook(pilot, app, "alerts")
         assert "api-service.md › Error rate above 1 %" in screen_text(app)
     config = demo_config()
@@ -173,7 +174,7 @@ async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to
     app = CockpitApp(Runtime.build(linked, demo=True, clock=clock, db=tmp_path / "u.db"))
     async with app.run_test(size=(120, 40)) as pilot:
         await breaching(pilot, app, "alerts")
-        await wait_for(pilot, lambda: app._firing_alerts())
+        await wait_for(pilot, lambda: app.runbook_controls.firing_alerts())
         await open_runbook(pilot, app, "alerts")
         assert "api-service.md › Roll back" in screen_text(app)
         assert "linked: api-service.md#roll-back" in screen_text(app)
