@@ -22,20 +22,22 @@ from typing import ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker
 
 from cockpit.app.base import CockpitBase, Work
 from cockpit.app.controllers.actions import ACTION_BINDINGS, ActionController
+from cockpit.app.controllers.alerts import AlertRecords
+from cockpit.app.controllers.drilldown import DrillDownController
 from cockpit.app.controllers.incident import INCIDENT_BINDINGS, IncidentController
 from cockpit.app.controllers.phases import PHASE_BINDINGS, PhaseController
 from cockpit.app.controllers.runbooks import RUNBOOK_BINDINGS, RunbookController
-from cockpit.app.messages import TimelineChanged
+from cockpit.app.keys import HELP_BUILTINS, HELP_TEXT, PALETTE_IDS, footer_order
+from cockpit.app.messages import BackfillArrived, ReadingArrived, TimelineChanged
 from cockpit.config.keymap import BINDING_IDS
 from cockpit.core.mitigation import ClusterActions
-from cockpit.core.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
+from cockpit.core.model import HeaderInfo, PanelState, Reading
 from cockpit.incident.breaches import BreachTracker, SloChange, first_bad_at
 from cockpit.incident.recorder import Recorder
 from cockpit.runbooks.model import Runbook
@@ -48,12 +50,13 @@ from cockpit.runtime.wiring import (
     effective_where,
     settle_where,
 )
+from cockpit.screens.chart import ChartWindowChanged
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
 from cockpit.screens.runbook import RunbookCommandChosen, StepToggled
 from cockpit.screens.timeline import EditRequested, PinToggled, TimelineQuery
-from cockpit.sources.base import Backfilling, DescribesPods, RangeHistory, Source
+from cockpit.sources.base import Backfilling, Source
 from cockpit.themes import THEMES, stylesheet_path
 from cockpit.widgets.alerts_panel import AlertsRequested
 from cockpit.widgets.header import where_text
@@ -62,90 +65,11 @@ from cockpit.widgets.pods_panel import PodSelected
 
 log = logging.getLogger(__name__)
 
-# Palette entries: actions worth finding by name (focus keys and quit are not).
-PALETTE_IDS = {
-    "refresh.pause",
-    "refresh.now",
-    "incident.note",
-    "incident.declare",
-    "incident.status",
-    "incident.timeline",
-    "action.scale",
-    "action.restart",
-    "action.rollback",
-    "runbook.open",
-    "incident.phase",
-    "app.presenter",
-    "app.theme",
-    "app.help",
-}
-POD_FOLLOW_INTERVAL = 2.0
 # Reading the kubeconfig should take milliseconds; a hung file system must not keep the panels
 # from starting (they then report the kubeconfig themselves).
 WHERE_LIMIT = 5.0
 RUNBOOKS_AFTER = 1.0
 RUNBOOKS_LATEST = 5.0
-HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
-
-# The footer shows bindings in this order and cuts what does not fit: at 80 columns the
-# "? Keys" hint comes first so it is never cut, then what an incident needs most.
-FOOTER_ORDER = (
-    "app.help",
-    "incident.note",
-    "action.scale",
-    "action.restart",
-    "action.rollback",
-    "incident.timeline",
-    "runbook.open",
-    "incident.status",
-    "incident.declare",
-    "refresh.pause",
-    "refresh.now",
-    "app.presenter",
-    "app.quit",
-)
-
-# What each key acts on, for the help screen: the footer has room for a word, help for a
-# phrase (at most 26 characters, so two columns of keys fit at 80x24 without scrolling).
-HELP_TEXT = {
-    "app.help": "This list of keys",
-    "incident.note": "Note to the timeline",
-    "incident.declare": "Declare an incident",
-    "incident.status": "Status update (+ status)",
-    "incident.timeline": "Timeline of the incident",
-    "incident.pick": "Switch or add incident",
-    "incident.phase": "Mark the incident phase",
-    "action.scale": "Scale a Deployment/STS",
-    "action.restart": "Restart a Deployment/STS",
-    "action.rollback": "Undo a Deployment rollout",
-    "runbook.open": "Runbook for the panel",
-    "refresh.pause": "Pause/resume refreshing",
-    "refresh.now": "Refresh every panel now",
-    "app.presenter": "Presenter view",
-    "app.theme": "Next theme",
-    "app.quit": "Quit",
-    "focus.next": "Next panel",
-    "focus.previous": "Previous panel",
-    "pods.filter": "Filter the pods",
-    "pods.sort": "Sort pods (status, name…)",
-    "alerts.open": "Firing alerts in full",
-    "app.palette": "Command palette",
-    "app.palette_colon": "Command palette",
-}
-
-
-def footer_order(bindings: list[BindingType]) -> list[BindingType]:
-    """`bindings` sorted for the footer by `FOOTER_ORDER` (the rest keep their order, after)."""
-
-    def rank(binding: BindingType) -> int:
-        binding_id = binding.id if isinstance(binding, Binding) else None
-        if binding_id in FOOTER_ORDER:
-            return FOOTER_ORDER.index(binding_id)
-        return len(FOOTER_ORDER)
-
-    return sorted(bindings, key=rank)
-
-
 # The measure people watch per panel: the trend line and the presenter's big number show it.
 HEADLINE_KEY = {
     "latency": "p95",
@@ -154,21 +78,6 @@ HEADLINE_KEY = {
     "pods": "not_ready",
     "backup": "age",
 }
-
-
-class ReadingArrived(Message):
-    """A source delivered a reading (good or failed)."""
-
-    def __init__(self, reading: Reading) -> None:
-        super().__init__()
-        self.reading = reading
-
-
-class BackfillArrived(Message):
-    def __init__(self, panel: str, readings: list[Reading]) -> None:
-        super().__init__()
-        self.panel = panel
-        self.readings = readings
 
 
 class CockpitApp(CockpitBase):
@@ -245,9 +154,8 @@ class CockpitApp(CockpitBase):
         self.breaches = BreachTracker(
             [(s.panel, s.title, s.measures) for s in runtime.specs if s.panel != "alerts"]
         )
-        self._alerts_seen: tuple[FiringAlert, ...] | None = None
-        # The incident whose record the alerts were last reconciled with (see below).
-        self._alerts_reconciled_for: str | None = None
+        self.alert_records = AlertRecords(self)
+        self.drilldowns = DrillDownController(self)
         self._backfills: dict[str, Worker[object]] = {}
         # SLO changes confirmed while the timeline is still opening (a slow disk, a busy
         # machine): written once it is open, instead of being lost. None once it is open.
@@ -453,8 +361,8 @@ class CockpitApp(CockpitBase):
         elif change is not None and self.recorder is not None:
             self.write_in_background(self._record_slo(change), "an SLO change")
         if message.reading.panel == "alerts":
-            self._record_alert_changes(message.reading)
-            self._refresh_alerts_screen(state)
+            self.alert_records.reading_arrived(message.reading)
+            self.drilldowns.alerts_changed(state)
 
     async def _record_slo(self, change: SloChange) -> None:
         if change.breached:
@@ -471,83 +379,6 @@ class CockpitApp(CockpitBase):
             change = replace(change, occurred_at=first)
         if self.recorder is not None:
             await self.recorder.record_slo(change)
-
-    def _record_alert_changes(self, reading: Reading) -> None:
-        # Only successful reads count: a failed one has no alerts and would "resolve" them all.
-        if reading.error is not None or not isinstance(reading.detail, tuple):
-            return
-        current = tuple(a for a in reading.detail if isinstance(a, FiringAlert))
-        previous, self._alerts_seen = self._alerts_seen, current
-        recorder = self.recorder
-        if recorder is None or recorder.incident is None:
-            return
-        if self._alerts_reconciled_for != recorder.incident.id:
-            # First read for this incident (a start, a restart, a newly declared incident):
-            # compare with what the record last saw rather than with nothing, so a restart
-            # records no alert again and one that fired or resolved meanwhile is caught up.
-            self._alerts_reconciled_for = recorder.incident.id
-            self.write_in_background(
-                self._reconcile_alerts(recorder, previous or (), current, reading.observed_at),
-                "alerts",
-            )
-            return
-        if previous is None:
-            return
-        new, resolved = alert_changes(previous, current)
-        for alert in new:
-            self.write_in_background(
-                self._record_alert(recorder, alert, "firing", alert.starts_at), "an alert"
-            )
-        for alert in resolved:
-            self.write_in_background(
-                self._record_alert(recorder, alert, "resolved", reading.observed_at), "an alert"
-            )
-
-    async def _reconcile_alerts(
-        self,
-        recorder: Recorder,
-        seen_before: tuple[FiringAlert, ...],
-        current: tuple[FiringAlert, ...],
-        at: datetime,
-    ) -> None:
-        # Firing, as far as anyone knows: what the record last saw firing, plus what this
-        # cockpit saw before the incident was open to it. Whatever of that is not firing now
-        # resolved meanwhile; whatever fires now and is not in the record is new to it.
-        firing = await recorder.firing_alerts()
-        known = {a.fingerprint: a for a in (*seen_before, *current)}
-        for alert in (*seen_before, *current):
-            if alert.fingerprint not in firing:
-                await self._record_alert(recorder, alert, "firing", alert.starts_at)
-                firing.add(alert.fingerprint)
-        now_firing = {a.fingerprint for a in current}
-        for fingerprint in sorted(firing - now_firing):
-            alert = known.get(fingerprint)
-            if alert is not None:
-                await self._record_alert(recorder, alert, "resolved", at)
-            else:
-                await recorder.record_alert(
-                    "resolved",
-                    f"Alert resolved: {fingerprint} (not firing when the cockpit looked again)",
-                    {"state": "resolved", "fingerprint": fingerprint},
-                    at,
-                )
-
-    @staticmethod
-    async def _record_alert(
-        recorder: Recorder, alert: FiringAlert, word: str, at: datetime
-    ) -> None:
-        text = f"Alert {word}: {alert.name} ({alert.severity})"
-        if alert.summary:
-            text += f" — {alert.summary}"
-        data = {
-            "state": word,
-            "alertname": alert.name,
-            "severity": alert.severity,
-            "fingerprint": alert.fingerprint,
-            "labels": dict(alert.labels),
-            "starts_at": alert.starts_at.isoformat(),
-        }
-        await recorder.record_alert(word, text, data, at)
 
     def on_backfill_arrived(self, message: BackfillArrived) -> None:
         state = self.states.get(message.panel)
@@ -656,109 +487,21 @@ class CockpitApp(CockpitBase):
         self._render_all()
         self.incident_controls.refresh_timeline_title()
 
-    # ---- charts -------------------------------------------------------------------------
+    # ---- drill-downs: a panel's chart, its alerts in full, a pod's detail --------------------
 
     def on_chart_requested(self, message: ChartRequested) -> None:
-        from cockpit.core.charts import DEFAULT_WINDOW
-        from cockpit.screens.chart import ChartScreen
+        self.drilldowns.open_chart(message.panel)
 
-        state = self.states.get(message.panel)
-        if state is None:
-            return
-        screen = ChartScreen(message.panel, state.title, DEFAULT_WINDOW)
-        self.push_screen(screen)
-        self._load_chart(screen, DEFAULT_WINDOW)
-
-    def on_chart_window_changed(self, message: Message) -> None:
-        from cockpit.screens.chart import ChartScreen, ChartWindowChanged
-
-        if isinstance(message, ChartWindowChanged) and isinstance(self.screen, ChartScreen):
-            self._load_chart(self.screen, message.window)
-
-    def _load_chart(self, screen: object, window: float) -> None:
-        from cockpit.core.charts import build_chart
-        from cockpit.screens.chart import ChartScreen
-
-        assert isinstance(screen, ChartScreen)
-        state = self.states[screen.panel]
-        source = self._source_for(screen.panel)
-
-        async def load() -> None:
-            readings: list[Reading] = []
-            error = ""
-            if isinstance(source, RangeHistory):
-                try:
-                    async with asyncio.timeout(max(10.0, state.interval)):
-                        readings = await source.history(window)
-                except Exception as exc:  # the chart says so; the dashboard is unaffected
-                    error = f"history unavailable: {exc or type(exc).__name__}"
-            if not readings:
-                # No range API (or it failed): what this cockpit saw since it started.
-                readings = state.recent_readings()
-            events = []
-            if self.recorder is not None and self.recorder.incident is not None:
-                with contextlib.suppress(Exception):
-                    events = await self.recorder.events(limit=2000)
-            data = build_chart(
-                state.title, state.measures, readings, events, self.now(), window, error
-            )
-            if screen.is_attached:
-                screen.show(data)
-
-        # Exclusive: a newer window's chart wins over one still loading.
-        self.run_load(load, "chart", f"chart {screen.panel}", exclusive=True)
-
-    # ---- alerts ---------------------------------------------------------------------------
+    def on_chart_window_changed(self, message: ChartWindowChanged) -> None:
+        self.drilldowns.window_changed(message.window)
 
     def on_alerts_requested(self, message: AlertsRequested) -> None:
-        from cockpit.screens.alerts import AlertsScreen
-
-        state = self.states.get(message.panel)
-        if state is not None:
-            self.push_screen(AlertsScreen(self._firing(state), self.now()))
-
-    def _refresh_alerts_screen(self, state: PanelState) -> None:
-        from cockpit.screens.alerts import AlertsScreen
-
-        top = self.screen_stack[-1] if self.screen_stack else None
-        if isinstance(top, AlertsScreen):
-            top.show_alerts(self._firing(state), self.now())
-
-    def _firing(self, state: PanelState) -> tuple[FiringAlert, ...]:
-        # The view keeps the last good list through a failed read, as the panel does.
-        detail = state.view(self.now()).detail
-        return tuple(a for a in detail or () if isinstance(a, FiringAlert))
-
-    # ---- pod detail ----------------------------------------------------------------------
+        self.drilldowns.open_alerts(message.panel)
 
     def on_pod_selected(self, message: PodSelected) -> None:
-        from cockpit.screens.pod_detail import PodDetailScreen
+        self.drilldowns.open_pod(message.name)
 
-        source = self._source_for("pods")
-        screen = PodDetailScreen(message.name)
-        self.push_screen(screen)
-        if not isinstance(source, DescribesPods):
-            screen.show_error("details are not available from this source")
-            return
-
-        async def follow() -> None:
-            # Like `kubectl logs -f`, but by polling the tail: nothing streams on the loop,
-            # and leaving the screen ends it.
-            while screen.is_attached:
-                try:
-                    async with asyncio.timeout(15):
-                        detail = await source.pod_detail(message.name)
-                except Exception as error:
-                    text = getattr(error, "message", None) or str(error) or type(error).__name__
-                    screen.show_error(text)
-                else:
-                    screen.show(detail)
-                await asyncio.sleep(POD_FOLLOW_INTERVAL)
-
-        # Cancelled on quit, never awaited; a newer pod's screen replaces an older follow.
-        self.run_follow(follow, "pod", message.name, exclusive=True)
-
-    def _source_for(self, panel: str) -> Source | None:
+    def source_for(self, panel: str) -> Source | None:
         if self.source_set is None:
             return None
         return next((src for src, spec in self.source_set.sources if spec.panel == panel), None)

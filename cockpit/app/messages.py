@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from cockpit.core.model import Reading
+
 
 class TimelineChanged(Message):
     """Something in the incident record changed: whatever shows it re-reads it.
@@ -15,3 +17,20 @@ class TimelineChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TimelineChanged)
+
+
+class ReadingArrived(Message):
+    """A source delivered a reading (good or failed)."""
+
+    def __init__(self, reading: Reading) -> None:
+        super().__init__()
+        self.reading = reading
+
+
+class BackfillArrived(Message):
+    """A source filled a panel's trend line from its history (once, at start)."""
+
+    def __init__(self, panel: str, readings: list[Reading]) -> None:
+        super().__init__()
+        self.panel = panel
+        self.readings = readings

@@ -223,7 +223,7 @@ async def test_alerts_firing_and_resolving_are_recorded(clock: FakeClock, tmp_pa
     app = demo(clock, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
-        await wait_for(pilot, lambda: app._alerts_seen is not None)
+        await wait_for(pilot, lambda: app.alert_records.seen is not None)
         world = app.source_set.world if app.source_set else None
         assert isinstance(world, DemoWorld)
         assert world.rollback().ok
