@@ -169,6 +169,11 @@ class CockpitBase(App[None]):
             # Failures were already said where they happened; here only the waiting counts.
             await asyncio.gather(*(worker.wait() for worker in pending), return_exceptions=True)
 
+    @property
+    def busy(self) -> bool:
+        """A timeline write or a load is in flight."""
+        return bool(self._in_flight(loads=True))
+
     def cancel_background(self) -> None:
         """Cancel the loads and follows; writes and dialogues are not theirs to cut short."""
         for worker in list(self.workers):

@@ -24,6 +24,7 @@ from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.support.demo_cockpit import demo_cockpit
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import runbooks_read
 from tests.ui.test_actions_pilot import actions_recorded
 
 
@@ -37,7 +38,7 @@ def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
 
 async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
     await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
-    await wait_for(pilot, lambda: app.runbooks)
+    await runbooks_read(pilot, app)
     await wait_for(pilot, lambda: app.states[panel].view(app.now()).status is Status.CRIT)
 
 
@@ -197,7 +198,8 @@ async def test_runbooks_are_read_off_the_event_loop_and_never_hold_the_first_fra
         await pilot.press("b")
         await wait_for(pilot, lambda: "Runbooks are still being read" in notices(app))
         release.set()
-        await wait_for(pilot, lambda: app.runbooks == [])
+        await runbooks_read(pilot, app)
+        assert app.runbooks == []
         await pilot.press("b")
         await wait_for(pilot, lambda: "No runbooks (runbooks/: not mounted)" in notices(app))
 

@@ -17,6 +17,7 @@ from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, ScaleForm
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import runbooks_read
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "support" / "snapshots"
 
@@ -44,7 +45,7 @@ async def settled_demo(pilot: Pilot[None], app: CockpitApp) -> None:
         pilot,
         lambda: "5 firing" in screen_text(app) and screen_text(app).count("checkout-") >= 4,
     )
-    await wait_for(pilot, lambda: app.runbooks is not None)
+    await runbooks_read(pilot, app)
     await app.settle()
     await pilot.pause()
 

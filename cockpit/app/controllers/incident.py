@@ -67,6 +67,8 @@ class IncidentController:
         self.timeline_screen: TimelineScreen | None = None
         self._skipped_said: str | None = None
         self._throwaway_dir: Path | None = None
+        # Set once opening has ended, opened or not: what a screenshot or a test waits for.
+        self.opened = asyncio.Event()
 
     def changed(self) -> None:
         self._host.post_message(TimelineChanged())
@@ -82,6 +84,28 @@ class IncidentController:
         throwaway: bool = False,
         clock: Callable[[], datetime] | None = None,
         read_only_ok: bool = False,
+    ) -> Recorder | None:
+        try:
+            return await self._open(
+                path,
+                actor=actor,
+                status_every=status_every,
+                throwaway=throwaway,
+                clock=clock,
+                read_only_ok=read_only_ok,
+            )
+        finally:
+            self.opened.set()
+
+    async def _open(
+        self,
+        path: Path | None,
+        *,
+        actor: str,
+        status_every: float,
+        throwaway: bool,
+        clock: Callable[[], datetime] | None,
+        read_only_ok: bool,
     ) -> Recorder | None:
         if throwaway:
             self._throwaway_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, "-cockpit"))

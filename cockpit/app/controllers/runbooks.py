@@ -87,6 +87,8 @@ class RunbookController:
         self._host = host
         self._flow = flow
         self.runbooks: list[Runbook] | None = None  # None while they are being read
+        # Set once they have been read (or there were none to read).
+        self.read = asyncio.Event()
         self.problems: tuple[str, ...] = ()
         self._match: SectionMatch | None = None
 
@@ -101,9 +103,16 @@ class RunbookController:
         dirs = runbook_dirs(runtime.config.runbooks.dirs, runtime.config_path)
         if not dirs:
             self.runbooks = []
+            self.read.set()
             return
 
         async def load() -> None:
+            try:
+                await read()
+            finally:
+                self.read.set()
+
+        async def read() -> None:
             from cockpit.runbooks import load as runbook_load
             from cockpit.runbooks.links import broken_links
 
