@@ -27,7 +27,6 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -239,10 +238,13 @@ class CockpitBase(App[None]):
         loop.call_soon_threadsafe(self._start_hangup_exit, code)
 
     def _start_hangup_exit(self, code: int) -> None:
-        if not any(worker.group == SHUTDOWN for worker in self.workers):
-            self.run_worker(
-                partial(self._exit_without_terminal, code), name="hang-up exit", group=SHUTDOWN
-            )
+        if any(worker.group == SHUTDOWN for worker in self.workers):
+            return
+
+        async def leave() -> None:
+            await self._exit_without_terminal(code)
+
+        self.run_worker(leave, name="hang-up exit", group=SHUTDOWN)
 
     async def _exit_without_terminal(self, code: int) -> None:
         try:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
 from cockpit.actions import steps as action_steps
@@ -208,7 +209,7 @@ class ActionController:
         if not confirmed:
             return
         result = await self.perform_action(actions, request, preview.changes)
-        severity = "information" if result.ok else "error"
+        severity: SeverityLevel = "information" if result.ok else "error"
         app.notify(result.message, severity=severity, timeout=10)
         if result.ok and not request.command:
             self._track_rollout(actions, request)

@@ -34,7 +34,8 @@ CHART_EVENTS = 2000
 class DrillDownHost(ShowsScreens, RunsWork, KeepsRecord, Protocol):
     """What the drill-downs need from the app that owns them."""
 
-    states: Mapping[str, PanelState]
+    @property
+    def states(self) -> Mapping[str, PanelState]: ...
 
     @property
     def screen(self) -> Screen[object]: ...

@@ -53,7 +53,8 @@ class RunbookHost(Notifies, ShowsScreens, RunsWork, KeepsRecord, Protocol):
     """What the runbook controller needs from the app that owns it."""
 
     runtime: Runtime
-    states: Mapping[str, PanelState]
+    @property
+    def states(self) -> Mapping[str, PanelState]: ...
 
     @property
     def focused(self) -> Widget | None: ...
