@@ -1,20 +1,23 @@
 """What every cockpit app shares: themes, the `[keys]` keymap, safe notices, signals, the crash
 report, and one policy for background work.
 
-Background work runs in named Textual workers, sorted into groups by what quitting owes them:
+Background work is named, and sorted by what quitting owes it:
 
-- writes (`WRITES`): timeline entries in flight. Quitting waits for them before the store
-  closes: a note or a breach that was being saved is never cut off.
+- writes (`Writes`): timeline entries in flight. Quitting waits for them before the store
+  closes: a note or a breach that was being saved is never cut off. These are the one kind of
+  work that is not a Textual worker, because Textual (8.x) cancels every worker as soon as
+  the app's message loop ends, before `Unmount` is dispatched: at unmount, where the store is
+  closed, a write run as a worker would already be cut off.
 - loads (`load:*`): reads that fill a screen from the record, a file or a source (backfills,
   charts, phases, runbooks). Quitting cancels them; `settle()` waits for them, so a screenshot
   or a test sees the screen as the record is.
 - follows (`follow:*`): open-ended watches (a pod's detail, a rollout, the wait for the first
   readings). Quitting cancels them; nothing waits for them.
 - dialogues (any other group): a worker waiting on a person, such as an action's confirmation.
-  Left to Textual, which cancels them once the app has unmounted.
 
-A worker, not a bare task: it has a name and a group, so quitting, `settle()` and a test can
-find it, and one place decides what happens to its failure.
+Everything but the writes is a named Textual worker in a group, so quitting, `settle()` and a
+test can find it. An orderly quit cancels the workers through Textual; a hang-up, which leaves
+without Textual's shutdown, cancels the loads and follows itself (`cancel_background`).
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from cockpit.themes import DEFAULT_THEME, THEMES
 
 log = logging.getLogger(__name__)
 
-WRITES = "write"
 LOAD_GROUP = "load:"
 FOLLOW_GROUP = "follow:"
 SHUTDOWN = "shutdown"
@@ -69,6 +71,40 @@ class CrashNotice(Exception):
         )
 
 
+class Writes:
+    """Timeline writes in flight, as named tasks: started, then drained before the store closes.
+
+    A small set of its own rather than workers (see the module's opening): Textual cancels
+    its workers before the app's `Unmount`, and a write must outlive that moment."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def start(self, job: Job, name: str) -> asyncio.Task[object]:
+        async def run() -> object:
+            return await job()
+
+        task = asyncio.create_task(run(), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        # Expected failures are told where they happen (`write_in_background`); this is for
+        # the unexpected, which would otherwise vanish with the task.
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.warning("%s failed: %s", task.get_name(), error, exc_info=error)
+
+    def pending(self) -> list[asyncio.Task[object]]:
+        return [task for task in self._tasks if not task.done()]
+
+    async def drain(self) -> None:
+        """Return once no write is in flight (a write may start another)."""
+        while pending := self.pending():
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
 class CockpitBase(App[None]):
     """The shared ground of `CockpitApp` and `NotesApp`. Subclasses say how to stop reading
     (`stop_reading`) and how to close what they hold (`close_record`); quitting, a SIGTERM and
@@ -81,6 +117,7 @@ class CockpitBase(App[None]):
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME
         # Set once `wind_down` has finished: a hang-up during an orderly quit waits for it.
         self._wound_down: asyncio.Event | None = None
+        self.writes = Writes()
 
     def apply_keys(self, keys: Mapping[str, str]) -> None:
         """The `[keys]` table: binding id → comma-separated keys, spaces around commas allowed."""
@@ -115,9 +152,9 @@ class CockpitBase(App[None]):
 
     # ---- background work ------------------------------------------------------------------
 
-    def run_write(self, job: Job, name: str) -> Worker[object]:
+    def run_write(self, job: Job, name: str) -> asyncio.Task[object]:
         """A timeline write: drained before the store closes, its failure handled by `job`."""
-        return self.run_worker(job, name=name, group=WRITES, exit_on_error=False)
+        return self.writes.start(job, name)
 
     def run_load(
         self, job: Job, group: str, name: str, *, exclusive: bool = False
@@ -147,31 +184,33 @@ class CockpitBase(App[None]):
         """Work that waits on a person (`push_screen_wait`): one per group at a time."""
         return self.run_worker(job, name=name, group=group, exclusive=True)
 
-    def _in_flight(self, *, loads: bool) -> list[Worker[object]]:
+    def _loads(self) -> list[Worker[object]]:
         return [
             worker
             for worker in self.workers
-            if not worker.is_finished
-            and (worker.group == WRITES or (loads and worker.group.startswith(LOAD_GROUP)))
+            if worker.group.startswith(LOAD_GROUP) and not worker.is_finished
         ]
 
     async def drain_writes(self) -> None:
-        """Return once no timeline write is in flight (a write may start another)."""
-        while pending := self._in_flight(loads=False):
-            await asyncio.gather(*(worker.wait() for worker in pending), return_exceptions=True)
+        """Return once no timeline write is in flight."""
+        await self.writes.drain()
 
     async def settle(self) -> None:
         """Return once no timeline write and no load is in flight, so the screen shows the
         record as it is (what a screenshot or a test reads; the same app reacts the same way
         on a fast machine and a slow one)."""
-        while pending := self._in_flight(loads=True):
+        while self.busy:
             # Failures were already said where they happened; here only the waiting counts.
-            await asyncio.gather(*(worker.wait() for worker in pending), return_exceptions=True)
+            await asyncio.gather(
+                *self.writes.pending(),
+                *(worker.wait() for worker in self._loads()),
+                return_exceptions=True,
+            )
 
     @property
     def busy(self) -> bool:
         """A timeline write or a load is in flight."""
-        return bool(self._in_flight(loads=True))
+        return bool(self.writes.pending() or self._loads())
 
     def cancel_background(self) -> None:
         """Cancel the loads and follows; writes and dialogues are not theirs to cut short."""

@@ -6,6 +6,7 @@ else it needs; the apps satisfy them structurally. Nothing here is a base class 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -43,7 +44,7 @@ class ShowsScreens(Protocol):
 class RunsWork(Protocol):
     """The app's task policy (`CockpitBase`): every piece of background work is named."""
 
-    def run_write(self, job: Job, name: str) -> Worker[object]: ...
+    def run_write(self, job: Job, name: str) -> asyncio.Task[object]: ...
 
     def run_load(
         self, job: Job, group: str, name: str, *, exclusive: bool = False
