@@ -144,6 +144,8 @@ class CockpitApp(CockpitBase):
         )
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
+        # Set once the sources are built and started: the cluster's actions are known then.
+        self.sources_started = asyncio.Event()
         # Until the kubeconfig has been read the header shows what was configured, or "…".
         self._where_known = False
         self.incident_controls = IncidentController(self)
@@ -309,6 +311,7 @@ class CockpitApp(CockpitBase):
                 )
         self.scheduler.start()
         self.action_controls.actions = self.source_set.actions
+        self.sources_started.set()
         self._render_header()
         self.run_follow(self._runbooks_after_first_readings, "first-readings", "runbooks")
 

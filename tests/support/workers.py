@@ -34,3 +34,10 @@ async def runbooks_read(pilot: Pilot[None], app: CockpitApp) -> None:
     """The runbooks have been read (or there were none to read) and the header shows them."""
     await app.runbook_controls.read.wait()
     await settled(pilot, app)
+
+
+async def sources_ready(pilot: Pilot[None], app: CockpitApp) -> None:
+    """The sources are built and started (the cluster's actions are known), and what they
+    started at once (backfills) has finished."""
+    await app.sources_started.wait()
+    await settled(pilot, app)

@@ -25,7 +25,7 @@ from tests.integration.test_kube_actions import web
 from tests.support.fakekube import FakeKube
 from tests.support.fakekube.apps import install
 from tests.support.screen_text import screen_text, wait_for
-from tests.support.workers import timeline_ready
+from tests.support.workers import sources_ready, timeline_ready
 from tests.ui.test_actions_pilot import actions_recorded, started
 from tests.ui.test_runbook_pilot import highlight, notices, open_on_breach
 
@@ -149,7 +149,8 @@ async def test_read_only_on_a_live_cluster_sends_nothing_for_the_action(
         )
         app = CockpitApp(Runtime.build(config, db=db, read_only=True, clock=clock))
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.actions is not None and app.recorder is not None)
+            await timeline_ready(pilot, app)
+            await sources_ready(pilot, app)
             seen = len(server.requests)
             for key in ("s", "R", "U"):
                 app.clear_notifications()

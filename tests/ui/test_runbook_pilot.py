@@ -24,7 +24,7 @@ from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.support.demo_cockpit import demo_cockpit
 from tests.support.screen_text import screen_text, wait_for
-from tests.support.workers import runbooks_read
+from tests.support.workers import runbooks_read, sources_ready, timeline_ready
 from tests.ui.test_actions_pilot import actions_recorded
 
 
@@ -37,7 +37,8 @@ def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
 
 
 async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
-    await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+    await timeline_ready(pilot, app)
+    await sources_ready(pilot, app)
     await runbooks_read(pilot, app)
     await wait_for(pilot, lambda: app.states[panel].view(app.now()).status is Status.CRIT)
 

@@ -18,7 +18,7 @@ from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm
 from cockpit.screens.timeline import TimelineScreen
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_lines, screen_text, wait_for
-from tests.support.workers import timeline_ready
+from tests.support.workers import sources_ready, timeline_ready
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -311,7 +311,8 @@ async def test_declare_note_action_status_then_export_tells_the_story(
     db = tmp_path / "demo.db"
     app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+        await timeline_ready(pilot, app)
+        await sources_ready(pilot, app)
         await wait_for(pilot, lambda: app.states["latency"].latest is not None)
         await pilot.press("n", *"scaling out to drain the queue", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))

@@ -28,7 +28,7 @@ from cockpit.screens.presenter import PresenterScreen
 from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_lines, screen_text, wait_for
-from tests.support.workers import timeline_ready
+from tests.support.workers import sources_ready, timeline_ready
 
 
 def demo(clock: FakeClock, tmp_path: Path, **flags: object) -> CockpitApp:
@@ -260,7 +260,7 @@ async def test_cockpit_actions_are_in_the_command_palette(
 ) -> None:
     app = demo(clock, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.actions is not None)
+        await sources_ready(pilot, app)
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for title in (
             "Scale the Deployment (preview, confirm)",
