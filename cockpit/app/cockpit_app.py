@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -40,7 +40,6 @@ from cockpit.core.mitigation import ClusterActions
 from cockpit.core.model import HeaderInfo, PanelState, Reading
 from cockpit.incident.breaches import BreachTracker, SloChange, first_bad_at
 from cockpit.incident.recorder import Recorder
-from cockpit.runbooks.model import Runbook
 from cockpit.runtime.scheduler import Scheduler
 from cockpit.runtime.wiring import (
     Runtime,
@@ -50,11 +49,9 @@ from cockpit.runtime.wiring import (
     effective_where,
     settle_where,
 )
-from cockpit.screens.chart import ChartWindowChanged
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
-from cockpit.screens.runbook import RunbookCommandChosen, StepToggled
 from cockpit.screens.timeline import EditRequested, PinToggled, TimelineQuery
 from cockpit.sources.base import Backfilling, Source
 from cockpit.themes import THEMES, stylesheet_path
@@ -62,6 +59,13 @@ from cockpit.widgets.alerts_panel import AlertsRequested
 from cockpit.widgets.header import where_text
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.pods_panel import PodSelected
+
+if TYPE_CHECKING:
+    # Not needed for the first frame: the chart screen brings in plotext, the runbook pane
+    # and model their parsing.
+    from cockpit.runbooks.model import Runbook
+    from cockpit.screens.chart import ChartWindowChanged
+    from cockpit.screens.runbook import RunbookCommandChosen, StepToggled
 
 log = logging.getLogger(__name__)
 
