@@ -41,6 +41,7 @@ INCIDENT_BINDINGS = [
     Binding("i", "pick_incident", "Incidents", show=False, id="incident.pick"),
 ]
 
+
 class IncidentHost(Notifies, ShowsScreens, RunsWork, Protocol):
     """What the incident controller needs from the app that owns it."""
 
@@ -71,6 +72,7 @@ class IncidentController:
         self.opened = asyncio.Event()
 
     def changed(self) -> None:
+        """Tell whatever shows the record that it changed (the app handles it once)."""
         self._host.post_message(TimelineChanged())
 
     # ---- opening ------------------------------------------------------------------------
