@@ -192,7 +192,7 @@ class HistoryScreen(ModalScreen[int | None]):
 class ConfirmAction(ModalScreen[bool]):
     """What, where, current → new, the dry run's verdict; `y` confirms, anything else backs out.
 
-    Never shown in read-only mode: the action is refused before any dialog (`ActionControls`)."""
+    Never shown in read-only mode: the action is refused before any dialog (`ActionController`)."""
 
     # The keys' line and the name input stay in view; a long diff scrolls above them (a
     # rollback at 80x24 has more rows than the screen).

@@ -1,7 +1,11 @@
 """The Textual application: wires sources, scheduler and state to the dashboard.
 
 Only this module knows both sides. Sources start after the first frame is drawn; every reading
-arrives as a message, updates `PanelState` and re-renders one panel.
+arrives as a message, updates `PanelState` and re-renders one panel. The incident record, the
+actions, the runbooks and the phases are controllers the app owns (`controllers/`); the keys
+are the app's thin `action_*` methods that hand over to them, and whatever changes the record
+says so with a `TimelineChanged` message, which the header, the timeline screen, the
+presenter and the phases follow.
 """
 
 from __future__ import annotations
@@ -10,26 +14,30 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import Worker
 
-from cockpit.app.controllers.actions import ACTION_BINDINGS, ActionControls
-from cockpit.app.controllers.incident import INCIDENT_BINDINGS, LOAD_GROUP, IncidentControls
-from cockpit.app.controllers.phases import PHASE_BINDINGS, PhaseControls
-from cockpit.app.controllers.runbooks import RUNBOOK_BINDINGS, RunbookControls
+from cockpit.app.base import CockpitBase, Work
+from cockpit.app.controllers.actions import ACTION_BINDINGS, ActionController
+from cockpit.app.controllers.alerts import AlertRecords
+from cockpit.app.controllers.drilldown import DrillDownController
+from cockpit.app.controllers.incident import INCIDENT_BINDINGS, IncidentController
+from cockpit.app.controllers.phases import PHASE_BINDINGS, PhaseController
+from cockpit.app.controllers.runbooks import RUNBOOK_BINDINGS, RunbookController
+from cockpit.app.keys import HELP_BUILTINS, HELP_TEXT, PALETTE_IDS, footer_order
+from cockpit.app.messages import BackfillArrived, ReadingArrived, TimelineChanged
 from cockpit.config.keymap import BINDING_IDS
-from cockpit.core.model import FiringAlert, HeaderInfo, PanelState, Reading, alert_changes
-from cockpit.core.safe_text import terminal_safe
+from cockpit.core.mitigation import ClusterActions
+from cockpit.core.model import HeaderInfo, PanelState, Reading
 from cockpit.incident.breaches import BreachTracker, SloChange, first_bad_at
 from cockpit.incident.recorder import Recorder
 from cockpit.runtime.scheduler import Scheduler
@@ -44,131 +52,31 @@ from cockpit.runtime.wiring import (
 from cockpit.screens.dashboard import DashboardScreen
 from cockpit.screens.help import HelpScreen
 from cockpit.screens.presenter import RECENT, PresenterScreen
-from cockpit.themes import DEFAULT_THEME, THEMES, stylesheet_path
+from cockpit.screens.timeline import EditRequested, PinToggled, TimelineQuery
+from cockpit.sources.base import Backfilling, Source
+from cockpit.themes import THEMES, stylesheet_path
 from cockpit.widgets.alerts_panel import AlertsRequested
 from cockpit.widgets.header import where_text
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.pods_panel import PodSelected
 
+if TYPE_CHECKING:
+    # Not needed for the first frame: the chart screen brings in plotext, the runbook pane
+    # and model their parsing.
+    from cockpit.runbooks.model import Runbook
+    from cockpit.screens.chart import ChartWindowChanged
+    from cockpit.screens.runbook import RunbookCommandChosen, StepToggled
+
 log = logging.getLogger(__name__)
 
-# Palette entries: actions worth finding by name (focus keys and quit are not).
-PALETTE_IDS = {
-    "refresh.pause",
-    "refresh.now",
-    "incident.note",
-    "incident.declare",
-    "incident.status",
-    "incident.timeline",
-    "action.scale",
-    "action.restart",
-    "action.rollback",
-    "runbook.open",
-    "incident.phase",
-    "app.presenter",
-    "app.theme",
-    "app.help",
-}
-POD_FOLLOW_INTERVAL = 2.0
 # Reading the kubeconfig should take milliseconds; a hung file system must not keep the panels
 # from starting (they then report the kubeconfig themselves).
 WHERE_LIMIT = 5.0
-LOAD_PRESENTER = f"{LOAD_GROUP}presenter"
 RUNBOOKS_AFTER = 1.0
 RUNBOOKS_LATEST = 5.0
-HELP_BUILTINS = {"app.focus_next", "app.focus_previous", "command_palette"}
-
-# The footer shows bindings in this order and cuts what does not fit: at 80 columns the
-# "? Keys" hint comes first so it is never cut, then what an incident needs most.
-FOOTER_ORDER = (
-    "app.help",
-    "incident.note",
-    "action.scale",
-    "action.restart",
-    "action.rollback",
-    "incident.timeline",
-    "runbook.open",
-    "incident.status",
-    "incident.declare",
-    "refresh.pause",
-    "refresh.now",
-    "app.presenter",
-    "app.quit",
-)
-
-# What each key acts on, for the help screen: the footer has room for a word, help for a
-# phrase (at most 26 characters, so two columns of keys fit at 80x24 without scrolling).
-HELP_TEXT = {
-    "app.help": "This list of keys",
-    "incident.note": "Note to the timeline",
-    "incident.declare": "Declare an incident",
-    "incident.status": "Status update (+ status)",
-    "incident.timeline": "Timeline of the incident",
-    "incident.pick": "Switch or add incident",
-    "incident.phase": "Mark the incident phase",
-    "action.scale": "Scale a Deployment/STS",
-    "action.restart": "Restart a Deployment/STS",
-    "action.rollback": "Undo a Deployment rollout",
-    "runbook.open": "Runbook for the panel",
-    "refresh.pause": "Pause/resume refreshing",
-    "refresh.now": "Refresh every panel now",
-    "app.presenter": "Presenter view",
-    "app.theme": "Next theme",
-    "app.quit": "Quit",
-    "focus.next": "Next panel",
-    "focus.previous": "Previous panel",
-    "pods.filter": "Filter the pods",
-    "pods.sort": "Sort pods (status, name…)",
-    "alerts.open": "Firing alerts in full",
-    "app.palette": "Command palette",
-    "app.palette_colon": "Command palette",
-}
 
 
-def footer_order(bindings: list[BindingType]) -> list[BindingType]:
-    """`bindings` sorted for the footer by `FOOTER_ORDER` (the rest keep their order, after)."""
-
-    def rank(binding: BindingType) -> int:
-        binding_id = binding.id if isinstance(binding, Binding) else None
-        if binding_id in FOOTER_ORDER:
-            return FOOTER_ORDER.index(binding_id)
-        return len(FOOTER_ORDER)
-
-    return sorted(bindings, key=rank)
-
-
-class ReadingArrived(Message):
-    """A source delivered a reading (good or failed)."""
-
-    def __init__(self, reading: Reading) -> None:
-        super().__init__()
-        self.reading = reading
-
-
-class BackfillArrived(Message):
-    def __init__(self, panel: str, readings: list[Reading]) -> None:
-        super().__init__()
-        self.panel = panel
-        self.readings = readings
-
-
-@dataclass
-class CrashNotice(Exception):
-    """What the terminal shows after a crash: one line and where the full report is."""
-
-    error: BaseException
-    report: str
-
-    def __rich__(self) -> Text:
-        return Text.assemble(
-            ("cockpit crashed: ", "bold red"),
-            # The message may quote outside text (a name, a server's words).
-            f"{type(self.error).__name__}: {terminal_safe(str(self.error))}\n",
-            f"The full report is in {self.report}\n",
-        )
-
-
-class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControls):
+class CockpitApp(CockpitBase):
     TITLE = "incident-cockpit"
     # The effective context is one of `production_contexts`: every screen says so from this.
     production: reactive[bool] = reactive(False)
@@ -211,7 +119,10 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # Under NO_COLOR, Textual on its own only turns colours grey (true-colour greys are still
         # colour escapes); declaring the colours native makes it drop them all, so the terminal
         # is sent video attributes (bold, reverse) and the words and symbols, no colour.
-        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
+        super().__init__(
+            theme=runtime.theme,
+            ansi_color=True if os.environ.get("NO_COLOR") is not None else None,
+        )
         self.runtime = runtime
         self._sources_factory = sources_factory
         self._start_sources = start_sources
@@ -228,36 +139,70 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self._trend_of = {s.panel: s.trend for s in runtime.specs if s.trend}
         self.scheduler: Scheduler | None = None
         self.source_set: SourceSet | None = None
+        # Set once the sources are built and started: the cluster's actions are known then.
+        self.sources_started = asyncio.Event()
         # Until the kubeconfig has been read the header shows what was configured, or "…".
         self._where_known = False
-        self._backfills: set[asyncio.Task[None]] = set()
-        self._init_incident_controls()
+        self.incident_controls = IncidentController(self)
+        self.action_controls = ActionController(self)
+        self.runbook_controls = RunbookController(self, self.action_controls)
+        self.phase_controls = PhaseController(self)
         # Alerts are recorded one by one (firing / resolved), not as an SLO of their own.
         self.breaches = BreachTracker(
             [(s.panel, s.title, s.measures) for s in runtime.specs if s.breaches]
         )
-        self._alerts_seen: tuple[FiringAlert, ...] | None = None
-        # The incident whose record the alerts were last reconciled with (see below).
-        self._alerts_reconciled_for: str | None = None
-        self._backfill_tasks: dict[str, asyncio.Task[None]] = {}
+        self.alert_records = AlertRecords(self)
+        self.drilldowns = DrillDownController(self)
+        self._backfills: dict[str, Worker[object]] = {}
         # SLO changes confirmed while the timeline is still opening (a slow disk, a busy
         # machine): written once it is open, instead of being lost. None once it is open.
         self._held_slo: list[SloChange] | None = []
-        for theme in THEMES.values():
-            self.register_theme(theme)
-        self.theme = runtime.theme if runtime.theme in self.available_themes else DEFAULT_THEME
-        if runtime.config.keys:
-            self.set_keymap(
-                {
-                    binding_id: ",".join(part.strip() for part in keys.split(","))
-                    for binding_id, keys in runtime.config.keys.items()
-                }
-            )
+        self.apply_keys(runtime.config.keys)
+
+    # ---- what the controllers see of the app ----------------------------------------------
+
+    @property
+    def recorder(self) -> Recorder | None:
+        return self.incident_controls.recorder
+
+    @property
+    def timeline_problem(self) -> str:
+        return self.incident_controls.timeline_problem
+
+    @property
+    def actions(self) -> ClusterActions | None:
+        return self.action_controls.actions
+
+    @property
+    def runbooks(self) -> list[Runbook] | None:
+        return self.runbook_controls.runbooks
+
+    def write_in_background(self, work: Work, what: str) -> None:
+        self.incident_controls.write_in_background(work, what)
+
+    def show_rollout(self, message: str | None, done: bool, failed: bool = False) -> None:
+        self.dashboard.show_rollout(message, done, failed)
+
+    def header_changed(self) -> None:
+        self._render_header()
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
+    def panel_values(self) -> Mapping[str, str]:
+        from cockpit.runtime.snapshot import measure_name, rows
+
+        now = self.now()
+        views = [state.view(now) for state in self.states.values() if state.latest is not None]
+        return {measure_name(r.panel, r.measure): f"{r.value} {r.status}" for r in rows(views)}
+
+    def incident_defaults(self) -> tuple[str, str]:
+        incident = self.runtime.config.incident
+        return incident.title, incident.severity
 
     # ---- lifecycle ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.install_signal_handlers()
         self.push_screen(self.dashboard)
         if self.runtime.demo:  # no kubeconfig to read: known from the first frame
             self._where_settled(effective_where(self.runtime))
@@ -275,12 +220,11 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         # moment after the first frame without sources: parsing holds the GIL in bursts, and
         # the first readings matter more than a key nobody has pressed yet.
         if not self._start_sources:
-            self.set_timer(RUNBOOKS_AFTER, self.start_runbooks, name="runbooks")
+            self.set_timer(RUNBOOKS_AFTER, self.runbook_controls.start, name="runbooks")
 
     def _start_timeline(self) -> None:
-        task = asyncio.create_task(self._open_timeline())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        # With the writes: quitting waits for it, so the file is never left open behind us.
+        self.run_write(self._open_timeline, "open the timeline")
 
     async def _open_timeline(self) -> None:
         try:
@@ -293,7 +237,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
 
     async def _open_and_declare(self) -> None:
         settings = self.runtime.config.timeline
-        recorder = await self.open_timeline(
+        recorder = await self.incident_controls.open_timeline(
             self.runtime.timeline_path,
             actor=settings.actor,
             status_every=settings.status_every,
@@ -309,15 +253,13 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             await recorder.declare(incident.title, incident.severity, started_at=started)
         except Exception as error:  # the demo still runs without its record
             log.warning("could not declare the demo incident: %s", error)
-        self.timeline_changed()
+        self.post_message(TimelineChanged())
 
     def _find_where(self) -> None:
         if self._where_known:
             self._where_found()
             return
-        task = asyncio.create_task(self._read_where())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        self.run_load(self._read_where, "where", "read the kubeconfig")
 
     async def _read_where(self) -> None:
         try:
@@ -356,18 +298,17 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         self.scheduler = Scheduler(self._deliver, clock=self.runtime.clock)
         for source, spec in self.source_set.sources:
             self.scheduler.add(source, spec.interval, spec.timeout)
-            backfill = getattr(source, "backfill", None)
-            if backfill is not None:
-                task = asyncio.create_task(self._backfill(spec.panel, backfill, spec.timeout))
-                self._backfills.add(task)
-                self._backfill_tasks[spec.panel] = task
-                task.add_done_callback(self._backfills.discard)
+            if isinstance(source, Backfilling):
+                self._backfills[spec.panel] = self.run_load(
+                    partial(self._backfill, spec.panel, source, spec.timeout),
+                    "backfill",
+                    f"backfill {spec.panel}",
+                )
         self.scheduler.start()
-        self.actions = self.source_set.actions
+        self.action_controls.actions = self.source_set.actions
+        self.sources_started.set()
         self._render_header()
-        task = asyncio.create_task(self._runbooks_after_first_readings())
-        self._backfills.add(task)
-        task.add_done_callback(self._backfills.discard)
+        self.run_follow(self._runbooks_after_first_readings, "first-readings", "runbooks")
 
     async def _runbooks_after_first_readings(self) -> None:
         assert self.scheduler is not None
@@ -380,23 +321,26 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
                 await asyncio.gather(*firsts)
         waited = asyncio.get_running_loop().time() - started
         if waited < RUNBOOKS_AFTER:
-            self.set_timer(RUNBOOKS_AFTER - waited, self.start_runbooks, name="runbooks")
+            self.set_timer(RUNBOOKS_AFTER - waited, self.runbook_controls.start, name="runbooks")
         else:
-            self.start_runbooks()
+            self.runbook_controls.start()
 
-    async def _backfill(self, panel: str, backfill: Callable[[], object], limit: float) -> None:
+    async def _backfill(self, panel: str, source: Backfilling, limit: float) -> None:
         try:
             async with asyncio.timeout(max(limit, 5.0)):
-                readings = await backfill()  # type: ignore[misc]
+                readings = await source.backfill()
         except Exception as exc:  # a trend line is a nicety; its failure must cost nothing else
             log.info("backfill of %s failed: %s", panel, exc)
             return
-        if isinstance(readings, list) and readings:
+        if readings:
             self.post_message(BackfillArrived(panel, readings))
 
-    async def on_unmount(self) -> None:
-        await self.stop_sources()
-        await self.close_timeline()
+    async def stop_reading(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+
+    async def close_record(self) -> None:
+        await self.incident_controls.close()
 
     def _deliver(self, reading: Reading) -> None:
         self.post_message(ReadingArrived(reading))
@@ -415,17 +359,18 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         elif change is not None and self.recorder is not None:
             self.write_in_background(self._record_slo(change), "an SLO change")
         if message.reading.panel == "alerts":
-            self._record_alert_changes(message.reading)
-            self._refresh_alerts_screen(state)
+            self.alert_records.reading_arrived(message.reading)
+            self.drilldowns.alerts_changed(state)
 
     async def _record_slo(self, change: SloChange) -> None:
         if change.breached:
             # Date the breach by the data: the panel's history, once its backfill has come in
             # (bounded by the backfill's own timeout), tells when the CRIT run really began.
-            pending = self._backfill_tasks.get(change.panel)
-            if pending is not None and not pending.done():
+            pending = self._backfills.get(change.panel)
+            if pending is not None and not pending.is_finished:
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(pending)
+                    # Shielded: this write giving up must not cancel the backfill.
+                    await asyncio.shield(pending.wait())
             # The backfill's message may still be queued: its readings are read directly.
             state = self.states[change.panel]
             first = first_bad_at(state.recent_readings(), change.occurred_at)
@@ -433,91 +378,11 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
         if self.recorder is not None:
             await self.recorder.record_slo(change)
 
-    def _record_alert_changes(self, reading: Reading) -> None:
-        # Only successful reads count: a failed one has no alerts and would "resolve" them all.
-        if reading.error is not None or not isinstance(reading.detail, tuple):
-            return
-        current = tuple(a for a in reading.detail if isinstance(a, FiringAlert))
-        previous, self._alerts_seen = self._alerts_seen, current
-        recorder = self.recorder
-        if recorder is None or recorder.incident is None:
-            return
-        if self._alerts_reconciled_for != recorder.incident.id:
-            # First read for this incident (a start, a restart, a newly declared incident):
-            # compare with what the record last saw rather than with nothing, so a restart
-            # records no alert again and one that fired or resolved meanwhile is caught up.
-            self._alerts_reconciled_for = recorder.incident.id
-            self.write_in_background(
-                self._reconcile_alerts(recorder, previous or (), current, reading.observed_at),
-                "alerts",
-            )
-            return
-        if previous is None:
-            return
-        new, resolved = alert_changes(previous, current)
-        for alert in new:
-            self.write_in_background(
-                self._record_alert(recorder, alert, "firing", alert.starts_at), "an alert"
-            )
-        for alert in resolved:
-            self.write_in_background(
-                self._record_alert(recorder, alert, "resolved", reading.observed_at), "an alert"
-            )
-
-    async def _reconcile_alerts(
-        self,
-        recorder: Recorder,
-        seen_before: tuple[FiringAlert, ...],
-        current: tuple[FiringAlert, ...],
-        at: datetime,
-    ) -> None:
-        # Firing, as far as anyone knows: what the record last saw firing, plus what this
-        # cockpit saw before the incident was open to it. Whatever of that is not firing now
-        # resolved meanwhile; whatever fires now and is not in the record is new to it.
-        firing = await recorder.firing_alerts()
-        known = {a.fingerprint: a for a in (*seen_before, *current)}
-        for alert in (*seen_before, *current):
-            if alert.fingerprint not in firing:
-                await self._record_alert(recorder, alert, "firing", alert.starts_at)
-                firing.add(alert.fingerprint)
-        now_firing = {a.fingerprint for a in current}
-        for fingerprint in sorted(firing - now_firing):
-            alert = known.get(fingerprint)
-            if alert is not None:
-                await self._record_alert(recorder, alert, "resolved", at)
-            else:
-                await recorder.record_alert(
-                    "resolved",
-                    f"Alert resolved: {fingerprint} (not firing when the cockpit looked again)",
-                    {"state": "resolved", "fingerprint": fingerprint},
-                    at,
-                )
-
-    @staticmethod
-    async def _record_alert(
-        recorder: Recorder, alert: FiringAlert, word: str, at: datetime
-    ) -> None:
-        text = f"Alert {word}: {alert.name} ({alert.severity})"
-        if alert.summary:
-            text += f" — {alert.summary}"
-        data = {
-            "state": word,
-            "alertname": alert.name,
-            "severity": alert.severity,
-            "fingerprint": alert.fingerprint,
-            "labels": dict(alert.labels),
-            "starts_at": alert.starts_at.isoformat(),
-        }
-        await recorder.record_alert(word, text, data, at)
-
     def on_backfill_arrived(self, message: BackfillArrived) -> None:
         state = self.states.get(message.panel)
         if state is not None:
             state.backfill(message.readings)
             self._render_panel(state)
-
-    def now(self) -> datetime:
-        return self.runtime.clock()
 
     @property
     def paused(self) -> bool:
@@ -570,7 +435,7 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
                 incident_status=incident.status.value,
                 update_due_in=reminder.due_in if reminder else None,
             )
-            phase, over = self.phase_header(now)
+            phase, over = self.phase_controls.phase_header(now)
             info = replace(info, phase=phase, phase_over=over)
         self.dashboard.show_header(info)
         if self.presenter.is_attached:
@@ -578,20 +443,11 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
 
     # ---- the incident record ------------------------------------------------------------
 
-    async def stop_sources(self) -> None:
-        for task in list(self._backfills):
-            task.cancel()
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-
-    def timeline_changed(self) -> None:
-        self.refresh_phases()
+    def on_timeline_changed(self, _message: TimelineChanged) -> None:
+        self.phase_controls.refresh()
         self._render_header()
-        self.refresh_timeline_view()
+        self.incident_controls.refresh_timeline_view()
         self._refresh_presenter_events()
-
-    def header_changed(self) -> None:
-        self._render_header()
 
     def _refresh_presenter_events(self) -> None:
         recorder = self.recorder
@@ -606,136 +462,79 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
                 return
             self.presenter.show_recent(events)
 
-        self.run_worker(load(), group=LOAD_PRESENTER, exclusive=True, exit_on_error=False)
+        self.run_load(load, "presenter", "presenter events", exclusive=True)
 
-    def panel_values(self) -> dict[str, str]:
-        from cockpit.runtime.snapshot import measure_name, rows
+    def on_timeline_query(self, _message: TimelineQuery) -> None:
+        self.incident_controls.refresh_timeline_view()
 
-        now = self.now()
-        views = [state.view(now) for state in self.states.values() if state.latest is not None]
-        return {measure_name(r.panel, r.measure): f"{r.value} {r.status}" for r in rows(views)}
+    def on_edit_requested(self, message: EditRequested) -> None:
+        self.incident_controls.edit_requested(message)
 
-    def incident_defaults(self) -> tuple[str, str]:
-        incident = self.runtime.config.incident
-        return incident.title, incident.severity
+    def on_pin_toggled(self, message: PinToggled) -> None:
+        self.incident_controls.pin_toggled(message)
+
+    def on_step_toggled(self, message: StepToggled) -> None:
+        self.runbook_controls.step_toggled(message)
+
+    def on_runbook_command_chosen(self, message: RunbookCommandChosen) -> None:
+        self.runbook_controls.command_chosen(message)
 
     def _tick(self) -> None:
         # Ages and the clock move every second even when no reading arrives: that is how a
         # panel turns visibly stale instead of showing a silent old number.
         self._render_all()
-        self.refresh_timeline_title()
+        self.incident_controls.refresh_timeline_title()
 
-    # ---- charts -------------------------------------------------------------------------
+    # ---- drill-downs: a panel's chart, its alerts in full, a pod's detail --------------------
 
     def on_chart_requested(self, message: ChartRequested) -> None:
-        from cockpit.core.charts import DEFAULT_WINDOW
-        from cockpit.screens.chart import ChartScreen
+        self.drilldowns.open_chart(message.panel)
 
-        state = self.states.get(message.panel)
-        if state is None:
-            return
-        screen = ChartScreen(message.panel, state.title, DEFAULT_WINDOW)
-        self.push_screen(screen)
-        self._load_chart(screen, DEFAULT_WINDOW)
-
-    def on_chart_window_changed(self, message: Message) -> None:
-        from cockpit.screens.chart import ChartScreen, ChartWindowChanged
-
-        if isinstance(message, ChartWindowChanged) and isinstance(self.screen, ChartScreen):
-            self._load_chart(self.screen, message.window)
-
-    def _load_chart(self, screen: object, window: float) -> None:
-        from cockpit.core.charts import build_chart
-        from cockpit.screens.chart import ChartScreen
-
-        assert isinstance(screen, ChartScreen)
-        state = self.states[screen.panel]
-        source = self._source_for(screen.panel)
-
-        async def load() -> None:
-            readings: list[Reading] = []
-            error = ""
-            history = getattr(source, "history", None)
-            if history is not None:
-                try:
-                    async with asyncio.timeout(max(10.0, state.interval)):
-                        readings = await history(window)
-                except Exception as exc:  # the chart says so; the dashboard is unaffected
-                    error = f"history unavailable: {exc or type(exc).__name__}"
-            if not readings:
-                # No range API (or it failed): what this cockpit saw since it started.
-                readings = state.recent_readings()
-            events = []
-            if self.recorder is not None and self.recorder.incident is not None:
-                with contextlib.suppress(Exception):
-                    events = await self.recorder.events(limit=2000)
-            data = build_chart(
-                state.title, state.measures, readings, events, self.now(), window, error
-            )
-            if screen.is_attached:
-                screen.show(data)
-
-        task = asyncio.create_task(load())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
-
-    # ---- alerts ---------------------------------------------------------------------------
+    def on_chart_window_changed(self, message: ChartWindowChanged) -> None:
+        self.drilldowns.window_changed(message.window)
 
     def on_alerts_requested(self, message: AlertsRequested) -> None:
-        from cockpit.screens.alerts import AlertsScreen
-
-        state = self.states.get(message.panel)
-        if state is not None:
-            self.push_screen(AlertsScreen(self._firing(state), self.now()))
-
-    def _refresh_alerts_screen(self, state: PanelState) -> None:
-        from cockpit.screens.alerts import AlertsScreen
-
-        top = self.screen_stack[-1] if self.screen_stack else None
-        if isinstance(top, AlertsScreen):
-            top.show_alerts(self._firing(state), self.now())
-
-    def _firing(self, state: PanelState) -> tuple[FiringAlert, ...]:
-        # The view keeps the last good list through a failed read, as the panel does.
-        detail = state.view(self.now()).detail
-        return tuple(a for a in detail or () if isinstance(a, FiringAlert))
-
-    # ---- pod detail ----------------------------------------------------------------------
+        self.drilldowns.open_alerts(message.panel)
 
     def on_pod_selected(self, message: PodSelected) -> None:
-        from cockpit.screens.pod_detail import PodDetailScreen
+        self.drilldowns.open_pod(message.name)
 
-        source = self._source_for("pods")
-        fetch = getattr(source, "pod_detail", None)
-        screen = PodDetailScreen(message.name)
-        self.push_screen(screen)
-        if fetch is None:
-            screen.show_error("details are not available from this source")
-            return
-
-        async def follow() -> None:
-            # Like `kubectl logs -f`, but by polling the tail: nothing streams on the loop,
-            # and leaving the screen ends it.
-            while screen.is_attached:
-                try:
-                    async with asyncio.timeout(15):
-                        detail = await fetch(message.name)
-                except Exception as error:
-                    text = getattr(error, "message", None) or str(error) or type(error).__name__
-                    screen.show_error(text)
-                else:
-                    screen.show(detail)
-                await asyncio.sleep(POD_FOLLOW_INTERVAL)
-
-        # With the backfills: cancelled on quit, not awaited like timeline writes.
-        task = asyncio.create_task(follow())
-        self._backfills.add(task)
-        task.add_done_callback(self._backfills.discard)
-
-    def _source_for(self, panel: str) -> object | None:
+    def source_for(self, panel: str) -> Source | None:
         if self.source_set is None:
             return None
         return next((src for src, spec in self.source_set.sources if spec.panel == panel), None)
+
+    # ---- keys handed to the controllers ----------------------------------------------------
+
+    def action_note(self) -> None:
+        self.incident_controls.note()
+
+    def action_declare(self) -> None:
+        self.incident_controls.declare()
+
+    def action_status_update(self) -> None:
+        self.incident_controls.status_update()
+
+    def action_timeline(self) -> None:
+        self.incident_controls.open_timeline_screen()
+
+    def action_pick_incident(self) -> None:
+        self.incident_controls.pick_incident()
+
+    def action_scale(self) -> None:
+        self.action_controls.scale()
+
+    def action_restart(self) -> None:
+        self.action_controls.restart()
+
+    def action_rollback(self) -> None:
+        self.action_controls.rollback()
+
+    def action_open_runbook(self) -> None:
+        self.runbook_controls.open_for_panel()
+
+    def action_mark_phase(self) -> None:
+        self.phase_controls.mark_phase()
 
     # ---- actions ------------------------------------------------------------------------
 
@@ -800,16 +599,3 @@ class CockpitApp(ActionControls, RunbookControls, PhaseControls, IncidentControl
             text = HELP_TEXT.get(binding.id or "") or binding.description or binding.action
             keys.append((self.get_key_display(binding), text))
         self.push_screen(HelpScreen(keys))
-
-    # ---- crashes ------------------------------------------------------------------------
-
-    def _handle_exception(self, error: Exception) -> None:
-        from cockpit.runtime.logs import write_crash_report
-
-        try:
-            report = str(write_crash_report(error))
-        except OSError as exc:
-            report = f"(could not write a report: {exc})"
-        notice = CrashNotice(error, report)
-        notice.__cause__ = error
-        super()._handle_exception(notice)

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
-if TYPE_CHECKING:
-    from cockpit.config.schema import PanelSettings
+from pydantic import BaseModel
 
 # A kind's name is a config key and a panel id (or an id's prefix): short and bare.
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,29}", re.ASCII)
@@ -72,7 +71,10 @@ class PanelKind:
     """The config side of one panel kind."""
 
     name: str  # the `[panels.NAME]` table, and the panel's id
-    settings: type[PanelSettings]  # that table, validated; its `measures()` are the panel's
+    # That table, validated: a `cockpit.config.schema.PanelSettings` subclass, whose
+    # `measures()` are the panel's. Typed by its base here, since the schema registers the
+    # built-in kinds and so imports this module.
+    settings: type[BaseModel]
     title: str  # what the panel's frame says (a `many` kind's panels title themselves)
     description: str = ""  # the table's one-line help
     # `[[panels.NAME]]`: any number of tables, one panel each, with ids from `instance_id`.

@@ -34,7 +34,7 @@ from cockpit.config.schema import (
 from cockpit.sources.base import Source
 
 if TYPE_CHECKING:
-    from cockpit.runtime.wiring import Runtime, SourceSet
+    from cockpit.runtime.session import Runtime, SourceSet
     from cockpit.sources.demo.simulation import DemoClock, DemoSource, DemoWorld
     from cockpit.sources.http.prometheus import PrometheusClient
 

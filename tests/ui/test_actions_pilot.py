@@ -19,6 +19,7 @@ from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
 from cockpit.sources.demo.simulation import GOOD_IMAGE, DemoWorld
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import sources_ready, timeline_ready
 
 
 def actions_recorded(db: Path) -> list[tuple[str, str]]:
@@ -31,7 +32,8 @@ def actions_recorded(db: Path) -> list[tuple[str, str]]:
 
 
 async def started(pilot: Pilot[None], app: CockpitApp) -> DemoWorld:
-    await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+    await timeline_ready(pilot, app)
+    await sources_ready(pilot, app)
     world = app.source_set.world if app.source_set else None
     assert isinstance(world, DemoWorld)
     return world

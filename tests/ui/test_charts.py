@@ -14,6 +14,7 @@ from cockpit.runtime.wiring import Runtime
 from cockpit.screens.chart import ChartScreen
 from tests.conftest import T0, FakeClock
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import timeline_ready
 
 P50 = Measure("p50", "p50", "seconds", Threshold(crit=0.15))
 P95 = Measure("p95", "p95", "seconds", Threshold(crit=0.3))
@@ -63,7 +64,7 @@ async def test_enter_on_a_metric_panel_opens_its_chart_with_the_incident_marked(
 ) -> None:
     app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await pilot.press("n", *"rolled back to v1.8.2", "enter")
         await wait_for(pilot, lambda: app.screen is app.dashboard)
         app.dashboard.panels["latency"].focus()

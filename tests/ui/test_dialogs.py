@@ -25,6 +25,7 @@ from tests.integration.test_kube_actions import web
 from tests.support.fakekube import FakeKube
 from tests.support.fakekube.apps import install
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import sources_ready, timeline_ready
 from tests.ui.test_actions_pilot import actions_recorded, started
 from tests.ui.test_runbook_pilot import highlight, notices, open_on_breach
 
@@ -47,7 +48,7 @@ async def test_enter_on_the_severity_list_declares(tmp_path: Path, clock: FakeCl
     db = tmp_path / "t.db"
     app = quiet_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder is not None)
+        await timeline_ready(pilot, app)
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, DeclareForm))
         assert "enter declares" in screen_text(app)
@@ -66,7 +67,7 @@ async def test_the_list_still_opens_with_space_and_its_pick_is_declared(
     db = tmp_path / "t.db"
     app = quiet_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder is not None)
+        await timeline_ready(pilot, app)
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, DeclareForm))
         await pilot.press(*"queue backlog", "tab", "space")
@@ -148,7 +149,8 @@ async def test_read_only_on_a_live_cluster_sends_nothing_for_the_action(
         )
         app = CockpitApp(Runtime.build(config, db=db, read_only=True, clock=clock))
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.actions is not None and app.recorder is not None)
+            await timeline_ready(pilot, app)
+            await sources_ready(pilot, app)
             seen = len(server.requests)
             for key in ("s", "R", "U"):
                 app.clear_notifications()

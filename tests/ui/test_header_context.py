@@ -26,6 +26,7 @@ from cockpit.widgets.pods_panel import PodSelected
 from tests.conftest import T0, FakeClock
 from tests.support.fakekube import FakeKube, pod
 from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.workers import runbooks_read, timeline_ready
 
 SIZES = [(80, 24), (160, 48)]
 
@@ -97,7 +98,7 @@ async def test_the_demo_still_shows_demo_shop(
 ) -> None:
     app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
     async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: app.recorder is not None)
+        await timeline_ready(pilot, app)
         await pilot.pause()
         assert header_line(app).lstrip().startswith("demo/shop")
         assert "PRODUCTION" not in screen_text(app)
@@ -229,7 +230,7 @@ async def test_the_chart_and_the_runbook_pane_say_production_too(
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ChartScreen))
 
-        await wait_for(pilot, lambda: app.runbooks)
+        await runbooks_read(pilot, app)
         app.dashboard.panels["latency"].focus()
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, RunbookScreen))

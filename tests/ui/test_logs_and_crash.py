@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.app.cockpit_app import CockpitApp, CrashNotice
+from cockpit.app.base import CrashNotice
+from cockpit.app.cockpit_app import CockpitApp
 from cockpit.runtime.logs import redact, setup_logging
 from cockpit.runtime.wiring import Runtime, SourceSet
 from tests.conftest import FakeClock

@@ -20,6 +20,7 @@ from cockpit.incident.phases import clock as phase_clock
 from tests.conftest import T0, FakeClock
 from tests.support.demo_cockpit import demo_cockpit
 from tests.support.screen_text import screen_lines, wait_for
+from tests.support.workers import runbooks_read, timeline_ready
 
 
 def at(minutes: float) -> object:
@@ -121,7 +122,8 @@ async def test_header_shows_the_phase_and_the_overrun_once(
 ) -> None:
     db = tmp_path / "t.db"
     async with demo_cockpit(clock, db, size=(80, 24)) as (app, pilot):
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.runbooks)
+        await timeline_ready(pilot, app)
+        await runbooks_read(pilot, app)
         # The demo declared its incident 1:54 ago; api-service.md boxes triage at 5 minutes.
         await wait_for(pilot, lambda: "TRIAGE 1:54/5:00" in screen_lines(app)[0])
         assert "OVER" not in screen_lines(app)[0]

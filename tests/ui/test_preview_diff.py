@@ -27,6 +27,7 @@ from tests.integration.test_kube_actions import deploy_history, web
 from tests.support.fakekube import FakeKube
 from tests.support.fakekube.apps import install
 from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.workers import sources_ready
 from tests.ui.test_actions_pilot import started
 
 STAMP = "2026-12-03T13:39:33Z"
@@ -141,7 +142,7 @@ async def test_restart_preview_at_80_columns_shows_the_templates_real_restarted_
     config = Config.model_validate({"panels": {"pods": {"namespace": "shop"}}})
     app = CockpitApp(Runtime.build(config, context="fake", db=tmp_path / "t.db"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.actions is not None)
+        await sources_ready(pilot, app)
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await wait_for(pilot, lambda: "dry run passed" in screen_text(app))
@@ -208,7 +209,7 @@ async def test_rollback_preview_at_80_columns_names_the_container(
     config = Config.model_validate({"panels": {"pods": {"namespace": "shop"}}})
     app = CockpitApp(Runtime.build(config, context="fake", db=tmp_path / "t.db"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.actions is not None)
+        await sources_ready(pilot, app)
         await pilot.press("U")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         await wait_for(pilot, lambda: "deploy v3" in screen_text(app))

@@ -18,6 +18,7 @@ from cockpit.incident.recorder import Recorder
 from cockpit.runtime.wiring import Runtime
 from tests.conftest import T0, FakeClock
 from tests.support.screen_text import wait_for
+from tests.support.workers import timeline_ready
 
 
 def slo_rows(db: Path) -> list[tuple[str, str, str, str]]:
@@ -31,11 +32,11 @@ def slo_rows(db: Path) -> list[tuple[str, str, str, str]]:
 async def start_once(clock: FakeClock, db: Path, read_only: bool) -> None:
     app = CockpitApp(Runtime.for_demo(clock=clock, db=db, read_only=read_only))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         # Every tracked panel of the demo breaches: wait until this start has seen them all
         # confirmed and its writes are done.
         await wait_for(pilot, lambda: len(app.breaches.breached()) >= 5)
-        await wait_for(pilot, lambda: not app._writes)
+        await app.settle()
 
 
 async def test_five_starts_and_a_read_only_one_record_each_breach_once(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.support.demo_cockpit import demo_cockpit
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import runbooks_read, sources_ready, timeline_ready
 from tests.ui.test_actions_pilot import actions_recorded
 
 
@@ -36,8 +37,9 @@ def runbook_events(db: Path) -> list[tuple[str, str, dict[str, object]]]:
 
 
 async def breaching(pilot: Pilot[None], app: CockpitApp, panel: str) -> None:
-    await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
-    await wait_for(pilot, lambda: app.runbooks)
+    await timeline_ready(pilot, app)
+    await sources_ready(pilot, app)
+    await runbooks_read(pilot, app)
     await wait_for(pilot, lambda: app.states[panel].view(app.now()).status is Status.CRIT)
 
 
@@ -157,8 +159,9 @@ async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to
 ) -> None:
     async with demo_cockpit(clock, tmp_path / "t.db", size=(120, 40)) as (app, pilot):
         await breaching(pilot, app, "alerts")
-        await wait_for(pilot, lambda: app._firing_alerts())
-        assert app._firing_alerts()[0].name == "CheckoutHighErrorRate"  # the critical one
+        await wait_for(pilot, lambda: app.runbook_controls.firing_alerts())
+        # The critical one first.
+        assert app.runbook_controls.firing_alerts()[0].name == "CheckoutHighErrorRate"
         await open_runbook(pilot, app, "alerts")
         assert "api-service.md › Error rate above 1 %" in screen_text(app)
     config = demo_config()
@@ -173,7 +176,7 @@ async def test_an_alert_opens_its_linked_section_else_the_one_its_name_points_to
     app = CockpitApp(Runtime.build(linked, demo=True, clock=clock, db=tmp_path / "u.db"))
     async with app.run_test(size=(120, 40)) as pilot:
         await breaching(pilot, app, "alerts")
-        await wait_for(pilot, lambda: app._firing_alerts())
+        await wait_for(pilot, lambda: app.runbook_controls.firing_alerts())
         await open_runbook(pilot, app, "alerts")
         assert "api-service.md › Roll back" in screen_text(app)
         assert "linked: api-service.md#roll-back" in screen_text(app)
@@ -196,7 +199,8 @@ async def test_runbooks_are_read_off_the_event_loop_and_never_hold_the_first_fra
         await pilot.press("b")
         await wait_for(pilot, lambda: "Runbooks are still being read" in notices(app))
         release.set()
-        await wait_for(pilot, lambda: app.runbooks == [])
+        await runbooks_read(pilot, app)
+        assert app.runbooks == []
         await pilot.press("b")
         await wait_for(pilot, lambda: "No runbooks (runbooks/: not mounted)" in notices(app))
 

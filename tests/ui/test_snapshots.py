@@ -17,6 +17,7 @@ from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, ScaleForm
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import runbooks_read, sources_ready, timeline_ready
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "support" / "snapshots"
 
@@ -39,12 +40,13 @@ async def settled_demo(pilot: Pilot[None], app: CockpitApp) -> None:
     """The complete first screen: readings drawn, runbooks read (their time boxes are in the
     header), the record's phase loaded, nothing in flight. Conditions, not time: the same
     screen on a fast machine and on a loaded one."""
-    await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+    await timeline_ready(pilot, app)
+    await sources_ready(pilot, app)
     await wait_for(
         pilot,
         lambda: "5 firing" in screen_text(app) and screen_text(app).count("checkout-") >= 4,
     )
-    await wait_for(pilot, lambda: app.runbooks is not None)
+    await runbooks_read(pilot, app)
     await app.settle()
     await pilot.pause()
 

@@ -48,6 +48,7 @@ from cockpit.screens.runbook import RunbookScreen
 from cockpit.screens.timeline import TimelineScreen, _row, incident_line
 from tests.conftest import T0, FakeClock
 from tests.support.screen_text import screen_text, wait_for
+from tests.support.workers import runbooks_read, timeline_ready
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J"
 MARKUP = "[link=http://x]click[/]"
@@ -190,7 +191,8 @@ async def hostile_cockpit(tmp_path: Path) -> Any:
 async def test_hostile_text_is_shown_as_stand_ins_on_every_screen(hostile_cockpit: Any) -> None:
     app, pilot = hostile_cockpit
     await wait_for(pilot, lambda: "web-␛]0;pwned" in screen_text(app))
-    await wait_for(pilot, lambda: app.recorder is not None and app.runbooks is not None)
+    await timeline_ready(pilot, app)
+    await runbooks_read(pilot, app)
     # The dashboard: pod name and reason, workload, alert, check, server error, warnings,
     # and the imported incident title in the header.
     await wait_for(pilot, lambda: "checkout down" in screen_text(app))

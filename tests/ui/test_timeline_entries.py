@@ -11,6 +11,7 @@ from cockpit.screens.event_detail import EventDetailScreen
 from cockpit.screens.timeline import TimelineScreen
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.workers import timeline_ready
 
 LONG_NOTE = (
     "paged payments: their gateway returns 502 for checkout since 13:38, "
@@ -23,7 +24,7 @@ async def test_enter_opens_an_entry_in_full_and_the_clock_ticks(
 ) -> None:
     app = CockpitApp(Runtime.for_demo(clock=clock, db=tmp_path / "t.db"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await pilot.press("n", *LONG_NOTE, "enter")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))

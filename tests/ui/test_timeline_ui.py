@@ -18,6 +18,7 @@ from cockpit.screens.incident_forms import DeclareForm, IncidentPicker, NoteForm
 from cockpit.screens.timeline import TimelineScreen
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.workers import sources_ready, timeline_ready
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -38,7 +39,7 @@ async def test_declare_then_note_is_on_disk_when_the_form_closes(
     db = tmp_path / "timeline.db"
     app = quiet_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder is not None)
+        await timeline_ready(pilot, app)
         assert "no incident declared" in screen_text(app)
         await pilot.press("n")  # no incident yet: the declare form comes first
         await wait_for(pilot, lambda: isinstance(app.screen, DeclareForm))
@@ -64,7 +65,7 @@ async def test_a_failed_save_keeps_the_text_and_says_why(
         await store.start_incident("queue backlog", 2, "ana@laptop")
     app = quiet_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         assert app.recorder is not None
 
         async def disk_full(*_: object, **__: object) -> None:
@@ -89,7 +90,7 @@ async def test_multi_line_note(tmp_path: Path, clock: FakeClock) -> None:
         await store.start_incident("db failover", 1, "ana@laptop")
     app = quiet_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await pilot.press("n", *"first line", "ctrl+e", "enter", *"second line", "ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))
     assert rows(db, "SELECT text FROM events WHERE kind = 'note'") == [("first line\nsecond line",)]
@@ -126,7 +127,7 @@ async def test_demo_records_breaches_and_the_timeline_view_filters_and_searches(
     db = tmp_path / "demo.db"
     app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await wait_for(pilot, lambda: len(rows(db, "SELECT 1 FROM events WHERE kind = 'slo'")) >= 3)
         await pilot.press("n", *"paging the payments team", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))
@@ -187,7 +188,7 @@ async def test_breaches_confirmed_before_the_timeline_opens_are_still_recorded(
         await wait_for(pilot, lambda: min(readings.get(p, 0) for p in app.states) >= 2)
         assert app.recorder is None
         gate.set()
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await app.settle()
     breached = rows(db, "SELECT source FROM events WHERE kind = 'slo' ORDER BY source")
     assert breached == [
@@ -271,7 +272,7 @@ async def test_notes_are_edited_and_deleted_by_new_events_history_kept(
         await store.add_note(incident.id, "restarted redis", "ana@laptop")
     app = quiet_app(db, clock)
     async with app.run_test(size=(100, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await pilot.press("t")
         await wait_for(pilot, lambda: "restarted redis" in screen_text(app))
         screen = app.screen
@@ -310,7 +311,8 @@ async def test_declare_note_action_status_then_export_tells_the_story(
     db = tmp_path / "demo.db"
     app = CockpitApp(Runtime.for_demo(clock=clock, db=db))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident and app.actions)
+        await timeline_ready(pilot, app)
+        await sources_ready(pilot, app)
         await wait_for(pilot, lambda: app.states["latency"].latest is not None)
         await pilot.press("n", *"scaling out to drain the queue", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, NoteForm))

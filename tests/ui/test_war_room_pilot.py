@@ -28,6 +28,7 @@ from cockpit.screens.presenter import PresenterScreen
 from cockpit.sources.demo.simulation import DemoWorld
 from tests.conftest import FakeClock
 from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.workers import sources_ready, timeline_ready
 
 
 def demo(clock: FakeClock, tmp_path: Path, **flags: object) -> CockpitApp:
@@ -39,7 +40,7 @@ async def test_presenter_view_fits_80x24_with_the_five_numbers_and_the_timeline(
 ) -> None:
     app = demo(clock, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await wait_for(pilot, lambda: "CRIT" in screen_text(app))
         await pilot.press("z")
         # The newest entries: the alerts already firing, recorded on the cockpit's first look.
@@ -154,7 +155,7 @@ async def test_keys_are_rebound_by_binding_id_and_help_shows_the_live_keys(
     config = demo_config().model_copy(update={"keys": {"incident.note": "ctrl+n"}})
     app = CockpitApp(Runtime.build(config, demo=True, clock=clock, db=tmp_path / "t.db"))
     async with app.run_test(size=(100, 50)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
+        await timeline_ready(pilot, app)
         await pilot.press("n")
         await pilot.pause()
         assert not isinstance(app.screen, NoteForm)
@@ -222,8 +223,8 @@ async def test_alerts_firing_and_resolving_are_recorded(clock: FakeClock, tmp_pa
     db = tmp_path / "t.db"
     app = demo(clock, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.recorder and app.recorder.incident)
-        await wait_for(pilot, lambda: app._alerts_seen is not None)
+        await timeline_ready(pilot, app)
+        await wait_for(pilot, lambda: app.alert_records.seen is not None)
         world = app.source_set.world if app.source_set else None
         assert isinstance(world, DemoWorld)
         assert world.rollback().ok
@@ -259,7 +260,7 @@ async def test_cockpit_actions_are_in_the_command_palette(
 ) -> None:
     app = demo(clock, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.actions is not None)
+        await sources_ready(pilot, app)
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for title in (
             "Scale the Deployment (preview, confirm)",

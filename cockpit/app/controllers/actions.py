@@ -2,8 +2,9 @@
 → rollout progress. Every step that changes anything is recorded in the timeline, intent before
 the request and outcome after it, so the record shows an action even if the cockpit dies midway.
 
-A mixin for `CockpitApp`; the cluster side is a `ClusterActions` (the demo world or a real API
-server), which also holds the read-only guard.
+`ActionController` belongs to `CockpitApp` and needs `ActionHost` of it; the cluster side is a
+`ClusterActions` (the demo world or a real API server), which also holds the read-only guard.
+A runbook's command enters the same flow through `begin_action` and `confirm_and_apply`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.worker import Worker
 
 from cockpit.actions import steps as action_steps
 from cockpit.actions.steps import with_configured_command
+from cockpit.app.controllers.host import KeepsRecord, Notifies, RunsWork, ShowsScreens
+from cockpit.app.messages import TimelineChanged
 from cockpit.core.mitigation import (
     ActionPreview,
     ActionRequest,
@@ -26,6 +31,7 @@ from cockpit.core.mitigation import (
     Verb,
     Workload,
 )
+from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm, WorkloadPicker
 
 log = logging.getLogger(__name__)
@@ -37,29 +43,46 @@ ACTION_BINDINGS = [
 ]
 
 
-class ActionControls:
-    """Needs from the host app: `actions` (ClusterActions | None), `recorder`, `runtime`,
-    `notify`, `push_screen`, `dashboard.show_rollout`, `write_in_background`."""
+ROLLOUT = "rollout"
+# How long a finished rollout's last word stays on the dashboard.
+ROLLOUT_SHOWN = 5.0
 
-    actions: ClusterActions | None = None
-    _action_busy: bool = False
-    _rollout_task: asyncio.Task[None] | None = None
+
+class ActionHost(Notifies, ShowsScreens, RunsWork, KeepsRecord, Protocol):
+    """What the action controller needs from the app that owns it."""
+
+    runtime: Runtime
+
+    def show_rollout(self, message: str | None, done: bool, failed: bool = False) -> None:
+        """The dashboard's rollout line; None clears it."""
+        ...
+
+
+class ActionController:
+    """Scale, restart and roll back: one action at a time, each recorded intent → outcome."""
+
+    def __init__(self, host: ActionHost) -> None:
+        self._host = host
+        # Set once the sources are built: the demo world or the cluster's API.
+        self.actions: ClusterActions | None = None
+        self._busy = False
+        self._rollout: Worker[object] | None = None
 
     # ---- keys -----------------------------------------------------------------------
 
-    def action_scale(self) -> None:
+    def scale(self) -> None:
         self._start(self._scale_flow, "scale")
 
-    def action_restart(self) -> None:
+    def restart(self) -> None:
         self._start(self._restart_flow, "restart")
 
-    def action_rollback(self) -> None:
+    def rollback(self) -> None:
         self._start(self._rollback_flow, "roll back")
 
     def _start(
         self, flow: Callable[[ClusterActions, Workload], Awaitable[None]], verb: str = "act on"
     ) -> None:
-        app: Any = self
+        app = self._host
 
         async def pick_and_run(actions: ClusterActions) -> None:
             workloads = await actions.workloads()
@@ -80,7 +103,7 @@ class ActionControls:
     def begin_action(self, body: Callable[[ClusterActions], Awaitable[None]], what: str) -> None:
         """Run one action's dialogue in a worker, never two at once, a failure told as a
         notice: what every way into an action (a key, a runbook step) shares."""
-        app: Any = self
+        app = self._host
         actions = self.actions
         if app.runtime.read_only or (actions is not None and actions.read_only):
             # Refused here, before any form, preview or confirmation: a dialog that asks for
@@ -94,26 +117,26 @@ class ActionControls:
                 severity="warning",
             )
             return
-        if self._action_busy:
+        if self._busy:
             app.notify("An action is already in progress.", severity="warning")
             return
 
         async def run() -> None:
-            self._action_busy = True
+            self._busy = True
             try:
                 await body(actions)
             except Exception as error:
                 log.warning("%s failed: %s", what, error)
                 app.notify(f"action failed: {error}", severity="error", timeout=15)
             finally:
-                self._action_busy = False
+                self._busy = False
 
-        app.run_worker(run(), group="actions", exclusive=True)
+        app.run_dialogue(run, "actions", what)
 
     # ---- flows ------------------------------------------------------------------------
 
     def _request(self, verb: Verb, workload: Workload, **extra: Any) -> ActionRequest:
-        app: Any = self
+        app = self._host
         return ActionRequest(
             verb,
             workload.kind,
@@ -124,7 +147,7 @@ class ActionControls:
         )
 
     async def _scale_flow(self, actions: ClusterActions, workload: Workload) -> None:
-        app: Any = self
+        app = self._host
         replicas = await app.push_screen_wait(ScaleForm(workload))
         if replicas is None:
             return
@@ -133,18 +156,18 @@ class ActionControls:
         request = self._request(
             Verb.SCALE, workload, replicas=replicas, current_replicas=workload.replicas
         )
-        await self._confirm_and_apply(actions, request)
+        await self.confirm_and_apply(actions, request)
 
     async def _restart_flow(self, actions: ClusterActions, workload: Workload) -> None:
-        await self._confirm_and_apply(actions, self._request(Verb.RESTART, workload))
+        await self.confirm_and_apply(actions, self._request(Verb.RESTART, workload))
 
     async def _rollback_flow(self, actions: ClusterActions, workload: Workload) -> None:
-        app: Any = self
+        app = self._host
         request = with_configured_command(
             app.runtime.config, self._request(Verb.ROLLBACK, workload)
         )
         if request.command:
-            await self._confirm_and_apply(actions, request)
+            await self.confirm_and_apply(actions, request)
             return
         revisions = await actions.history(workload.kind, workload.name)
         if not revisions:
@@ -158,17 +181,17 @@ class ActionControls:
         revision = await app.push_screen_wait(HistoryScreen(workload, revisions))
         if revision is None:
             return
-        await self._confirm_and_apply(
+        await self.confirm_and_apply(
             actions, self._request(Verb.ROLLBACK, workload, to_revision=revision)
         )
 
-    async def _confirm_and_apply(
+    async def confirm_and_apply(
         self,
         actions: ClusterActions,
         request: ActionRequest,
         preview: ActionPreview | None = None,
     ) -> None:
-        app: Any = self
+        app = self._host
         if preview is None:
             preview = await action_steps.preview(actions, request)
         if preview.ok and not preview.changes and preview.message:
@@ -186,7 +209,7 @@ class ActionControls:
         if not confirmed:
             return
         result = await self.perform_action(actions, request, preview.changes)
-        severity = "information" if result.ok else "error"
+        severity: SeverityLevel = "information" if result.ok else "error"
         app.notify(result.message, severity=severity, timeout=10)
         if result.ok and not request.command:
             self._track_rollout(actions, request)
@@ -198,7 +221,7 @@ class ActionControls:
         changes: tuple[tuple[str, str, str], ...] = (),
     ) -> ActionResult:
         """Intent → apply → outcome (`action_steps.perform`), told to the user as notices."""
-        app: Any = self
+        app = self._host
         recorder = app.recorder
         if recorder is None or recorder.incident is None:
             app.notify("Not recorded: no incident declared (D declares one).", severity="warning")
@@ -207,30 +230,32 @@ class ActionControls:
         )
         for warning in performed.warnings:
             app.notify(warning, severity="warning")
-        app.timeline_changed()
+        app.post_message(TimelineChanged())
         return performed.result
 
     # ---- rollout progress ---------------------------------------------------------------
 
     def _track_rollout(self, actions: ClusterActions, request: ActionRequest) -> None:
-        app: Any = self
-        if self._rollout_task is not None and not self._rollout_task.done():
-            self._rollout_task.cancel()
+        app = self._host
 
         async def follow() -> None:
             last = None
             try:
                 async for status in action_steps.follow_rollout(actions, request):
-                    app.dashboard.show_rollout(status.message, status.done, status.failed)
+                    app.show_rollout(status.message, status.done, status.failed)
                     last = status
                 if last is not None and last.done:
-                    if app.recorder is not None:
-                        await action_steps.record_rollout(app.recorder, request, last)
-                        app.timeline_changed()
-                    await asyncio.sleep(5)
+                    recorder = app.recorder
+                    if recorder is not None:
+                        # A write, not part of the watch: quitting waits for it.
+                        app.write_in_background(
+                            action_steps.record_rollout(recorder, request, last), "the rollout"
+                        )
+                    await asyncio.sleep(ROLLOUT_SHOWN)
                 elif last is not None:
-                    app.dashboard.show_rollout(f"{last.message} (stopped watching)", True)
+                    app.show_rollout(f"{last.message} (stopped watching)", True)
             finally:
-                app.dashboard.show_rollout(None, True)
+                app.show_rollout(None, True)
 
-        self._rollout_task = asyncio.create_task(follow())
+        # Exclusive: a newer action's rollout replaces the one still being watched.
+        app.run_follow(follow, ROLLOUT, f"{request.kind}/{request.name}", exclusive=True)

@@ -1,43 +1,64 @@
 """Incident phase timers in the cockpit: which phase the incident is in, against its time box,
 for the header; an overrun (and each phase's end) is written to the timeline once.
 
-A mixin for `CockpitApp`. The marks come from the record (re-read when the timeline changes,
-off the UI path); the clock only moves the numbers, so each header refresh is arithmetic.
+`PhaseController` belongs to `CockpitApp` and needs `PhaseHost` of it. The marks come from
+the record (re-read when the timeline changes, off the UI path); the clock only moves the
+numbers, so each header refresh is arithmetic.
 Time boxes: the defaults, then the runbooks' own ("triage 5 min"), then `[runbooks] phases`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from textual.binding import Binding
 
-from cockpit.app.controllers.incident import LOAD_GROUP
+from cockpit.app.controllers.host import KeepsRecord, Notifies, RunsWork, ShowsScreens
+from cockpit.runtime.wiring import Runtime
 
 if TYPE_CHECKING:
     from cockpit.incident.phases import Phase, PhaseWatch, RecordMarks
+    from cockpit.runbooks.model import Runbook
 
 log = logging.getLogger(__name__)
 
 PHASE_BINDINGS = [Binding("m", "mark_phase", "Phase", show=False, id="incident.phase")]
 
-LOAD_PHASES = f"{LOAD_GROUP}phases"
+LOAD_PHASES = "phases"
 # Enough history to find the first breach of any incident a person still has open.
 EVENTS_READ = 5000
 
 
-class PhaseControls:
-    """Needs from the host app: `recorder`, `runtime`, `runbooks`, `run_worker`,
-    `header_changed`, `write_in_background`."""
+class PhaseHost(Notifies, ShowsScreens, RunsWork, KeepsRecord, Protocol):
+    """What the phase controller needs from the app that owns it."""
 
-    _phase_record: RecordMarks | None = None
-    _phase_watch: PhaseWatch | None = None
-    _phase_incident: str = ""
+    runtime: Runtime
 
-    def refresh_phases(self) -> None:
-        app: Any = self
+    @property
+    def runbooks(self) -> Sequence[Runbook] | None: ...
+
+    def now(self) -> datetime: ...
+
+    def header_changed(self) -> None:
+        """Something the header shows was loaded: draw it now, not at the next tick."""
+        ...
+
+
+class PhaseController:
+    """The incident's phase against its time box, for the header; the `m` key marks one."""
+
+    def __init__(self, host: PhaseHost) -> None:
+        self._host = host
+        self._phase_record: RecordMarks | None = None
+        self._phase_watch: PhaseWatch | None = None
+        self._phase_incident = ""
+
+    def refresh(self) -> None:
+        """Re-read the marks from the record (the timeline changed)."""
+        app = self._host
         recorder = app.recorder
         if recorder is None or recorder.incident is None:
             self._phase_record = None
@@ -63,12 +84,12 @@ class PhaseControls:
             app.header_changed()
 
         # A worker, so a newer load replaces one still running and a test can wait for it.
-        app.run_worker(load(), group=LOAD_PHASES, exclusive=True, exit_on_error=False)
+        app.run_load(load, LOAD_PHASES, "phase marks", exclusive=True)
 
     def phase_boxes(self) -> dict[Phase, float]:
         from cockpit.incident.phases import DEFAULT_BOXES, resolve_boxes
 
-        app: Any = self
+        app = self._host
         from_runbooks: dict[Phase, float] = {}
         for book in sorted(app.runbooks or [], key=lambda b: b.name):
             for phase, seconds in book.phase_boxes().items():
@@ -77,7 +98,7 @@ class PhaseControls:
 
     def phase_header(self, now: datetime) -> tuple[str, bool]:
         """(`TRIAGE 3:12/5:00`, overrun?) for the header; logs what the watch finds new."""
-        app: Any = self
+        app = self._host
         record, watch, recorder = self._phase_record, self._phase_watch, app.recorder
         if record is None or watch is None or recorder is None or recorder.incident is None:
             return "", False
@@ -92,12 +113,12 @@ class PhaseControls:
             )
         return state.header(), state.overrun > 0
 
-    def action_mark_phase(self) -> None:
+    def mark_phase(self) -> None:
         """Mark the phase by hand; a hand mark wins over the one derived from the record."""
         from cockpit.incident.phases import Phase, clock, mark_entry, phase_state
         from cockpit.screens.phase_picker import PhasePicker
 
-        app: Any = self
+        app = self._host
         recorder = app.recorder
         if recorder is None or recorder.incident is None:
             app.notify("Declare the incident first (D); phases belong to an incident.")

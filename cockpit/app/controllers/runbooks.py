@@ -2,27 +2,33 @@
 marked done (space, confirmed) recorded in the timeline, and runbook commands offered as the
 cockpit's own actions.
 
-A mixin for `CockpitApp`. Runbooks are read in a thread after the first frame, never on the
-way to it. Which panel: the focused one, else the worst breaching one. Which section: the
-panel's `runbook = "FILE#section"` (or `[runbooks.alerts]` for a firing alert), else the best
-match. A command runs only as an `ActionRequest` through the keys' own preview → confirm →
-apply flow, and only in the namespace and context this cockpit acts in.
+`RunbookController` belongs to `CockpitApp` and needs `RunbookHost` of it, and the action
+flow (`ActionFlow`) to run a command through. Runbooks are read in a thread after the first
+frame, never on the way to it. Which panel: the focused one, else the worst breaching one.
+Which section: the panel's `runbook = "FILE#section"` (or `[runbooks.alerts]` for a firing
+alert), else the best match. A command runs only as an `ActionRequest` through the keys' own
+preview → confirm → apply flow, and only in the namespace and context this cockpit acts in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.widget import Widget
 
-from cockpit.app.controllers.incident import LOAD_GROUP
-from cockpit.core.model import FiringAlert, Status
+from cockpit.app.controllers.host import KeepsRecord, Notifies, RunsWork, ShowsScreens
+from cockpit.core.mitigation import ActionPreview, ActionRequest, ClusterActions
+from cockpit.core.model import FiringAlert, PanelState, Status
+from cockpit.runtime.wiring import Runtime
 
 if TYPE_CHECKING:
-    from cockpit.core.mitigation import ActionRequest
     from cockpit.runbooks.match import SectionMatch
     from cockpit.runbooks.model import Command, Runbook
     from cockpit.screens.runbook import (
@@ -36,40 +42,84 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOAD_RUNBOOKS = f"{LOAD_GROUP}runbooks"
+LOAD_RUNBOOKS = "runbooks"
+LOAD_TICKS = "runbook-ticks"
 RUNBOOK_BINDINGS = [Binding("b", "open_runbook", "Runbook", id="runbook.open")]
 # Panels a runbook is most likely written for come first when several breach at once.
 BREACHING = (Status.CRIT, Status.WARN)
 
 
-class RunbookControls:
-    """Needs from the host app: `runtime`, `states`, `recorder`, `actions`, `notify`,
-    `push_screen`, `run_worker`, `_confirm_and_apply` (ActionControls), `timeline_changed`,
-    `header_changed`."""
+class RunbookHost(Notifies, ShowsScreens, RunsWork, KeepsRecord, Protocol):
+    """What the runbook controller needs from the app that owns it."""
 
-    runbooks: list[Runbook] | None = None  # None while they are being read
-    runbook_problems: tuple[str, ...] = ()
-    _runbook_match: SectionMatch | None = None
+    runtime: Runtime
+    @property
+    def states(self) -> Mapping[str, PanelState]: ...
+
+    @property
+    def focused(self) -> Widget | None: ...
+
+    def now(self) -> datetime: ...
+
+    def header_changed(self) -> None:
+        """Something the header shows was loaded: draw it now, not at the next tick."""
+        ...
+
+
+class ActionFlow(Protocol):
+    """The action controller's way in, shared with the keys (`ActionController`)."""
+
+    def begin_action(
+        self, body: Callable[[ClusterActions], Awaitable[None]], what: str
+    ) -> None: ...
+
+    async def confirm_and_apply(
+        self,
+        actions: ClusterActions,
+        request: ActionRequest,
+        preview: ActionPreview | None = None,
+    ) -> None: ...
+
+
+class RunbookController:
+    """The runbooks: read once, opened by the `b` key, ticked steps and commands recorded."""
+
+    def __init__(self, host: RunbookHost, flow: ActionFlow) -> None:
+        self._host = host
+        self._flow = flow
+        self.runbooks: list[Runbook] | None = None  # None while they are being read
+        # Set once they have been read (or there were none to read).
+        self.read = asyncio.Event()
+        self.problems: tuple[str, ...] = ()
+        self._match: SectionMatch | None = None
 
     # ---- loading ------------------------------------------------------------------------
 
-    def start_runbooks(self) -> None:
-        app: Any = self
+    def start(self) -> None:
+        """Read the configured runbook directories in a thread (once)."""
+        app = self._host
         runtime = app.runtime
         from cockpit.runbooks.links import runbook_dirs
 
         dirs = runbook_dirs(runtime.config.runbooks.dirs, runtime.config_path)
         if not dirs:
             self.runbooks = []
+            self.read.set()
             return
 
         async def load() -> None:
+            try:
+                await read()
+            finally:
+                self.read.set()
+
+        async def read() -> None:
             from cockpit.runbooks import load as runbook_load
             from cockpit.runbooks.links import broken_links
 
             books, problems = await asyncio.to_thread(runbook_load.load_runbooks, dirs)
             self.runbooks = books
-            self.runbook_problems = tuple(problems)
+            self.problems = tuple(problems)
             for problem in problems:
                 log.warning("runbook: %s", problem)
             broken = broken_links(runtime.config, books)
@@ -84,17 +134,17 @@ class RunbookControls:
             app.header_changed()
 
         # A worker: quitting cancels it, never waits on it, and a test can wait for it.
-        app.run_worker(load(), group=LOAD_RUNBOOKS, exit_on_error=False)
+        app.run_load(load, LOAD_RUNBOOKS, "read runbooks")
 
     # ---- the key ------------------------------------------------------------------------
 
-    def action_open_runbook(self) -> None:
-        app: Any = self
+    def open_for_panel(self) -> None:
+        app = self._host
         if self.runbooks is None:
             app.notify("Runbooks are still being read; try again in a moment.")
             return
         if not self.runbooks:
-            why = "; ".join(self.runbook_problems[:2]) or "none configured"
+            why = "; ".join(self.problems[:2]) or "none configured"
             app.notify(
                 f"No runbooks ({why}). Add directories in [runbooks] dirs = [...].",
                 severity="warning",
@@ -118,8 +168,8 @@ class RunbookControls:
         self._open_section(match)
 
     def _runbook_panel(self) -> str | None:
-        app: Any = self
-        node = app.focused
+        app = self._host
+        node: DOMNode | None = app.focused
         while node is not None:
             panel = getattr(node, "panel", None)
             if isinstance(panel, str) and panel in app.states:
@@ -137,13 +187,13 @@ class RunbookControls:
         from cockpit.runbooks.links import panel_keywords, panel_link
         from cockpit.runbooks.match import find_section, match_section, resolve_section
 
-        app: Any = self
+        app = self._host
         books = self.runbooks or []
         config = app.runtime.config
         if panel == "alerts":
             # The most severe alert first (the panel's order): its configured link, else the
             # section its name and labels clearly point to.
-            for alert in self._firing_alerts():
+            for alert in self.firing_alerts():
                 link = config.runbooks.alerts.get(alert.name)
                 found = find_section(books, link) if link else None
                 if found is None:
@@ -159,8 +209,8 @@ class RunbookControls:
             keywords=panel_keywords(config, panel),
         )
 
-    def _firing_alerts(self) -> list[FiringAlert]:
-        app: Any = self
+    def firing_alerts(self) -> list[FiringAlert]:
+        app = self._host
         state = app.states.get("alerts")
         latest = state.latest if state is not None else None
         detail = getattr(latest, "detail", None)
@@ -173,14 +223,14 @@ class RunbookControls:
         from cockpit.runbooks.checklist import ticked_steps
         from cockpit.screens.runbook import RunbookScreen
 
-        app: Any = self
+        app = self._host
         runtime = app.runtime
         offers = [
             self._offer(command, runtime.namespace, runtime.context)
             for command in match.section.commands
         ]
         screen = RunbookScreen(match.runbook.name, match.section, match.why, offers)
-        self._runbook_match = match
+        self._match = match
         app.push_screen(screen)
         recorder = app.recorder
         if recorder is None or recorder.incident is None:
@@ -195,9 +245,7 @@ class RunbookControls:
             if screen.is_attached:
                 screen.set_ticked(ticked_steps(events, match.runbook.name))
 
-        task = asyncio.create_task(read_ticks())
-        app._writes.add(task)
-        task.add_done_callback(app._writes.discard)
+        app.run_load(read_ticks, LOAD_TICKS, match.runbook.name, exclusive=True)
 
     @staticmethod
     def _offer(command: Command, namespace: str, context: str) -> CommandOffer:
@@ -216,11 +264,11 @@ class RunbookControls:
 
     # ---- what the pane posts --------------------------------------------------------------
 
-    def on_step_toggled(self, message: StepToggled) -> None:
+    def step_toggled(self, message: StepToggled) -> None:
         from cockpit.runbooks.checklist import step_entry
 
-        app: Any = self
-        match = self._runbook_match
+        app = self._host
+        match = self._match
         recorder = app.recorder
         if match is None:
             return
@@ -235,10 +283,10 @@ class RunbookControls:
             recorder.record(entry.kind, entry.text, entry.source, entry.data), "a runbook step"
         )
 
-    def on_runbook_command_chosen(self, message: RunbookCommandChosen) -> None:
+    def command_chosen(self, message: RunbookCommandChosen) -> None:
         from cockpit.runbooks.actions import ExternalCommand, command_to_action
 
-        app: Any = self
+        app = self._host
         command = message.offer.command
         runtime = app.runtime
         action = command_to_action(
@@ -248,24 +296,26 @@ class RunbookControls:
             return
         request = action.as_request() if isinstance(action, ExternalCommand) else action
         # A program has no dry run: the preview says what runs and where it came from.
-        source = self._runbook_match.runbook.name if self._runbook_match else ""
+        source = self._match.runbook.name if self._match else ""
         preview = action.preview(source) if isinstance(action, ExternalCommand) else None
 
-        async def run(actions: Any) -> None:
+        async def run(actions: ClusterActions) -> None:
             ready = await self._runbook_request(actions, request)
             if ready is not None:
-                await app._confirm_and_apply(actions, ready, preview)
+                await self._flow.confirm_and_apply(actions, ready, preview)
 
-        app.begin_action(run, "runbook action")
+        self._flow.begin_action(run, "runbook action")
 
-    async def _runbook_request(self, actions: Any, request: ActionRequest) -> ActionRequest | None:
+    async def _runbook_request(
+        self, actions: ClusterActions, request: ActionRequest
+    ) -> ActionRequest | None:
         """The request as the keys would make it: the workload must be one this cockpit acts
         on, a scale carries the current replica count (shown in the preview) as its
         precondition, and a plain rollback uses the workload's configured command if any."""
         from cockpit.actions.steps import with_configured_command
         from cockpit.core.mitigation import Verb
 
-        app: Any = self
+        app = self._host
         if request.command:
             return request
         workloads = await actions.workloads()
