@@ -23,7 +23,7 @@ Terminal safety is applied once per flow, where outside data becomes what the sc
   (names, revisions, server messages), the chart's markers: where their rows become lines on
   screen, with the helpers below, in the one function per screen that builds those lines.
 - Notifications: every one goes through the app's `notify`, which cleans it and turns markup
-  off (`cockpit.app.controllers.incident`).
+  off (`cockpit.app.base`).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from cockpit.core.mitigation import (
     ActionRequest,
     ActionResult,
     ClusterActions,
+    NamesContext,
     ReadOnlyError,
     RolloutStatus,
     Verb,
@@ -85,10 +86,9 @@ async def target_context(actions: ClusterActions, named: str) -> str:
     from the kubeconfig, so a production check never passes just because none was named."""
     if named:
         return named
-    resolve = getattr(getattr(actions, "pods", None), "context_name", None)
-    if resolve is None:  # the demo, or an adapter that cannot tell
+    if not isinstance(actions, NamesContext):  # the demo, or an adapter that cannot tell
         return ""
-    return str(await asyncio.to_thread(resolve))
+    return await asyncio.to_thread(actions.context_name)
 
 
 async def with_context(actions: ClusterActions, request: ActionRequest) -> ActionRequest:

@@ -179,6 +179,14 @@ class ClusterActions(Protocol):
     async def apply(self, request: ActionRequest) -> ActionResult: ...
 
 
+@runtime_checkable
+class NamesContext(Protocol):
+    """Actions on a real cluster, which can say the kubeconfig context their requests go to
+    (the demo cannot). Blocking: it reads the kubeconfig, so callers run it in a thread."""
+
+    def context_name(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RolloutStatus:
     done: bool  # nothing more to wait for: complete, or failed

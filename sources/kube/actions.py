@@ -59,6 +59,10 @@ class KubeActions:
         self.pods = pods
         self.read_only = read_only
 
+    def context_name(self) -> str:
+        """The context requests go to (the named one, else the kubeconfig's current one)."""
+        return self.pods.context_name()
+
     # ---- reads --------------------------------------------------------------------------
 
     async def workloads(self) -> list[Workload]:
