@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from cockpit.core.model import PanelView, Status, worst
 from cockpit.core.units import format_threshold, format_value
@@ -109,7 +111,13 @@ class MetricsTable(PanelFrame, can_focus=False):
         plain = {k: v.plain if isinstance(v, Text) else v for k, v in cells.items()}
         before = self._cells.get(view.panel, {})
         for column, value in cells.items():
-            if before.get(column) != plain[column]:
+            if before.get(column) == plain[column]:
+                continue
+            if cell_len(plain[column]) > self.table.columns[ColumnKey(column)].content_width:
+                # A column keeps the width it was measured at: a wider text would be cut
+                # ("< 5" for "< 500"), so that column is measured again.
+                self.table.update_cell(view.panel, column, value, update_width=True)
+            else:
                 self.table.set_cell(view.panel, column, value)
         self._cells[view.panel] = plain
         self._statuses[view.panel] = Status.STALE if view.stale else view.status
