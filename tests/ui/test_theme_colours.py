@@ -22,12 +22,14 @@ from rich.color import Color as RichColor
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.color import Color
+from textual.command import CommandPalette
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from cockpit.app.cockpit_app import CockpitApp
+from cockpit.config.schema import demo_config
 from cockpit.core.model import Measure, PanelView, Status, Threshold
 from cockpit.runtime.wiring import Runtime
 from cockpit.screens.actions import ConfirmAction, HistoryScreen, ScaleForm
@@ -114,7 +116,9 @@ def rendered_colours(app: App[object]) -> dict[RGB, Sighting]:
         for segment in strip:
             style = segment.style
             if style is not None:
-                for colour in (style.color, style.bgcolor):
+                # A foreground on blank cells draws nothing (unless reversed or lined).
+                drawn = segment.text.strip() or style.reverse or style.underline or style.strike
+                for colour in (style.color if drawn else None, style.bgcolor):
                     if colour is None or colour.is_default:
                         continue
                     rgb = _rgb(colour)
@@ -213,7 +217,19 @@ async def walk_every_screen(pilot: Pilot[None], app: CockpitApp, found: Findings
     await _open(pilot, app, NoteForm, "n")
     await pilot.press(*"rolled back to v1.8.2")
     found.check(app, "note form")
-    await pilot.press("enter")
+    await pilot.press("ctrl+e")
+    await wait_for(pilot, lambda: bool(app.screen.query(TextArea)))
+    await pilot.press("end", "enter", *"second line")
+    await wait_for(pilot, lambda: "second line" in screen_text(app))
+    found.check(app, "note editor")
+    await pilot.press("ctrl+s")
+    await _back_to_dashboard(pilot, app)
+
+    await _open(pilot, app, CommandPalette, "ctrl+p")
+    await pilot.press(*"rollout")
+    await wait_for(pilot, lambda: "Rollout undo" in screen_text(app))
+    found.check(app, "command palette")
+    await pilot.press("escape")
     await _back_to_dashboard(pilot, app)
 
     await _open(pilot, app, StatusForm, "u")
@@ -428,3 +444,37 @@ async def test_the_check_catches_a_literal_colour_and_nothing_else(theme: str) -
         await wait_for(pilot, lambda: "written in" in screen_text(app))
         found.check(app, "host")
     assert found.problems == [f"{theme} · host: #ff00ff on Static#literal 'written in'"]
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+async def test_a_production_context_draws_only_theme_colours(
+    theme: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The PRODUCTION badge and bar, PAUSED, and the confirmation that asks for the name."""
+    config = demo_config()
+    config.cockpit.production_contexts.append("dem*")
+    app = CockpitApp(
+        Runtime.build(config, demo=True, clock=clock, db=tmp_path / "t.db", theme=theme)
+    )
+    found = Findings([])
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await _settled(pilot, app)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "PAUSED" in screen_text(app))
+        assert "PRODUCTION" in screen_text(app)
+        found.check(app, "dashboard, paused")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "PAUSED" not in screen_text(app).splitlines()[0])
+
+        await _open(pilot, app, ScaleForm, "s")
+        app.screen.query_one(Input).value = "6"
+        await _open(pilot, app, ConfirmAction, "enter")
+        await wait_for(pilot, lambda: "PRODUCTION context: type" in screen_text(app))
+        found.check(app, "production confirmation")
+        await pilot.press("escape")
+        await _back_to_dashboard(pilot, app)
+
+        await _open(pilot, app, TimelineScreen, "t")
+        await wait_for(pilot, lambda: "PRODUCTION" in screen_text(app))
+        found.check(app, "timeline")
+    assert not found.problems, "colours the theme does not define:\n" + "\n".join(found.problems)
