@@ -227,15 +227,19 @@ class TimelineScreen(Screen[None]):
         )
 
 
-def _row(event: Event, styles: Mapping[EventKind | str, Style]) -> tuple[Text | str, ...]:
+def _row(
+    event: Event, styles: Mapping[EventKind | str, Style] | None = None
+) -> tuple[Text | str, ...]:
     """Where a timeline event becomes a row on screen: its text and actor may have come in an
-    import, so both are terminal-safe here, and cells are `Text` (a `str` cell is markup)."""
+    import, so both are terminal-safe here, and cells are `Text` (a `str` cell is markup).
+    `styles` are the theme's (`row_styles`); the kind is said in words either way."""
+    styles = styles or {}
     kind = event.kind
     text = Text()
     if event.pinned:
-        text.append("◆ ", style=styles["pinned"])
+        text.append("◆ ", style=styles.get("pinned", ""))
     if event.supersedes:
-        text.append("(edited) ", style=styles["edited"])
+        text.append("(edited) ", style=styles.get("edited", ""))
     lines = terminal_safe(event.text, multiline=True).replace("\t", " ")
     text.append(lines.replace("\n", " ⏎ "))
     return (
