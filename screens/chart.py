@@ -16,8 +16,13 @@ from textual_plotext import PlotextPlot
 from cockpit.core.charts import WINDOWS, ChartData
 from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_line
+from cockpit.widgets.theme_styles import on_theme_change, theme_rgb
 
-MARKER_COLOR = {"action": "magenta", "note": "cyan", "status": "yellow"}
+# Theme variables. Plotext draws with the colours it is given, so they are looked up in the
+# running theme each time the plot is drawn; the legend names every marker in words.
+SERIES_COLOURS = ("primary", "secondary", "success")
+SLO_COLOUR = "error"
+MARKER_COLOURS = {"action": "accent", "note": "foreground", "status": "warning"}
 
 
 class ChartWindowChanged(Message):
@@ -52,6 +57,13 @@ class ChartScreen(Screen[None]):
         yield self.legend
         yield Footer()
 
+    def on_mount(self) -> None:
+        on_theme_change(self, self._redraw)
+
+    def _redraw(self) -> None:
+        if self.data is not None:
+            self.show(self.data)
+
     def action_window(self, index: int) -> None:
         label, seconds = WINDOWS[index]
         self.window = seconds
@@ -76,12 +88,16 @@ class ChartScreen(Screen[None]):
         plt.xlim(-data.window / 60.0, 0)
         if data.ticks:
             plt.xticks([t for t, _ in data.ticks], [label for _, label in data.ticks])
-        for series in data.series:
-            plt.plot(list(series.x), list(series.y), label=series.label)
+        app = self.app
+        for index, series in enumerate(data.series):
+            colour = theme_rgb(app, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+            plt.plot(list(series.x), list(series.y), label=series.label, color=colour)
         if data.slo is not None:
-            plt.hline(data.slo, "red")
+            plt.hline(data.slo, theme_rgb(app, SLO_COLOUR))
         for marker in data.markers:
-            plt.vline(marker.at_minutes, MARKER_COLOR.get(marker.kind, "white"))
+            plt.vline(
+                marker.at_minutes, theme_rgb(app, MARKER_COLOURS.get(marker.kind, "foreground"))
+            )
         plt.ylabel(data.unit_label)
         self.plot.refresh()
         lines = []

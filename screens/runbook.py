@@ -20,7 +20,6 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -100,10 +99,6 @@ class ConfirmStep(ModalScreen[bool]):
         super().__init__()
         self.step = step
         self.done = done
-
-    def on_mount(self) -> None:
-        # See-through like the pane below it: the checklist stays in view while it asks.
-        self.styles.background = Color(0, 0, 0, 0)
 
     def compose(self) -> ComposeResult:
         number = self.step.index + 1
@@ -204,9 +199,7 @@ class RunbookScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # See-through, so the panels that sent the user here stay in view on the left. Inline,
-        # because the app's stylesheet gives every screen an opaque background.
-        self.styles.background = Color(0, 0, 0, 0)
+        # See-through (the stylesheet), so the panels that sent the user here stay in view.
         self.items.focus()
 
     # ---- what the app tells it --------------------------------------------------------

@@ -6,12 +6,13 @@ touches the store itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
@@ -23,17 +24,31 @@ from cockpit.core.safe_text import terminal_safe
 from cockpit.core.units import format_elapsed
 from cockpit.widgets.header import ProductionBar
 from cockpit.widgets.outside import safe_cell, safe_line
+from cockpit.widgets.theme_styles import on_theme_change, rich_style
 
 # `f` steps through these; None shows every kind.
 KIND_FILTERS: tuple[EventKind | None, ...] = (None, *EventKind)
+# Theme styles (resolved when rows are drawn); the Kind column says the kind in words.
 KIND_STYLE = {
     EventKind.NOTE: "bold",
-    EventKind.ACTION: "bold magenta",
-    EventKind.ALERT: "bold red",
-    EventKind.SLO: "yellow",
-    EventKind.STATUS: "bold cyan",
+    EventKind.ACTION: "bold $accent",
+    EventKind.ALERT: "bold $error",
+    EventKind.SLO: "$warning",
+    EventKind.STATUS: "bold $primary",
     EventKind.SYSTEM: "dim",
 }
+PIN_STYLE = "bold $warning"
+EDITED_STYLE = "dim"
+
+
+def row_styles(app: App[object]) -> dict[EventKind | str, Style]:
+    """The styles of a row's parts in the app's current theme: per kind, "pinned", "edited"."""
+    styles: dict[EventKind | str, Style] = {
+        kind: rich_style(app, spec) for kind, spec in KIND_STYLE.items()
+    }
+    styles["pinned"] = rich_style(app, PIN_STYLE)
+    styles["edited"] = rich_style(app, EDITED_STYLE)
+    return styles
 
 
 class TimelineQuery(Message):
@@ -115,6 +130,7 @@ class TimelineScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._show_filter()
+        on_theme_change(self, lambda: self.show_events(self.events))
 
     # ---- the app calls these -------------------------------------------------------------
 
@@ -126,8 +142,9 @@ class TimelineScreen(Screen[None]):
         selected = self.selected_event()
         self.events = list(events)
         self.table.clear()
+        styles = row_styles(self.app)
         for event in self.events:
-            self.table.add_row(*_row(event), key=event.uuid)
+            self.table.add_row(*_row(event, styles), key=event.uuid)
         if not self.events:
             return
         # Follow new entries like `tail -f`, unless the user moved up to read something.
@@ -210,20 +227,24 @@ class TimelineScreen(Screen[None]):
         )
 
 
-def _row(event: Event) -> tuple[Text | str, ...]:
+def _row(
+    event: Event, styles: Mapping[EventKind | str, Style] | None = None
+) -> tuple[Text | str, ...]:
     """Where a timeline event becomes a row on screen: its text and actor may have come in an
-    import, so both are terminal-safe here, and cells are `Text` (a `str` cell is markup)."""
+    import, so both are terminal-safe here, and cells are `Text` (a `str` cell is markup).
+    `styles` are the theme's (`row_styles`); the kind is said in words either way."""
+    styles = styles or {}
     kind = event.kind
     text = Text()
     if event.pinned:
-        text.append("◆ ", style="bold yellow")
+        text.append("◆ ", style=styles.get("pinned", ""))
     if event.supersedes:
-        text.append("(edited) ", style="dim")
+        text.append("(edited) ", style=styles.get("edited", ""))
     lines = terminal_safe(event.text, multiline=True).replace("\t", " ")
     text.append(lines.replace("\n", " ⏎ "))
     return (
         event.occurred_at.strftime("%H:%M:%S"),
-        Text(kind.value, style=KIND_STYLE.get(kind, "")),
+        Text(kind.value, style=styles.get(kind, "")),
         safe_cell(event.actor),
         text,
     )

@@ -4,32 +4,33 @@ would not; each row is its own source, so one failing query marks only its row."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from cockpit.core.model import PanelView, Status, worst
 from cockpit.core.units import format_threshold, format_value
 from cockpit.widgets.metric_panel import ChartRequested
 from cockpit.widgets.panel_frame import PanelFrame
-from cockpit.widgets.panel_text import age_label
+from cockpit.widgets.panel_text import STATUS_STYLE, age_label
 from cockpit.widgets.quiet_table import QuietTable
+from cockpit.widgets.theme_styles import on_theme_change, rich_style
 
 COLUMNS = (("metric", "METRIC"), ("value", "VALUE"), ("status", "STATUS"),
            ("threshold", "SLO"), ("age", "AGE"), ("trend", "TREND"))  # fmt: skip
 TREND_POINTS = 12
 _BARS = "▁▂▃▄▅▆▇█"
-_STYLE = {
-    Status.WARN: "bold yellow",
-    Status.CRIT: "bold red",
-    Status.ERROR: "bold red",
-    Status.STALE: "yellow",
-    Status.UNKNOWN: "dim",
-}
+# The panels' status styles; a row in good health stays plain, and muted text in a Rich cell is
+# `dim` (a theme's muted colour depends on the background it is drawn on).
+ROW_STYLE = {**STATUS_STYLE, Status.OK: "", Status.UNKNOWN: "dim"}
 
 
 def spark(values: list[float]) -> str:
@@ -42,15 +43,20 @@ def spark(values: list[float]) -> str:
     return "".join(_BARS[int((v - low) / span * (len(_BARS) - 1))] for v in points)
 
 
-def metric_cells(view: PanelView, trend: list[float]) -> dict[str, str | Text]:
+def metric_cells(
+    view: PanelView, trend: list[float], styles: Mapping[Status, Style | str] | None = None
+) -> dict[str, str | Text]:
+    """A row's cells; `styles` colours the status (the theme's, from `status_styles`), and the
+    symbol and word say it without colour."""
+    styles = styles or {}
     measure = view.measures[0]
     value = view.values.get(measure.key)
     status = view.status if view.error or value is None else view.measure_status(measure)
     if view.stale:
         status = Status.STALE
-    style = _STYLE.get(status, "")
+    style = styles.get(status, "")
     if view.error:
-        shown: str | Text = Text(f"! {view.error}", style="red")
+        shown: str | Text = Text(f"! {view.error}", style=styles.get(Status.ERROR, ""))
     else:
         shown = format_value(measure.unit, value) if value is not None else "—"
     return {
@@ -61,6 +67,11 @@ def metric_cells(view: PanelView, trend: list[float]) -> dict[str, str | Text]:
         "age": age_label(view),
         "trend": "" if view.error else spark(trend),
     }
+
+
+def status_styles(app: App[object]) -> dict[Status, Style]:
+    """The row styles in the app's current theme."""
+    return {status: rich_style(app, spec) for status, spec in ROW_STYLE.items()}
 
 
 class MetricsTable(PanelFrame, can_focus=False):
@@ -74,6 +85,8 @@ class MetricsTable(PanelFrame, can_focus=False):
         self._rows = list(panels)
         self._statuses: dict[str, Status] = {panel: Status.UNKNOWN for panel, _ in panels}
         self._cells: dict[str, dict[str, str]] = {}
+        self._shown: dict[str, tuple[PanelView, list[float]]] = {}
+        self._styles: tuple[str, dict[Status, Style]] | None = None  # (theme, its row styles)
 
     def compose(self) -> ComposeResult:
         yield self.table
@@ -84,6 +97,7 @@ class MetricsTable(PanelFrame, can_focus=False):
             self.table.add_column(label, key=key)
         for panel, title in self._rows:
             self.table.add_row(Text(title, end=""), "—", "no data yet", "", "", "", key=panel)
+        on_theme_change(self, self._recolour)
 
     @property
     def panels(self) -> list[str]:
@@ -92,15 +106,33 @@ class MetricsTable(PanelFrame, can_focus=False):
     def show(self, view: PanelView, trend: list[float]) -> None:
         if not self.table.row_count:
             return  # not mounted yet; the next tick shows it
-        cells = metric_cells(view, trend)
+        self._shown[view.panel] = (view, trend)
+        cells = metric_cells(view, trend, self._row_styles())
         plain = {k: v.plain if isinstance(v, Text) else v for k, v in cells.items()}
         before = self._cells.get(view.panel, {})
         for column, value in cells.items():
-            if before.get(column) != plain[column]:
+            if before.get(column) == plain[column]:
+                continue
+            if cell_len(plain[column]) > self.table.columns[ColumnKey(column)].content_width:
+                # A column keeps the width it was measured at: a wider text would be cut
+                # ("< 5" for "< 500"), so that column is measured again.
+                self.table.update_cell(view.panel, column, value, update_width=True)
+            else:
                 self.table.set_cell(view.panel, column, value)
         self._cells[view.panel] = plain
         self._statuses[view.panel] = Status.STALE if view.stale else view.status
         self._show_summary()
+
+    def _row_styles(self) -> dict[Status, Style]:
+        if self._styles is None or self._styles[0] != self.app.theme:
+            self._styles = (self.app.theme, status_styles(self.app))
+        return self._styles[1]
+
+    def _recolour(self) -> None:
+        # Only changed text is written again; a new theme changes no text, so every row is.
+        self._cells.clear()
+        for view, trend in list(self._shown.values()):
+            self.show(view, trend)
 
     def _show_summary(self) -> None:
         bad = sum(1 for s in self._statuses.values() if s in (Status.CRIT, Status.ERROR))

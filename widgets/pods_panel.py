@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import overload
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -31,6 +32,7 @@ from cockpit.core.units import short_age, short_age_next_change
 from cockpit.widgets.panel_frame import PanelFrame
 from cockpit.widgets.panel_text import STATUS_STYLE, age_label, error_line
 from cockpit.widgets.quiet_table import QuietTable
+from cockpit.widgets.theme_styles import on_theme_change
 
 COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE")
 # Fixed widths for the short columns, so a pod turning CrashLoopBackOff never reflows the table.
@@ -113,8 +115,8 @@ def _short_ago(seconds: float) -> str:
 def pod_cells(
     row: PodRow,
     now: datetime,
-    warn_style: str = "bold yellow",
-    crit_style: str = "bold red",
+    warn_style: Style | str = "",
+    crit_style: Style | str = "",
     layout: PodColumns = WIDE,
 ) -> tuple[str | Text, ...]:
     restarts = str(row.restarts)
@@ -349,6 +351,12 @@ class PodsPanel(PanelFrame):
         self._add_columns()
         self._error.display = False
         self._filter.display = False
+        on_theme_change(self, self._recolour)
+
+    def _recolour(self) -> None:
+        # The rows see the new styles differ from the ones they were drawn with: all redrawn.
+        if self._last_view is not None:
+            self.show(*self._last_view)
 
     def _add_columns(self) -> None:
         for label in self.pod_columns.names:
@@ -498,11 +506,14 @@ class PodsPanel(PanelFrame):
     def _apply(self, pods: PodList, now: datetime) -> None:
         table = self.table
         cursor_key = self._cursor_key()
+        # Rich cells know no theme variables: the colours come from the theme itself.
         theme = self.app.current_theme
         warn, crit = f"bold {theme.warning}", f"bold {theme.error}"
-        # Another theme, or a clock that went back: every row is formatted again.
+        # Another theme, or a clock that went back: every row is formatted again, and with
+        # another theme every coloured cell is written again (its text is the same).
         last = self._drawn
-        everything = last is None or last[:2] != (warn, crit) or now < last[2]
+        restyled = last is not None and last[:2] != (warn, crit)
+        everything = last is None or restyled or now < last[2]
         self._drawn = (warn, crit, now)
         wanted = {row.name: row for row in pods.rows}
         gone = [n for n in self._cells if n not in wanted]
@@ -537,10 +548,11 @@ class PodsPanel(PanelFrame):
             old = self._cells.get(name)
             if old is None:
                 new_rows.append((name, cells))
-            elif old != plain:
+            elif old != plain or restyled:
                 for column, value, before_text in zip(columns, cells, old, strict=True):
                     text = value.plain if isinstance(value, Text) else value
-                    if text == before_text:
+                    coloured = isinstance(value, Text) and bool(value.style)
+                    if text == before_text and not (restyled and coloured):
                         continue
                     if layout.width(column) is None:
                         table.update_cell(name, column, value, update_width=True)

@@ -105,6 +105,14 @@ class QuietTable(DataTable[str | Text]):
             options,
         )
 
+    def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
+        """DataTable measures cells updated with `update_width` when it is next idle, but lines
+        drawn before that are cached under the same update count: a column that grew would
+        still be drawn at its old width, its new text cut. A new count draws them again."""
+        super()._update_column_widths(updated_cells)
+        self._update_count += 1
+        self.refresh()
+
     def set_cell(self, row_key: str, column_key: str, value: str | Text) -> None:
         """Like `update_cell`, but repaints only that row."""
         self.set_cells([(row_key, column_key, value)])
