@@ -13,7 +13,7 @@ from cockpit.core.model import Reading, Status
 from cockpit.runtime.wiring import Runtime, SourceSet, build_sources
 from cockpit.sources.demo.simulation import DemoClock, DemoWorld
 from tests.conftest import FakeClock
-from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.screen_text import screen_lines, screen_text, settled_screen, wait_for
 
 
 def demo_runtime(clock: FakeClock, **flags: object) -> Runtime:
@@ -37,7 +37,7 @@ async def test_demo_dashboard_shows_the_incident(clock: FakeClock, size: tuple[i
         # The footer lists the keys once the bindings are known: drawn, not merely due.
         await wait_for(pilot, lambda: "? Keys" in screen_lines(app)[-1])
         await app.settle()
-        await pilot.pause()
+        await settled_screen(pilot)
         text = screen_text(app)
         lines = screen_lines(app)
         assert len(lines) == size[1]
@@ -49,11 +49,11 @@ async def test_demo_dashboard_shows_the_incident(clock: FakeClock, size: tuple[i
         for title in ("Latency", "Error rate", "Queue depth", "Backup freshness", "Pods"):
             assert title in text
         # Value, threshold and status as words and symbols, never colour alone.
-        assert "p95" in text and "✗ CRIT" in text and "< 300 ms" in text
-        assert "< 1.00 %" in text and "< 100" in text
-        assert "▲ WARN" in text and "< 12h/36h" in text and "last ok" in text
-        assert "CrashLoopBackOff" in text and "RESTARTS" in text
-        assert "0s ago" in text
+        assert "p95" in text and "✗ CRIT" in text and "< 300 ms" in text, text
+        assert "< 1.00 %" in text and "< 100" in text, text
+        assert "▲ WARN" in text and "< 12h/36h" in text and "last ok" in text, text
+        assert "CrashLoopBackOff" in text and "RESTARTS" in text, text
+        assert "0s ago" in text, text
         # Nothing spills past the screen edge and the footer keys are there.
         assert all(len(line) <= size[0] for line in lines)
         # At 80 columns the footer keeps the keys an incident needs, "? Keys" first.
