@@ -3,8 +3,9 @@
 # every core busy, and count. Exits non-zero unless every run passed.
 #   bash scripts/ui_under_load.sh                  # the UI tier, 10 runs, 2 busy loops
 #   RUNS=3 BUSY=4 bash scripts/ui_under_load.sh tests/ui/test_snapshots.py
-# Arguments (test files or node ids) replace the default UI tier: the tests that drive the app
-# through Textual's pilot and read the screen.
+# Arguments (test files or node ids) replace the default: the whole UI tier (tests/ui), the
+# tests that drive the app through Textual's pilot and read the screen. At the end, the tests
+# that failed in any run are counted per test.
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 cd "$ROOT"
@@ -13,9 +14,7 @@ ensure_venv "[test]"
 RUNS=${RUNS:-10}
 BUSY=${BUSY:-2}
 if [ "$#" -eq 0 ]; then
-    set -- tests/ui/test_snapshots.py tests/ui/test_timeline_ui.py tests/ui/test_dashboard_pilot.py \
-        tests/ui/test_kube_faults.py tests/ui/test_runbook_pilot.py tests/ui/test_actions_pilot.py \
-        tests/ui/test_war_room_pilot.py
+    set -- tests/ui
 fi
 
 busy_pids=()
@@ -51,4 +50,9 @@ for run in $(seq "$RUNS"); do
     fi
 done
 echo "under $BUSY busy loops: $passed/$RUNS runs passed, $failed failed (logs in $logs)"
+if [ "$failed" -gt 0 ]; then
+    echo "failures per test (runs):"
+    cat "$logs"/run-*.log | grep -E '^(FAILED|ERROR) ' | sed -E 's/ - .*//' | sort | uniq -c |
+        sort -rn | sed 's/^/    /'
+fi
 [ "$failed" -eq 0 ]

@@ -302,6 +302,7 @@ class PodsTable(QuietTable):
         self.virtual_size = Size(
             data_width + self._row_label_column_width, self._total_row_height + header
         )
+        self._redraw_if_widths_changed()
 
 
 class PodSelected(Message):

@@ -37,6 +37,22 @@ class QuietTable(DataTable[str | Text]):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._cells_by_content: dict[Hashable, list[list[Segment]]] = {}
+        self._measured_widths: tuple[int, ...] = ()
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        super()._update_dimensions(new_rows)
+        self._redraw_if_widths_changed()
+
+    def _redraw_if_widths_changed(self) -> None:
+        """DataTable keeps rendered rows by its update counter, not by column widths, and
+        measures new cells only when idle: a row painted in between (a busy machine makes that
+        likely) would keep its old width, a pod name cut to its header's four cells, until the
+        next change of data. New widths are a change."""
+        widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
+        if widths != self._measured_widths:
+            self._measured_widths = widths
+            self._update_count += 1
+            self.refresh()
 
     def _render_cell(
         self,

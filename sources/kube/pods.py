@@ -70,6 +70,8 @@ _QUERY_NAMES = {
     "resource_version": "resourceVersion",
     "allow_watch_bookmarks": "allowWatchBookmarks",
     "timeout_seconds": "timeoutSeconds",
+    "send_initial_events": "sendInitialEvents",
+    "resource_version_match": "resourceVersionMatch",
 }
 
 
@@ -246,19 +248,28 @@ class KubernetesPods:
             # Bound now: a watch thread outliving aclose() must not build a client.
             api = self._connect()
             if self.pods_watch is None or self.deployments_watch is None:
+                # The typed calls of a client without the generic request path may not know
+                # sendInitialEvents; such a client lists again after a failure instead.
+                initial_events = hasattr(api, "param_serialize")
                 self.pods_watch = Reflector(
                     "pods",
                     lister=lambda: self._list_pods(api),
-                    watcher=lambda rv, seconds: self._watch(api, "pods", rv, seconds),
+                    watcher=lambda rv, seconds, initial: self._watch(
+                        api, "pods", rv, seconds, initial
+                    ),
                     convert=self._pod_entry,
                     timing=self.watch_timing,
+                    initial_events=initial_events,
                 )
                 self.deployments_watch = Reflector(
                     "deployments",
                     lister=lambda: self._list_deployments(api),
-                    watcher=lambda rv, seconds: self._watch(api, "deployments", rv, seconds),
+                    watcher=lambda rv, seconds, initial: self._watch(
+                        api, "deployments", rv, seconds, initial
+                    ),
                     convert=deployment_row,
                     timing=self.watch_timing,
+                    initial_events=initial_events,
                 )
                 self.pods_watch.start()
                 self.deployments_watch.start()
@@ -285,11 +296,15 @@ class KubernetesPods:
         )
         return self._items(raw, "deployment")
 
-    def _watch(self, api: Any, what: str, version: str, seconds: int) -> _WatchStream:
+    def _watch(
+        self, api: Any, what: str, version: str, seconds: int, initial_events: bool = False
+    ) -> _WatchStream:
         response = self._open(
             # The answer's head must come as quickly as any other answer's: a server that
             # accepts the connection and says nothing is named within the timeout.
-            lambda: self._collection(api, what, watch_from=version, seconds=seconds),
+            lambda: self._collection(
+                api, what, watch_from=version, seconds=seconds, initial_events=initial_events
+            ),
             verb="watch",
             what=what,
         )
@@ -301,10 +316,17 @@ class KubernetesPods:
         return _WatchStream(response, self)
 
     def _collection(
-        self, api: Any, what: str, *, watch_from: str | None = None, seconds: int = 0
+        self,
+        api: Any,
+        what: str,
+        *,
+        watch_from: str | None = None,
+        seconds: int = 0,
+        initial_events: bool = False,
     ) -> Any:
         """GET the namespace's pods or deployments, as a list or (`watch_from` a version) as a
-        watch stream: the response with its body unread, or the client's `ApiException`."""
+        watch stream, which may start with every current object (`initial_events`): the
+        response with its body unread, or the client's `ApiException`."""
         watch: dict[str, Any] = {}
         timeout: Any = self.timeout
         if watch_from is not None:
@@ -314,6 +336,10 @@ class KubernetesPods:
                 "allow_watch_bookmarks": True,
                 "timeout_seconds": seconds,
             }
+            if initial_events:
+                # The state at least as new as the version asked for, then the end bookmark.
+                watch["send_initial_events"] = True
+                watch["resource_version_match"] = "NotOlderThan"
             timeout = (self.timeout, self.timeout)
         if not hasattr(api, "param_serialize"):
             # An older client without the generic request path: its typed API sends the same

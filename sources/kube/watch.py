@@ -7,6 +7,12 @@ namespace/name. BOOKMARK events only move the version forward. When a stream end
 a backoff; when the server says the version is too old (410 Gone, as an HTTP status or as an
 ERROR event carrying a `Status`), the next step is one fresh list that replaces the copy.
 
+While a failure is shown, the copy may be missing what changed meanwhile, and a resumed stream
+cannot say when its backlog is over: the error stays until a state known to be complete
+arrives. The resumed watch asks for one (`sendInitialEvents`: every current object, then a
+bookmark marked as the end of them, which replaces the copy at once); a server or client that
+cannot do that gets one fresh list instead.
+
 The blocking calls are given as callables (so this module knows nothing of the `kubernetes`
 package or of Textual) and run in one daemon thread per reflector. Readers take `snapshot()`,
 which copies references under a lock and costs microseconds, never a request.
@@ -29,6 +35,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 JSON = Mapping[str, Any]
 
+# The annotation on the bookmark that ends a watch's initial events (KEP-3157, "watch-list").
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+# What a server answers to watch parameters it does not take: 422 Invalid (resourceVersionMatch
+# on a watch, before watch-list; sendInitialEvents with the feature off), or 400.
+_REFUSED_PARAMETERS = (400, 422)
+
 
 class WatchFailure(Exception):
     """A list or watch that failed, already worded for a person; `code` is the HTTP status when
@@ -40,6 +52,10 @@ class WatchFailure(Exception):
         self.code = code
 
 
+class NoInitialEvents(WatchFailure):
+    """The server refused a watch that starts with the whole state; a list must do instead."""
+
+
 class StreamBroke(WatchFailure):
     """An accepted watch stream that ended in a transport error rather than by the server's
     timeout; `progressed` says whether it delivered anything first."""
@@ -47,6 +63,13 @@ class StreamBroke(WatchFailure):
     def __init__(self, message: str, progressed: bool) -> None:
         super().__init__(message)
         self.progressed = progressed
+
+
+class Watcher(Protocol):
+    """Opens a watch from `version` that the server ends after `seconds`; with `initial_events`
+    it starts with every current object, then a bookmark annotated `INITIAL_EVENTS_END`."""
+
+    def __call__(self, version: str, seconds: int, initial_events: bool) -> EventStream: ...
 
 
 class EventStream(Protocol):
@@ -74,6 +97,7 @@ class WatchCounts:
     watches: int = 0
     events: int = 0
     expired: int = 0  # 410s that led to a fresh list
+    replays: int = 0  # copies replaced by a watch's initial events, after a shown failure
     broken: int = 0  # streams that ended in a transport error
 
 
@@ -98,10 +122,11 @@ class Reflector(Generic[T]):
         name: str,
         *,
         lister: Callable[[], tuple[Iterable[JSON], str]],
-        watcher: Callable[[str, int], EventStream],
+        watcher: Watcher,
         convert: Callable[[JSON], T],
         timing: WatchTiming | None = None,
         rng: random.Random | None = None,
+        initial_events: bool = True,
     ) -> None:
         self.name = name
         self.timing = timing or WatchTiming()
@@ -116,6 +141,8 @@ class Reflector(Generic[T]):
         self._synced = False
         self._error: str | None = None
         self._resource_version = ""
+        # Whether a watch may ask for the whole state first; off for good once refused.
+        self._initial_events = initial_events
         self._attempted = threading.Event()  # set once the first list has succeeded or failed
         self._stop = threading.Event()
         self._wake = threading.Event()  # cuts a backoff short: stop, or a person asked to retry
@@ -172,7 +199,7 @@ class Reflector(Generic[T]):
         failures = 0
         while not self._stop.is_set():
             try:
-                if not self._resource_version:
+                if not self._resource_version or (self._behind() and not self._initial_events):
                     self._list()
                 started = time.monotonic()
                 progressed = self._watch()
@@ -183,8 +210,9 @@ class Reflector(Generic[T]):
             except WatchFailure as exc:
                 if self._stop.is_set():
                     break
-                if exc.code == 410:
-                    self.counts.expired += 1
+                if exc.code == 410 or isinstance(exc, NoInitialEvents):
+                    if exc.code == 410:
+                        self.counts.expired += 1
                     log.info("watch %s: %s; listing again", self.name, exc.message)
                     self._resource_version = ""
                     continue
@@ -229,22 +257,43 @@ class Reflector(Generic[T]):
         self.counts.lists += 1
         self._attempted.set()
 
+    def _behind(self) -> bool:
+        with self._lock:
+            return self._error is not None
+
     def _watch(self) -> bool:
         """One watch stream from the current version until the server ends it; True if it
         delivered any event. Failing to open it raises `WatchFailure`, a break `StreamBroke`."""
-        stream = self._watcher(self._resource_version, self.timing.stream_seconds)
+        # After a shown failure the stream starts with the whole state: the error stays until
+        # its end, so the panel is never "fine" with rows from before the failure.
+        replay = self._initial_events and self._behind()
+        try:
+            stream = self._watcher(self._resource_version, self.timing.stream_seconds, replay)
+        except WatchFailure as exc:
+            if replay and exc.code in _REFUSED_PARAMETERS:
+                self._initial_events = False
+                raise NoInitialEvents(
+                    f"watch of {self.name} with initial events refused ({exc.message})"
+                ) from None
+            raise
         self.counts.watches += 1
         self._stream = stream
         if self._stop.is_set():
             stream.close()
             return False
-        with self._lock:
-            # The server accepted the watch: whatever was wrong before is not wrong now.
-            self._error = None
+        state: dict[str, T] | None = {} if replay else None
+        if state is None:
+            with self._lock:
+                # The server accepted the watch and the copy was complete: whatever was wrong
+                # before is not wrong now.
+                self._error = None
         progressed = False
         try:
             for event in stream:
-                self._apply(event)
+                if state is None:
+                    self._apply(event)
+                elif self._collect(state, event):
+                    state = None
                 progressed = True
         except WatchFailure as exc:
             if exc.code or isinstance(exc, StreamBroke):
@@ -256,8 +305,9 @@ class Reflector(Generic[T]):
             stream.close()
         return progressed
 
-    def _apply(self, event: JSON) -> None:
-        kind = event.get("type")
+    def _parts(self, event: JSON) -> tuple[str, JSON]:
+        """An event's type and object; an ERROR event raises its `Status` as `WatchFailure`."""
+        kind = str(event.get("type") or "")
         obj = event.get("object")
         if not isinstance(obj, Mapping):
             raise WatchFailure(f"watch of {self.name}: event without an object")
@@ -266,6 +316,36 @@ class Reflector(Generic[T]):
             # The server's words are outside text: never raw on a terminal.
             message = terminal_safe(str(obj.get("message") or obj.get("reason") or "error event"))
             raise WatchFailure(f"watch of {self.name}: {message}", code)
+        return kind, obj
+
+    def _collect(self, state: dict[str, T], event: JSON) -> bool:
+        """One of a watch's initial events into `state`; at the bookmark that ends them, `state`
+        replaces the copy and the error is cleared (True). The version stays where it was
+        until then: the initial objects' own versions are in no order, and a stream cut
+        short is resumed the same way, from the start of the state."""
+        kind, obj = self._parts(event)
+        meta = obj.get("metadata") or {}
+        if kind == "BOOKMARK":
+            if (meta.get("annotations") or {}).get(INITIAL_EVENTS_END) != "true":
+                return False
+            with self._lock:
+                self._items = state
+                self._version += 1
+                self._synced = True
+                self._error = None
+            self._resource_version = str(meta.get("resourceVersion") or self._resource_version)
+            self.counts.replays += 1
+            return True
+        key = object_key(obj)
+        if kind == "DELETED":
+            state.pop(key, None)
+        else:
+            state[key] = self._convert(obj)
+        self.counts.events += 1
+        return False
+
+    def _apply(self, event: JSON) -> None:
+        kind, obj = self._parts(event)
         version = str((obj.get("metadata") or {}).get("resourceVersion") or "")
         if kind != "BOOKMARK":
             key = object_key(obj)
@@ -287,12 +367,15 @@ class Reflector(Generic[T]):
 
 
 __all__ = [
+    "INITIAL_EVENTS_END",
     "EventStream",
+    "NoInitialEvents",
     "Reflector",
     "Snapshot",
     "StreamBroke",
     "WatchCounts",
     "WatchFailure",
     "WatchTiming",
+    "Watcher",
     "object_key",
 ]

@@ -125,7 +125,10 @@ class FaultProxy:
 
     def _pump(self, source: socket.socket, sink: socket.socket, limit: int | None) -> None:
         sent = 0
-        source.settimeout(0.2)
+        try:
+            source.settimeout(0.2)
+        except OSError:
+            return  # closed before this thread started: a switch drops every connection
         while not self._stop.is_set():
             try:
                 chunk = source.recv(65536)

@@ -25,3 +25,18 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], object], rounds: 
             return
         await pilot.pause(0.02)
     raise AssertionError("condition never became true")
+
+
+async def settled_screen(pilot: Pilot[None], rounds: int = 500) -> str:
+    """Let the app run until a frame equals the one before, and return its text. A frame's
+    layout posts messages of its own (a panel that changed size fits its table and says which
+    rows are in view when it handles its resize), which the next frame shows: the screen is
+    complete when a frame changes nothing. `rounds` bounds a hang, it asserts no speed."""
+    before: str | None = None
+    for _ in range(rounds):
+        await pilot.pause()
+        now = screen_text(pilot.app)
+        if now == before:
+            return now
+        before = now
+    raise AssertionError("the screen never settled")

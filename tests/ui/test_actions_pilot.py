@@ -74,7 +74,7 @@ async def test_read_only_refuses_before_any_dialog_and_records_nothing(
         world = await started(pilot, app)
         revision = world.revision
         await pilot.press("R")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app._notifications)
         # Refused at the key: no preview to read, no confirmation to answer, no record.
         assert [str(n.message) for n in app._notifications] == [
             "read-only: actions are refused; nothing was sent or recorded"

@@ -13,7 +13,7 @@ from cockpit.core.model import Reading, Status
 from cockpit.runtime.wiring import Runtime, SourceSet, build_sources
 from cockpit.sources.demo.simulation import DemoClock, DemoWorld
 from tests.conftest import FakeClock
-from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.screen_text import screen_lines, screen_text, settled_screen, wait_for
 
 
 def demo_runtime(clock: FakeClock, **flags: object) -> Runtime:
@@ -37,7 +37,7 @@ async def test_demo_dashboard_shows_the_incident(clock: FakeClock, size: tuple[i
         # The footer lists the keys once the bindings are known: drawn, not merely due.
         await wait_for(pilot, lambda: "? Keys" in screen_lines(app)[-1])
         await app.settle()
-        await pilot.pause()
+        await settled_screen(pilot)
         text = screen_text(app)
         lines = screen_lines(app)
         assert len(lines) == size[1]
@@ -49,11 +49,11 @@ async def test_demo_dashboard_shows_the_incident(clock: FakeClock, size: tuple[i
         for title in ("Latency", "Error rate", "Queue depth", "Backup freshness", "Pods"):
             assert title in text
         # Value, threshold and status as words and symbols, never colour alone.
-        assert "p95" in text and "✗ CRIT" in text and "< 300 ms" in text
-        assert "< 1.00 %" in text and "< 100" in text
-        assert "▲ WARN" in text and "< 12h/36h" in text and "last ok" in text
-        assert "CrashLoopBackOff" in text and "RESTARTS" in text
-        assert "0s ago" in text
+        assert "p95" in text and "✗ CRIT" in text and "< 300 ms" in text, text
+        assert "< 1.00 %" in text and "< 100" in text, text
+        assert "▲ WARN" in text and "< 12h/36h" in text and "last ok" in text, text
+        assert "CrashLoopBackOff" in text and "RESTARTS" in text, text
+        assert "0s ago" in text, text
         # Nothing spills past the screen edge and the footer keys are there.
         assert all(len(line) <= size[0] for line in lines)
         # At 80 columns the footer keeps the keys an incident needs, "? Keys" first.
@@ -70,11 +70,11 @@ async def test_numbers_turn_stale_when_the_source_goes_quiet(clock: FakeClock) -
         await pilot.pause()
         clock.advance(2)
         app._tick()
-        await pilot.pause()
+        await settled_screen(pilot)
         assert "2s ago" in screen_text(app)
         clock.advance(5)  # the demo polls every 1 s: older than 3 s is stale
         app._tick()
-        await pilot.pause()
+        await settled_screen(pilot)
         text = screen_text(app)
         assert "STALE 7s" in text
         assert "◌ STALE" in text
@@ -89,7 +89,7 @@ async def test_a_failing_panel_says_why_and_the_rest_keep_working(clock: FakeClo
         clock.advance(1)
         app.post_message(ReadingArrived(Reading.failure(
             "queue", clock.now, "cannot reach 127.0.0.1:9090: connection refused")))
-        await pilot.pause()
+        await settled_screen(pilot)
         text = screen_text(app)
         # Long messages wrap inside the panel rather than being cut.
         assert "! cannot reach 127.0.0.1:9090:" in text and "connection refused" in text
@@ -101,7 +101,7 @@ async def test_a_failing_panel_says_why_and_the_rest_keep_working(clock: FakeClo
 async def test_read_only_badge_and_focus_moves_between_panels(clock: FakeClock) -> None:
     app = CockpitApp(demo_runtime(clock, read_only=True), start_sources=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settled_screen(pilot)
         assert "READ-ONLY" in screen_lines(app)[0]
         assert app.focused is not None
         focused = [app.focused.id]
@@ -127,14 +127,14 @@ async def test_help_lists_the_live_keys(clock: FakeClock) -> None:
     app = CockpitApp(demo_runtime(clock), start_sources=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settled_screen(pilot)
         text = screen_text(app)
         # Every key at 80x24 without scrolling, each saying what it acts on.
         assert "Pause/resume refreshing" in text and "Refresh every panel now" in text
         assert "Undo a Deployment rollout" in text and "Scale a Deployment/STS" in text
         assert "Quit" in text and "closes this help" in text
         await pilot.press("escape")
-        await pilot.pause()
+        await settled_screen(pilot)
         assert "closes this help" not in screen_text(app)
 
 
@@ -203,7 +203,7 @@ async def test_demo_sources_start_after_the_first_frame(clock: FakeClock) -> Non
                 await pilot.pause(0.05)
         clock.advance(1)
         app._tick()
-        await pilot.pause()
+        await settled_screen(pilot)
         assert "p95" in screen_text(app)
         assert app.states["latency"].view(clock.now).age == pytest.approx(1, abs=1)
         assert clock.now - app.states["latency"].latest.observed_at <= timedelta(seconds=1)
@@ -217,7 +217,7 @@ async def test_pods_panel_shows_the_error_and_keeps_the_last_list(clock: FakeClo
         clock.advance(1)
         app.post_message(ReadingArrived(Reading.failure(
             "pods", clock.now, 'forbidden: cannot list pods in namespace "shop"')))
-        await pilot.pause()
+        await settled_screen(pilot)
         text = screen_text(app)
         assert 'forbidden: cannot list pods in namespace "shop"' in text
         assert "CrashLoopBackOff" in text  # the last good list stays, with its age

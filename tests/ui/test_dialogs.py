@@ -122,7 +122,7 @@ async def test_read_only_keys_open_no_dialog_and_record_nothing(
         for key in ("s", "R", "U"):
             app.clear_notifications()
             await pilot.press(key)
-            await pilot.pause()
+            await wait_for(pilot, lambda: notices(app))
             assert notices(app) == NOTICE, key  # one notice, said once
             assert dialogs_open(app) == [], key
         assert (world.replicas, world.revision) == before
@@ -155,7 +155,7 @@ async def test_read_only_on_a_live_cluster_sends_nothing_for_the_action(
             for key in ("s", "R", "U"):
                 app.clear_notifications()
                 await pilot.press(key)
-                await pilot.pause()
+                await wait_for(pilot, lambda: notices(app))
                 assert notices(app) == NOTICE and dialogs_open(app) == [], key
             # The panel keeps reading; the action side asked for nothing at all: no object
             # read (every preview starts with one), no ReplicaSet history, no dry run, no write.

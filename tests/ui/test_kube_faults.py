@@ -107,6 +107,61 @@ async def test_each_fault_is_named_and_the_panel_recovers_with_what_changed(
         await src.aclose()
 
 
+async def test_a_panel_that_failed_stays_failed_until_the_whole_state_is_back(
+    kube: FakeKube, proxy: FaultProxy, kubeconfig: Path
+) -> None:
+    src = pods_source(kubeconfig, timeout=1.0)
+    try:
+        assert names(await src.read()) == {"web-a", "web-b"}
+        await until(lambda: watching(src))
+        watch = src.pods_watch
+        assert watch is not None
+        proxy.switch("refuse")
+        kube.add(pod("during-fault", namespace="shop", created=CREATED))
+        kube.remove("pods", "shop", "web-b")
+        await eventually(src, lambda r: r.error is not None)
+        opened = watch.counts.watches
+        release = kube.hold_watch_events()
+        proxy.switch("pass")
+        src.retry_now()
+        # The resumed stream's head has arrived; what changed during the fault has not.
+        await until(lambda: watch.counts.watches > opened)
+        held = await src.read()
+        assert not held.ok and held.error is not None
+        release.set()
+        good = await eventually(src, lambda r: r.ok)
+        assert names(good) == {"web-a", "during-fault"}
+    finally:
+        await src.aclose()
+    # The whole state came on the resumed watch (its initial events), not by listing again.
+    assert watch.counts.replays == 1 and watch.counts.lists == 1
+    assert len(kube.list_requests("pods")) == 1
+
+
+async def test_a_server_without_watch_list_is_listed_again_after_a_shown_failure(
+    kube: FakeKube, proxy: FaultProxy, kubeconfig: Path
+) -> None:
+    kube.watch_list = False
+    src = pods_source(kubeconfig, timeout=1.0)
+    try:
+        assert names(await src.read()) == {"web-a", "web-b"}
+        await until(lambda: watching(src))
+        proxy.switch("refuse")
+        kube.add(pod("during-fault", namespace="shop", created=CREATED))
+        kube.remove("pods", "shop", "web-b")
+        await eventually(src, lambda r: r.error is not None)
+        proxy.switch("pass")
+        src.retry_now()
+        good = await eventually(src, lambda r: r.ok)
+        assert names(good) == {"web-a", "during-fault"}
+    finally:
+        await src.aclose()
+    # Asked once for a watch that starts with the whole state, refused, then listed.
+    asked = [p for p in kube.watch_requests("pods") if "sendInitialEvents=true" in p]
+    assert len(asked) == 1
+    assert len(kube.list_requests("pods")) == 2
+
+
 async def test_a_watch_stream_dropped_by_the_network_resumes_without_an_error(
     kube: FakeKube, proxy: FaultProxy, kubeconfig: Path
 ) -> None:

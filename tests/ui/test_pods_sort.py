@@ -20,7 +20,7 @@ from cockpit.runtime.wiring import Runtime, build_sources
 from cockpit.widgets.pods_panel import PodsPanel, fit_columns, pod_cells, sort_key
 from tests.conftest import T0, FakeClock
 from tests.support.fakekube import pod
-from tests.support.screen_text import screen_lines, screen_text, wait_for
+from tests.support.screen_text import screen_lines, screen_text, settled_screen, wait_for
 
 CREATED = T0 - timedelta(hours=3)
 # kubectl's usual length: a Deployment's name, its ReplicaSet hash and the pod's suffix.
@@ -69,7 +69,7 @@ async def test_the_broken_pods_are_the_rows_on_screen(
     app = CockpitApp(Runtime.for_demo(clock=clock), start_sources=False)
     async with app.run_test(size=size) as pilot:
         panel = await show_fifty(app)
-        await pilot.pause()
+        await settled_screen(pilot)
         inside = "\n".join(table_lines(app))
         header = next(line for line in table_lines(app) if "NAME" in line)
         for column in ("NAME", "READY", "STATUS", "RESTARTS", "AGE"):
@@ -119,7 +119,7 @@ async def test_the_title_follows_the_scroll(clock: FakeClock) -> None:
     app = CockpitApp(Runtime.for_demo(clock=clock), start_sources=False)
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await show_fifty(app)
-        await pilot.pause()
+        await settled_screen(pilot)
         first, last = panel.table.rows_in_view()
         assert (first, last) == (1, last) and last < 50
         panel.table.focus()

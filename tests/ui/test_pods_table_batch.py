@@ -125,3 +125,23 @@ def test_short_age_never_changes_before_the_time_it_names() -> None:
         text = short_age(start)
         step = (until - start) / 50
         assert all(short_age(start + k * step) == text for k in range(50)), start
+
+
+async def test_a_row_drawn_before_its_names_are_measured_is_drawn_again_in_full() -> None:
+    # The screen may be painted between a reading's rows arriving and the idle moment when the
+    # table measures them (a busy machine makes that likely): NAME is as wide as its header
+    # then. Once measured, the rows must show the whole name, not stay cut to four cells.
+    measures = panel_measures("pods", PodsPanel())
+    state = PanelState("pods", "Pods", measures, 5.0)
+    rows = tuple(healthy(i) for i in range(3))
+    app = Probe()
+    async with app.run_test(size=(100, 30)) as pilot:
+        widget = app.query_one(PodsWidget)
+        state.apply(Reading("pods", T0, {"pods": 3.0}, Status.OK, detail=PodList(rows)))
+        widget.show(state.view(T0), T0)
+        # Painted before the measuring: what a busy machine's frame timer may do.
+        early = [widget.table.render_line(y).text for y in range(1, 4)]
+        assert all("web-0000" not in line for line in early)
+        await pilot.pause()
+        screen = "\n".join(_screen(app))
+        assert all(row.name in screen for row in rows), screen

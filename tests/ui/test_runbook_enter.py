@@ -40,7 +40,8 @@ async def test_enter_on_a_plain_step_records_nothing_and_says_what_marks_it(
             step(screen, number)
             app.clear_notifications()
             await pilot.press("enter")
-            await pilot.pause()
+            # The key travels the list, the screen and the app: wait for what it said.
+            await wait_for(pilot, lambda: notices(app))
             assert notices(app) == NO_ACTION
             assert app.screen is screen  # no question, no preview
         assert "[ ] 1. Check whether" in screen_text(app)

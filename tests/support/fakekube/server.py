@@ -578,7 +578,11 @@ class FakeKube:
         self.handlers: dict[tuple[str, str, str], Handler] = {}
         # kube-apiserver sends a bookmark about once a minute to watches that allow them.
         self.bookmark_interval = 60.0
+        # Watches that start with the whole state (`sendInitialEvents`, "watch-list"); False
+        # answers as an API server from before it does: 422 for `resourceVersionMatch`.
+        self.watch_list = True
         self._stall: threading.Event | None = None
+        self._held: threading.Event | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0  # kept across stop() so that start() again is the same server coming back
@@ -647,6 +651,13 @@ class FakeKube:
         self._stall = threading.Event()
         return self._stall
 
+    def hold_watch_events(self) -> threading.Event:
+        """Answer every watch's head at once but hold its events until the returned event is
+        set (or STALL_LIMIT passes): the moment between a resumed stream's head and its
+        backlog, as long as a test needs it to be."""
+        self._held = threading.Event()
+        return self._held
+
     # ---- lifecycle ------------------------------------------------------------------------------
 
     def __enter__(self) -> FakeKube:
@@ -682,8 +693,9 @@ class FakeKube:
         self._stopping.set()
         with self.store.changed:
             self.store.changed.notify_all()
-        if self._stall is not None:
-            self._stall.set()
+        for held in (self._stall, self._held):
+            if held is not None:
+                held.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -903,7 +915,13 @@ class FakeKube:
         `resourceVersion` (none or "0": the current objects as ADDED first), filtered by the
         label selector, with BOOKMARKs if allowed, until `timeoutSeconds` or the server stops.
         A resourceVersion older than the history is an ERROR event with a 410 `Status`, sent
-        in a 200 stream as kube-apiserver's watch cache does."""
+        in a 200 stream as kube-apiserver's watch cache does.
+
+        `sendInitialEvents=true` (with `resourceVersionMatch=NotOlderThan` and bookmarks, as
+        apiserver requires) starts with every current object as ADDED, at least as new as
+        `resourceVersion`, then a BOOKMARK annotated `k8s.io/initial-events-end`; then changes
+        as usual. With `watch_list` off, a watch's `resourceVersionMatch` is refused, as
+        apiservers before watch-list refuse it."""
         rt = request.resource
         assert rt is not None
         try:
@@ -916,18 +934,52 @@ class FakeKube:
         seconds = request.query.get("timeoutSeconds", "")
         deadline = time.monotonic() + float(seconds) if seconds.isdigit() else None
         bookmarks = request.query.get("allowWatchBookmarks") in ("true", "1")
+        initial = self._initial_events(request.query, bookmarks)
         scope = WatchScope(rt, request.namespace or None, requirements)
-        return Response(200, self._stream(scope, raw_rv, deadline, bookmarks))
+        return Response(200, self._stream(scope, raw_rv, deadline, bookmarks, initial))
+
+    def _initial_events(self, query: Mapping[str, str], bookmarks: bool) -> bool:
+        """Whether a watch asked to start with the whole state; `ApiError` 422 for what
+        apiserver's validation of the options refuses."""
+        match = query.get("resourceVersionMatch", "")
+        send = query.get("sendInitialEvents", "")
+        if match and not self.watch_list:
+            raise _invalid_options("resourceVersionMatch is forbidden for watch")
+        if send not in ("true", "1"):
+            if match:
+                raise _invalid_options(
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
+                    "provided"
+                )
+            return False
+        if match != "NotOlderThan":
+            raise _invalid_options(
+                f"sendInitialEvents requires resourceVersionMatch NotOlderThan, not {match!r}"
+            )
+        if not bookmarks:
+            raise _invalid_options("sendInitialEvents requires setting allowWatchBookmarks to true")
+        return True
 
     def _stream(
-        self, scope: WatchScope, raw_rv: str, deadline: float | None, bookmarks: bool
+        self,
+        scope: WatchScope,
+        raw_rv: str,
+        deadline: float | None,
+        bookmarks: bool,
+        initial: bool = False,
     ) -> Iterator[bytes]:
         store = self.store
-        if raw_rv in ("", "0"):
+        held = self._held
+        if held is not None:
+            held.wait(STALL_LIMIT)
+        if raw_rv in ("", "0") or initial:
+            # This store is always at least as new as any version it gave out.
             items, current = store.list(scope.resource, scope.namespace, scope.requirements)
             cursor = int(current)
             for obj in items:
                 yield _event("ADDED", obj)
+            if initial:
+                yield _event("BOOKMARK", scope.bookmark(cursor, initial_events_end=True))
         else:
             cursor = int(raw_rv)
         next_bookmark = time.monotonic() + self.bookmark_interval
@@ -1058,13 +1110,22 @@ class WatchScope:
             return "ADDED"
         return "DELETED" if was else None
 
-    def bookmark(self, rv: int) -> JSON:
-        # A bookmark is an empty object of the watched kind that carries only the version.
+    def bookmark(self, rv: int, initial_events_end: bool = False) -> JSON:
+        # A bookmark is an empty object of the watched kind that carries only the version (and
+        # the annotation that ends a watch's initial events).
+        metadata: dict[str, Any] = {"resourceVersion": str(rv)}
+        if initial_events_end:
+            metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
         return {
             "kind": self.resource.kind,
             "apiVersion": self.resource.api_version,
-            "metadata": {"resourceVersion": str(rv)},
+            "metadata": metadata,
         }
+
+
+def _invalid_options(detail: str) -> ApiError:
+    # apiserver's words for list/watch options it refuses: 422 Invalid on ListOptions.
+    return ApiError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {detail}')
 
 
 def _event(kind: str, obj: Mapping[str, Any]) -> bytes:
