@@ -283,20 +283,12 @@ class PodsTable(QuietTable):
             super()._update_dimensions(keys)
             return
         auto = [c for c in self.ordered_columns if c.auto_width]
-        widened = False
         for key in keys:
             values = self._data[key]
             for column in auto:
                 value = values.get(column.key, "")
                 width = cell_len(value.plain if isinstance(value, Text) else str(value))
-                if width > column.content_width:
-                    column.content_width = width
-                    widened = True
-        if widened:
-            # Lines painted before this idle moment were cut to the old width; DataTable's
-            # line caches are keyed by the update count, so without this they stay cut.
-            self._update_count += 1
-            self.refresh()
+                column.content_width = max(column.content_width, width)
         data_width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
         self.virtual_size = Size(
