@@ -86,7 +86,7 @@ MUTATIONS = (
     ),
     Mutation(
         "NO_COLOR is honoured (no colour escape reaches the terminal)",
-        "cockpit/app/cockpit_app.py",
+        "cockpit/app/base.py",
         'super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)',
         "super().__init__()",
         ("tests/ui/test_war_room_pilot.py::test_no_color_sends_no_colour_escape_to_the_terminal",),

@@ -110,8 +110,11 @@ class CockpitBase(App[None]):
     (`stop_reading`) and how to close what they hold (`close_record`); quitting, a SIGTERM and
     a hang-up all end through `wind_down`, in the order that loses nothing."""
 
-    def __init__(self, *, theme: str = DEFAULT_THEME, ansi_color: bool | None = None) -> None:
-        super().__init__(ansi_color=ansi_color)
+    def __init__(self, *, theme: str = DEFAULT_THEME) -> None:
+        # Under NO_COLOR, Textual on its own only turns colours grey (true-colour greys are still
+        # colour escapes); declaring the colours native makes it drop them all, so the terminal
+        # is sent video attributes (bold, reverse) and the words and symbols, no colour.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
         for item in THEMES.values():
             self.register_theme(item)
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME

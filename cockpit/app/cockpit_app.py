@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -116,13 +115,7 @@ class CockpitApp(CockpitBase):
         sources_factory: Callable[[Runtime], SourceSet] = build_sources,
         start_sources: bool = True,
     ) -> None:
-        # Under NO_COLOR, Textual on its own only turns colours grey (true-colour greys are still
-        # colour escapes); declaring the colours native makes it drop them all, so the terminal
-        # is sent video attributes (bold, reverse) and the words and symbols, no colour.
-        super().__init__(
-            theme=runtime.theme,
-            ansi_color=True if os.environ.get("NO_COLOR") is not None else None,
-        )
+        super().__init__(theme=runtime.theme)
         self.runtime = runtime
         self._sources_factory = sources_factory
         self._start_sources = start_sources
