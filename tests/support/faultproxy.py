@@ -91,7 +91,10 @@ class FaultProxy:
             if mode == "refuse":
                 return
             if mode == "blackhole":
-                client.settimeout(0.2)
+                try:
+                    client.settimeout(0.2)
+                except OSError:  # a mode switch closed the socket before this thread ran
+                    return
                 while not self._stop.is_set():
                     try:
                         if not client.recv(65536):
