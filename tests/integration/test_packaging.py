@@ -13,7 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 with (ROOT / "pyproject.toml").open("rb") as _handle:
-    SUBPACKAGES = tuple(tomllib.load(_handle)["tool"]["setuptools"]["packages"])
+    SETUPTOOLS = tomllib.load(_handle)["tool"]["setuptools"]
+SUBPACKAGES = tuple(SETUPTOOLS["packages"])
+PACKAGE_DIRS: dict[str, str] = SETUPTOOLS["package-dir"]
 # What a build may leave behind in the tree; a wheel built from it could ship stale modules.
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "bench"
@@ -61,13 +63,11 @@ def test_wheel_contains_every_subpackage_and_stylesheet(installed: tuple[Path, P
     assert "cockpit/config/example_config.toml" in names
     assert "cockpit/config/demo_runbooks/api-service.md" in names  # the demo's runbook key
     # Every module in the wheel is one the tree has, where the package mapping puts it.
-    with (ROOT / "pyproject.toml").open("rb") as handle:
-        mapping = tomllib.load(handle)["tool"]["setuptools"]["package-dir"]
     for name in (n for n in names if n.endswith(".py")):
-        package = max((p for p in mapping if name.startswith(p.replace(".", "/") + "/")),
+        package = max((p for p in PACKAGE_DIRS if name.startswith(p.replace(".", "/") + "/")),
                       key=len)
         relative = name[len(package.replace(".", "/")) + 1:]
-        assert (ROOT / mapping[package] / relative).is_file(), f"{name} is not in the tree"
+        assert (ROOT / PACKAGE_DIRS[package] / relative).is_file(), f"{name} is not in the tree"
     assert not any(n.startswith(("tests/", "sources/", "widgets/")) for n in names)
 
 
